@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from clients import validators
+from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson
+
+CLEANERS_BY_TYPE = {
+    ContactInfoKind.ValueType.EMAIL: validators.clean_email,
+    ContactInfoKind.ValueType.PHONE: validators.clean_phone,
+    ContactInfoKind.ValueType.URL: validators.clean_url,
+}
+
+
+class ClientForm(forms.ModelForm):
+    # The version the user loaded; a save from an older version is refused (optimistic locking).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Ticked after the user has seen the warning about possible duplicates.
+    confirm_duplicates = forms.BooleanField(
+        label=_("Это другой клиент, сохранить всё равно"), required=False, widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = Client
+        fields = [
+            "kind",
+            "name",
+            "full_name",
+            "inn",
+            "kpp",
+            "business_region",
+            "legal_address",
+            "responsible",
+            "segments",
+            "comment",
+        ]
+        widgets = {
+            "comment": forms.Textarea(attrs={"rows": 3}),
+            "segments": forms.SelectMultiple(attrs={"size": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = get_user_model().objects.filter(is_active=True).order_by(
+            "last_name", "first_name", "username"
+        )
+        self.fields["responsible"].label_from_instance = lambda u: u.get_full_name() or u.username
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, (forms.Select, forms.SelectMultiple)):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            elif not isinstance(widget, (forms.HiddenInput, forms.CheckboxInput)):
+                widget.attrs.setdefault("class", "form-control form-control-sm")
+
+    def clean_kpp(self) -> str:
+        return validators.clean_kpp(self.cleaned_data.get("kpp", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        is_company = kind == Client.Kind.COMPANY
+        raw_inn = cleaned.get("inn", "")
+        if raw_inn:
+            try:
+                cleaned["inn"] = validators.clean_inn(raw_inn, company=is_company)
+            except ValidationError as error:
+                self.add_error("inn", error)
+        if cleaned.get("kpp") and kind == Client.Kind.INDIVIDUAL:
+            self.add_error("kpp", _("КПП указывается только для организаций."))
+        return cleaned
+
+
+class ContactInfoForm(forms.ModelForm):
+    class Meta:
+        model = ContactInfo
+        fields = ["kind", "value", "comment"]
+
+    def __init__(self, *args, kinds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].queryset = kinds
+        self.fields["kind"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["value"].widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["comment"].widget.attrs.update(
+            {"class": "form-control form-control-sm", "placeholder": _("Комментарий")}
+        )
+        if self.instance.pk and self.instance.kind.value_type == ContactInfoKind.ValueType.PHONE and not self.is_bound:
+            self.initial["value"] = self.instance.display_value
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, value = cleaned.get("kind"), cleaned.get("value")
+        if kind and value:
+            cleaner = CLEANERS_BY_TYPE.get(kind.value_type)
+            if cleaner:
+                try:
+                    cleaned["value"] = cleaner(value)
+                except ValidationError as error:
+                    self.add_error("value", error)
+            else:
+                cleaned["value"] = value.strip()
+        return cleaned
+
+
+class ContactInfoFormSet(BaseInlineFormSet):
+    """Contact info of one owner. Kinds are offered by «applies to», loaded once per page."""
+
+    def __init__(self, *args, kinds=None, **kwargs):
+        self.kinds = kinds
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        kwargs["kinds"] = self.kinds
+        return kwargs
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            kinds=self.kinds,
+            renderer=self.renderer,
+        )
+        self.add_fields(form, None)
+        return form
+
+
+class ClientContactInfoFormSet(ContactInfoFormSet):
+    def get_queryset(self):
+        return super().get_queryset().filter(contact__isnull=True).select_related("kind")
+
+
+class ContactPersonForm(forms.ModelForm):
+    class Meta:
+        model = ContactPerson
+        fields = ["name", "position", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 1})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+        self.fields["position"].widget.attrs["placeholder"] = _("например, отвечает за закупки")
+
+
+ClientInfoFormSet = inlineformset_factory(
+    Client,
+    ContactInfo,
+    form=ContactInfoForm,
+    formset=ClientContactInfoFormSet,
+    fk_name="client",
+    extra=1,
+    can_delete=True,
+)
+ContactPersonFormSet = inlineformset_factory(
+    Client, ContactPerson, form=ContactPersonForm, extra=1, can_delete=True
+)
+
+
+class PersonContactInfoFormSet(ContactInfoFormSet):
+    def get_queryset(self):
+        return super().get_queryset().select_related("kind")
+
+
+PersonInfoFormSet = inlineformset_factory(
+    ContactPerson,
+    ContactInfo,
+    form=ContactInfoForm,
+    formset=PersonContactInfoFormSet,
+    fk_name="contact",
+    extra=1,
+    can_delete=True,
+)
+
+
+class ContactInfoKindForm(forms.ModelForm):
+    class Meta:
+        model = ContactInfoKind
+        fields = ["name", "value_type", "for_clients", "for_contacts", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["value_type"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["order"].widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["name"].required = not self.empty_permitted
+
+
+ContactInfoKindFormSet = forms.modelformset_factory(ContactInfoKind, form=ContactInfoKindForm, extra=1)

@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from clients.validators import format_phone
+from crm import roles
+
+
+class BusinessRegion(models.Model):
+    """«Бизнес-регион»: a sales territory, not necessarily an administrative one."""
+
+    name = models.CharField(_("Наименование"), max_length=150, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Бизнес-регион")
+        verbose_name_plural = _("Бизнес-регионы")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Segment(models.Model):
+    name = models.CharField(_("Наименование"), max_length=150, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Сегмент")
+        verbose_name_plural = _("Сегменты")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientQuerySet(models.QuerySet):
+    def for_list(self) -> ClientQuerySet:
+        """What a list page shows, in a constant number of queries whatever the page size."""
+        own_info = ContactInfo.objects.filter(
+            contact__isnull=True,
+            kind__value_type__in=(ContactInfoKind.ValueType.PHONE, ContactInfoKind.ValueType.EMAIL),
+        ).select_related("kind")
+        return self.select_related("responsible", "business_region").prefetch_related(
+            "segments", models.Prefetch("contact_info", queryset=own_info, to_attr="list_contact_info")
+        )
+
+    def for_card(self) -> ClientQuerySet:
+        return self.select_related("responsible", "business_region").prefetch_related(
+            "segments",
+            models.Prefetch(
+                "contact_info",
+                queryset=ContactInfo.objects.filter(contact__isnull=True).select_related("kind"),
+                to_attr="own_contact_info",
+            ),
+            models.Prefetch(
+                "contacts",
+                queryset=ContactPerson.objects.prefetch_related(
+                    models.Prefetch("contact_info", queryset=ContactInfo.objects.select_related("kind"))
+                ),
+            ),
+        )
+
+
+class Client(models.Model):
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Организация")
+        INDIVIDUAL = "individual", _("Физическое лицо")
+
+    class ABC(models.TextChoices):
+        A = "A", "A"
+        B = "B", "B"
+        C = "C", "C"
+
+    class XYZ(models.TextChoices):
+        X = "X", "X"
+        Y = "Y", "Y"
+        Z = "Z", "Z"
+
+    kind = models.CharField(_("Вид"), max_length=10, choices=Kind.choices, default=Kind.COMPANY)
+    name = models.CharField(_("Наименование"), max_length=255)
+    full_name = models.CharField(_("Полное наименование"), max_length=500, blank=True)
+    inn = models.CharField(_("ИНН"), max_length=12, blank=True)
+    kpp = models.CharField(_("КПП"), max_length=9, blank=True)
+    business_region = models.ForeignKey(
+        BusinessRegion, verbose_name=_("Бизнес-регион"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    legal_address = models.CharField(_("Юридический адрес"), max_length=500, blank=True)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Ответственный менеджер"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="clients",
+    )
+    segments = models.ManyToManyField(Segment, verbose_name=_("Сегменты"), blank=True, related_name="clients")
+    abc_class = models.CharField(_("ABC-класс"), max_length=1, choices=ABC.choices, blank=True)
+    xyz_class = models.CharField(_("XYZ-класс"), max_length=1, choices=XYZ.choices, blank=True)
+    comment = models.TextField(_("Комментарий"), blank=True)
+    created_at = models.DateTimeField(_("Создан"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("Изменён"), auto_now=True)
+    # Optimistic locking: every save bumps it, a save from a stale form is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("Клиент")
+        verbose_name_plural = _("Клиенты")
+        indexes = [
+            models.Index(fields=["name", "id"], name="client_name_idx"),
+            models.Index(fields=["inn"], name="client_inn_idx"),
+            models.Index(fields=["responsible", "name"], name="client_responsible_idx"),
+            models.Index(fields=["business_region", "name"], name="client_region_idx"),
+            models.Index(fields=["created_at"], name="client_created_idx"),
+            models.Index(fields=["abc_class", "xyz_class"], name="client_abcxyz_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind="company") | Q(kpp=""), name="client_kpp_only_for_company"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:detail", args=[self.pk])
+
+    @property
+    def is_company(self) -> bool:
+        return self.kind == self.Kind.COMPANY
+
+    def editable_by(self, user) -> bool:
+        """Supervisors and administrators edit any card; a manager their own and unassigned ones."""
+        if roles.can_manage_all_clients(user):
+            return True
+        if roles.has_any_role(user, roles.MANAGER):
+            return self.responsible_id is None or self.responsible_id == user.pk
+        return False
+
+
+class ContactPerson(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("Клиент"))
+    name = models.CharField(_("ФИО"), max_length=255)
+    position = models.CharField(_("Должность, роль"), max_length=255, blank=True)
+    notes = models.TextField(_("Заметки"), blank=True)
+    created_at = models.DateTimeField(_("Создано"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("Контактное лицо")
+        verbose_name_plural = _("Контактные лица")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactInfoKind(models.Model):
+    """«Вид контактной информации»: user-extensible; its type decides how values are checked."""
+
+    class ValueType(models.TextChoices):
+        EMAIL = "email", _("Адрес электронной почты")
+        PHONE = "phone", _("Телефон")
+        ADDRESS = "address", _("Адрес")
+        URL = "url", _("Веб-страница")
+        TEXT = "text", _("Другое")
+
+    name = models.CharField(_("Наименование"), max_length=150, unique=True)
+    value_type = models.CharField(_("Тип"), max_length=10, choices=ValueType.choices)
+    for_clients = models.BooleanField(_("Для клиентов"), default=True)
+    for_contacts = models.BooleanField(_("Для контактных лиц"), default=True)
+    order = models.PositiveIntegerField(_("Порядок"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("Вид контактной информации")
+        verbose_name_plural = _("Виды контактной информации")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactInfo(models.Model):
+    """A value of contact information. A contact person's values also carry its client, so that a
+    search by phone or e-mail finds the client through one index."""
+
+    kind = models.ForeignKey(ContactInfoKind, on_delete=models.PROTECT, verbose_name=_("Вид"))
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contact_info")
+    contact = models.ForeignKey(
+        ContactPerson, null=True, blank=True, on_delete=models.CASCADE, related_name="contact_info"
+    )
+    value = models.CharField(_("Значение"), max_length=500)
+    comment = models.CharField(_("Комментарий"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["kind__order", "id"]
+        verbose_name = _("Контактная информация")
+        verbose_name_plural = _("Контактная информация")
+        indexes = [
+            models.Index(fields=["client", "contact"], name="contactinfo_owner_idx"),
+            models.Index(fields=["value"], name="contactinfo_value_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.display_value}"
+
+    @property
+    def display_value(self) -> str:
+        if self.kind.value_type == ContactInfoKind.ValueType.PHONE:
+            return format_phone(self.value)
+        return self.value
+
+    def save(self, *args, **kwargs):
+        if self.contact_id is not None:
+            self.client_id = self.contact.client_id
+        super().save(*args, **kwargs)
+
+
+class ClientChange(models.Model):
+    """One entry of a client's history: who changed what, when, and through which channel."""
+
+    class Source(models.TextChoices):
+        CREATED = "created", _("Создание")
+        FORM = "form", _("Карточка")
+        BULK = "bulk", _("Групповое изменение")
+        IMPORT = "import", _("Загрузка")
+        SYSTEM = "system", _("Система")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("Когда"), auto_now_add=True)
+    source = models.CharField(_("Как"), max_length=10, choices=Source.choices)
+    version = models.PositiveIntegerField(_("Версия"))
+    # [{"field": "name", "label": "Наименование", "old": "...", "new": "..."}, ...]
+    changes = models.JSONField(_("Изменения"), default=list)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("Изменение клиента")
+        verbose_name_plural = _("История изменений клиентов")
+        indexes = [models.Index(fields=["client", "-at"], name="clientchange_client_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} v{self.version} {self.at:%Y-%m-%d %H:%M}"
+
+    def entries(self) -> list[dict[str, str]]:
+        """The changes with labels in the reader's language, whatever language the writer used."""
+        return [{**change, "label": field_label(change["field"])} for change in self.changes]
+
+
+# Labels of history entries that are not plain Client fields.
+EXTRA_HISTORY_LABELS = {
+    "segments": _("Сегменты"),
+    "contact_info": _("Контактная информация"),
+    "contacts": _("Контактные лица"),
+}
+
+
+def field_label(name: str) -> str:
+    if name in EXTRA_HISTORY_LABELS:
+        return str(EXTRA_HISTORY_LABELS[name])
+    try:
+        return str(Client._meta.get_field(name).verbose_name)
+    except models.FieldDoesNotExist:
+        return name

@@ -1,0 +1,84 @@
+"""Checks of Russian requisites and contact values, each returning the normalised value or raising
+ValidationError with a message a manager understands."""
+
+import re
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.utils.translation import gettext as _
+from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError as StdnumError
+from stdnum.ru import inn as stdnum_inn
+
+KPP_RE = re.compile(r"^\d{4}[\dA-Z]{2}\d{3}$")
+PHONE_REGION = "RU"
+
+
+def clean_inn(value: str, *, company: bool | None = None) -> str:
+    """Return the ИНН digits, checking the checksum; 10 digits for a company, 12 for a person."""
+    value = re.sub(r"\s", "", value or "")
+    if not value:
+        return ""
+    if not value.isdigit():
+        raise ValidationError(_("ИНН состоит только из цифр."), code="inn_digits")
+    if company is True and len(value) != 10:
+        raise ValidationError(_("ИНН организации — 10 цифр."), code="inn_length")
+    if company is False and len(value) != 12:
+        raise ValidationError(_("ИНН физического лица — 12 цифр."), code="inn_length")
+    try:
+        return stdnum_inn.validate(value)
+    except InvalidChecksum:
+        raise ValidationError(_("Неверное контрольное число ИНН %(inn)s.") % {"inn": value}, code="inn_checksum")
+    except InvalidLength:
+        raise ValidationError(_("ИНН должен содержать 10 или 12 цифр."), code="inn_length")
+    except StdnumError:
+        raise ValidationError(_("Неверный ИНН."), code="inn_invalid")
+
+
+def clean_kpp(value: str) -> str:
+    """КПП has no checksum, only a format: 4 digits, 2 digits or capital Latin letters, 3 digits."""
+    value = re.sub(r"\s", "", value or "").upper()
+    if value and not KPP_RE.match(value):
+        raise ValidationError(_("КПП — 9 знаков: 4 цифры, 2 цифры или латинские буквы, 3 цифры."), code="kpp_format")
+    return value
+
+
+def clean_phone(value: str) -> str:
+    """Return the phone in E.164 (+79161234567)."""
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(_("Не удалось распознать номер телефона «%(value)s».") % {"value": value}, code="phone")
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("Номер телефона «%(value)s» не существует.") % {"value": value}, code="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """+79161234567 → +7 916 123-45-67."""
+    try:
+        number = phonenumbers.parse(e164, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def clean_email(value: str) -> str:
+    value = value.strip()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError(_("Неверный адрес электронной почты «%(value)s».") % {"value": value}, code="email")
+    local, _at, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def clean_url(value: str) -> str:
+    value = value.strip()
+    if "://" not in value:
+        value = "https://" + value
+    try:
+        URLValidator()(value)
+    except ValidationError:
+        raise ValidationError(_("Неверный адрес сайта «%(value)s».") % {"value": value}, code="url")
+    return value

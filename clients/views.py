@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_tables2 import RequestConfig
+
+from clients import services
+from clients.filters import ClientFilterSet
+from clients.forms import (
+    ClientForm,
+    ClientInfoFormSet,
+    ContactInfoKindFormSet,
+    ContactPersonFormSet,
+    PersonInfoFormSet,
+)
+from clients.models import Client, ContactInfoKind, ContactPerson
+from clients.tables import ClientTable
+from crm import roles
+from crm.access import role_required
+
+PAGE_SIZES = (25, 50, 100, 200)
+COLUMNS_SESSION_KEY = "clients_list_columns"
+
+
+def _visible_columns(request: HttpRequest) -> list[str]:
+    """Columns chosen in «Колонки», remembered in the session; the default hides a few."""
+    if "columns" in request.GET:
+        chosen = [c for c in request.GET.getlist("columns") if c in ClientTable.OPTIONAL]
+        request.session[COLUMNS_SESSION_KEY] = chosen
+        return chosen
+    stored = request.session.get(COLUMNS_SESSION_KEY)
+    if stored is None:
+        return [c for c in ClientTable.OPTIONAL if c not in ClientTable.DEFAULT_HIDDEN]
+    return stored
+
+
+@role_required()
+def client_list(request: HttpRequest) -> HttpResponse:
+    filterset = ClientFilterSet(request.GET or None, queryset=Client.objects.for_list())
+    columns = _visible_columns(request)
+    table = ClientTable(
+        filterset.qs if filterset.is_bound and filterset.is_valid() else Client.objects.for_list(),
+        exclude=[c for c in ClientTable.OPTIONAL if c not in columns],
+    )
+    try:
+        per_page = int(request.GET.get("per_page", 50))
+    except ValueError:
+        per_page = 50
+    per_page = per_page if per_page in PAGE_SIZES else 50
+    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    context = {
+        "filter": filterset,
+        "table": table,
+        "columns": [(name, ClientTable.base_columns[name].verbose_name, name in columns) for name in ClientTable.OPTIONAL],
+        "page_sizes": PAGE_SIZES,
+        "per_page": per_page,
+    }
+    template = "clients/_client_table.html" if request.htmx else "clients/client_list.html"
+    return render(request, template, context)
+
+
+@role_required()
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(Client.objects.for_card(), pk=pk)
+    history = client.changes.select_related("user")[:50]
+    return render(
+        request,
+        "clients/client_detail.html",
+        {"client": client, "history": history, "can_edit": client.editable_by(request.user)},
+    )
+
+
+def _card_forms(request: HttpRequest, client: Client) -> tuple:
+    data = request.POST if request.method == "POST" else None
+    client_kinds = ContactInfoKind.objects.filter(for_clients=True)
+    person_kinds = ContactInfoKind.objects.filter(for_contacts=True)
+    form = ClientForm(data, instance=client, prefix="client")
+    info_formset = ClientInfoFormSet(data, instance=client, prefix="info", kinds=client_kinds)
+    contact_formset = ContactPersonFormSet(
+        data,
+        instance=client,
+        prefix="contacts",
+        queryset=ContactPerson.objects.order_by("name", "id"),
+    )
+    for contact_form in contact_formset.forms:
+        contact_form.info_formset = PersonInfoFormSet(
+            data, instance=contact_form.instance, prefix=f"{contact_form.prefix}-info", kinds=person_kinds
+        )
+    return form, info_formset, contact_formset
+
+
+def _cards_valid(form, info_formset, contact_formset) -> bool:
+    valid = form.is_valid() & info_formset.is_valid() & contact_formset.is_valid()
+    for contact_form in contact_formset.forms:
+        if contact_form in contact_formset.deleted_forms:
+            continue
+        nested = contact_form.info_formset
+        if not nested.is_valid():
+            valid = False
+        elif nested.has_changed() and not contact_form.has_changed() and contact_form.instance.pk is None:
+            contact_form.add_error("name", _("Укажите ФИО контактного лица, чтобы сохранить его контакты."))
+            valid = False
+    return valid
+
+
+def _submitted_contact_values(info_formset, contact_formset) -> tuple[set[str], set[str]]:
+    emails, phones = set(), set()
+    formsets = [info_formset] + [f.info_formset for f in contact_formset.forms if f not in contact_formset.deleted_forms]
+    for formset in formsets:
+        for info_form in formset.forms:
+            data = getattr(info_form, "cleaned_data", None) or {}
+            kind = data.get("kind")
+            if not kind or data.get("DELETE") or not data.get("value"):
+                continue
+            if kind.value_type == ContactInfoKind.ValueType.EMAIL:
+                emails.add(data["value"])
+            elif kind.value_type == ContactInfoKind.ValueType.PHONE:
+                phones.add(data["value"])
+    return emails, phones
+
+
+@require_http_methods(["GET", "POST"])
+@role_required()
+def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    if pk is None:
+        client = Client(responsible=request.user)
+        if not client.editable_by(request.user):
+            raise PermissionDenied
+    else:
+        client = get_object_or_404(Client, pk=pk)
+        if not client.editable_by(request.user):
+            raise PermissionDenied
+    form, info_formset, contact_formset = _card_forms(request, client)
+    duplicates: list[services.Duplicate] = []
+    stale: services.StaleEdit | None = None
+    if request.method == "POST" and _cards_valid(form, info_formset, contact_formset):
+        emails, phones = _submitted_contact_values(info_formset, contact_formset)
+        duplicates = services.find_duplicates(
+            inn=form.cleaned_data.get("inn", ""),
+            kpp=form.cleaned_data.get("kpp", ""),
+            emails=emails,
+            phones=phones,
+            exclude_pk=client.pk,
+        )
+        if not duplicates or form.cleaned_data.get("confirm_duplicates"):
+            try:
+                client = services.save_card(
+                    form, info_formset, contact_formset, user=request.user, expected_version=form.cleaned_data.get("version")
+                )
+            except services.StaleEdit as error:
+                stale = error
+            else:
+                messages.success(request, _("Карточка «%(name)s» сохранена.") % {"name": client.name})
+                next_url = request.POST.get("next", "")
+                if next_url.startswith("/") and not next_url.startswith("//"):
+                    return redirect(next_url)
+                return redirect(client)
+    if stale is not None:
+        # Keep everything the user typed, and let a second, informed save go through.
+        form.data = form.data.copy()
+        form.data[form.add_prefix("version")] = str(stale.client.version)
+    if duplicates:
+        form.data = form.data.copy()
+        form.data[form.add_prefix("confirm_duplicates")] = "on"
+    status = 409 if stale else 200
+    return render(
+        request,
+        "clients/client_form.html",
+        {
+            "client": client,
+            "form": form,
+            "info_formset": info_formset,
+            "contact_formset": contact_formset,
+            "duplicates": duplicates,
+            "stale": stale,
+            "next": request.GET.get("next", request.POST.get("next", "")),
+        },
+        status=status,
+    )
+
+
+def client_create(request: HttpRequest) -> HttpResponse:
+    return client_edit(request)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(roles.SUPERVISOR, roles.ADMINISTRATOR)
+def contact_info_kinds(request: HttpRequest) -> HttpResponse:
+    """«Виды контактной информации»: the list is user-extensible."""
+    formset = ContactInfoKindFormSet(request.POST or None, queryset=ContactInfoKind.objects.all())
+    if request.method == "POST" and formset.is_valid():
+        formset.save()
+        messages.success(request, _("Виды контактной информации сохранены."))
+        return redirect("clients:contact_info_kinds")
+    return render(request, "clients/contact_info_kinds.html", {"formset": formset})
