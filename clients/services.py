@@ -160,6 +160,18 @@ def bulk_update_clients(
     return len(changed)
 
 
+def resolve_bulk_values(raw: dict) -> dict:
+    """Turn JSON-safe values (primary keys for related fields) into what bulk_update_clients takes."""
+    resolved = {}
+    for name, value in raw.items():
+        field = Client._meta.get_field(name)
+        if field.is_relation:
+            resolved[name] = field.related_model.objects.get(pk=value) if value is not None else None
+        else:
+            resolved[name] = value
+    return resolved
+
+
 @dataclass(frozen=True)
 class Duplicate:
     client: Client

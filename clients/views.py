@@ -137,7 +137,8 @@ def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form, info_formset, contact_formset = _card_forms(request, client)
     duplicates: list[services.Duplicate] = []
     stale: services.StaleEdit | None = None
-    if request.method == "POST" and _cards_valid(form, info_formset, contact_formset):
+    invalid = request.method == "POST" and not _cards_valid(form, info_formset, contact_formset)
+    if request.method == "POST" and not invalid:
         emails, phones = _submitted_contact_values(info_formset, contact_formset)
         duplicates = services.find_duplicates(
             inn=form.cleaned_data.get("inn", ""),
@@ -177,6 +178,7 @@ def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "contact_formset": contact_formset,
             "duplicates": duplicates,
             "stale": stale,
+            "invalid": invalid,
             "next": request.GET.get("next", request.POST.get("next", "")),
         },
         status=status,

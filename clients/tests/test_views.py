@@ -1,0 +1,334 @@
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from clients.models import Client, ClientChange, ContactInfo
+from clients.tests import factories
+from clients.tests.formdata import card_data
+
+
+def edit_url(client: Client) -> str:
+    return reverse("clients:edit", args=[client.pk])
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+def test_every_page_requires_login(client, card):
+    for url in [reverse("clients:list"), reverse("clients:detail", args=[card.pk]), edit_url(card), reverse("clients:create")]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_owner_colleague_and_outsider_see_the_card_as_their_role_allows(client, card, owner, colleague, outsider):
+    detail = reverse("clients:detail", args=[card.pk])
+    client.force_login(owner)
+    assert client.get(detail).status_code == 200
+    assert client.get(edit_url(card)).status_code == 200
+    client.force_login(colleague)
+    assert client.get(detail).status_code == 200
+    assert client.get(edit_url(card)).status_code == 403
+    client.force_login(outsider)
+    assert client.get(detail).status_code == 403
+    assert client.get(reverse("clients:list")).status_code == 403
+
+
+def test_a_manager_cannot_save_another_managers_client(client, card, colleague):
+    client.force_login(colleague)
+    response = client.post(edit_url(card), card_data(card, name="Захвачено"))
+    assert response.status_code == 403
+    card.refresh_from_db()
+    assert card.name == "ООО «Ромашка»"
+
+
+def test_a_manager_may_edit_an_unassigned_client(client, colleague):
+    unassigned = factories.ClientFactory(responsible=None)
+    client.force_login(colleague)
+    response = client.post(edit_url(unassigned), card_data(unassigned, name="Теперь моё", responsible=str(colleague.pk)))
+    assert response.status_code == 302
+    unassigned.refresh_from_db()
+    assert unassigned.responsible == colleague
+
+
+def test_a_supervisor_edits_any_client(client, card, boss):
+    client.force_login(boss)
+    response = client.post(edit_url(card), card_data(card, comment="Проверено"))
+    assert response.status_code == 302
+
+
+def test_a_post_without_csrf_token_is_refused(card, owner):
+    browser = HttpClient(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    response = browser.post(edit_url(card), card_data(card, name="Без токена"))
+    assert response.status_code == 403
+    card.refresh_from_db()
+    assert card.name == "ООО «Ромашка»"
+
+
+def test_unknown_client_is_404(client, owner):
+    client.force_login(owner)
+    assert client.get(reverse("clients:detail", args=[999999])).status_code == 404
+    assert client.get(reverse("clients:edit", args=[999999])).status_code == 404
+
+
+# --- saving and history -------------------------------------------------------------------------
+
+
+def test_creating_a_client_with_contacts_saves_everything_and_records_creation(client, owner):
+    client.force_login(owner)
+    data = card_data(
+        name="ООО «Василёк»",
+        responsible=str(owner.pk),
+        inn="7736050003",
+        kpp="773601001",
+        info=[("Телефон", "8 (495) 123-45-67")],
+        contacts=[{"name": "Сидорова Анна", "position": "главный бухгалтер", "info": [("Email", "anna@vasilek.ru")]}],
+    )
+    response = client.post(reverse("clients:create"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = Client.objects.get(name="ООО «Василёк»")
+    assert created.responsible == owner
+    assert created.contact_info.get(contact__isnull=True).value == "+74951234567"
+    anna = created.contacts.get()
+    assert anna.contact_info.get().value == "anna@vasilek.ru"
+    assert anna.contact_info.get().client == created
+    assert created.changes.get().source == ClientChange.Source.CREATED
+
+
+def test_editing_a_phone_records_old_and_new_value_in_history(client, card, owner):
+    client.force_login(owner)
+    data = card_data(card)
+    data["info-0-value"] = "+7 916 765-43-21"
+    response = client.post(edit_url(card), data)
+    assert response.status_code == 302
+    assert ContactInfo.objects.get(client=card, contact__isnull=True).value == "+79167654321"
+    entry = card.changes.get(source=ClientChange.Source.FORM)
+    (change,) = [c for c in entry.changes if c["field"] == "contact_info"]
+    assert "+7 916 123-45-67" in change["old"]
+    assert "+7 916 765-43-21" in change["new"]
+    page = client.get(reverse("clients:detail", args=[card.pk])).content.decode()
+    assert "+7 916 765-43-21" in page
+    assert "Контактная информация" in page
+
+
+def test_saving_without_changes_writes_no_history(client, card, owner):
+    client.force_login(owner)
+    assert client.post(edit_url(card), card_data(card)).status_code == 302
+    assert not card.changes.filter(source=ClientChange.Source.FORM).exists()
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+def assert_refused(response, message: str, card: Client | None = None):
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Карточка не записана" in page
+    assert message in page
+    if card is not None:
+        card.refresh_from_db()
+        assert card.version == 1
+
+
+def test_wrong_inn_checksum_is_explained_and_nothing_saved(client, card, owner):
+    client.force_login(owner)
+    response = client.post(edit_url(card), card_data(card, inn="7707083894", name="Новое имя"))
+    assert_refused(response, "Неверное контрольное число ИНН", card)
+    assert card.name == "ООО «Ромашка»"
+    assert 'value="Новое имя"' in response.content.decode()
+
+
+def test_kpp_on_an_individual_is_refused(client, owner):
+    client.force_login(owner)
+    data = card_data(kind="individual", name="Иванов Иван", inn="500100732259", kpp="773601001")
+    response = client.post(reverse("clients:create"), data)
+    assert_refused(response, "КПП указывается только для организаций")
+    assert not Client.objects.exists()
+
+
+def test_an_unparsable_phone_is_refused_and_the_rest_kept(client, card, owner):
+    client.force_login(owner)
+    response = client.post(edit_url(card), card_data(card, comment="важно", info=[("Телефон", "звонить секретарю")]))
+    assert_refused(response, "Не удалось распознать номер телефона", card)
+    assert "звонить секретарю" in response.content.decode()
+    assert card.comment == ""
+
+
+def test_a_malformed_email_of_a_contact_person_is_refused(client, card, owner):
+    client.force_login(owner)
+    response = client.post(edit_url(card), card_data(card, contacts=[{"name": "Новиков", "info": [("Email", "novikov@")]}]))
+    assert_refused(response, "Неверный адрес электронной почты", card)
+    assert not card.contacts.filter(name="Новиков").exists()
+
+
+def test_an_empty_name_is_refused(client, owner):
+    client.force_login(owner)
+    response = client.post(reverse("clients:create"), card_data(name=""))
+    assert_refused(response, "Обязательное поле")
+    assert not Client.objects.exists()
+
+
+def test_text_where_a_choice_is_expected_is_refused_not_a_500(client, card, owner):
+    client.force_login(owner)
+    response = client.post(edit_url(card), card_data(card, business_region="не число"))
+    assert_refused(response, "Выберите корректный вариант", card)
+
+
+def test_contact_info_without_a_contact_name_is_refused(client, card, owner):
+    client.force_login(owner)
+    response = client.post(edit_url(card), card_data(card, contacts=[{"name": "", "info": [("Email", "x@y.ru")]}]))
+    assert_refused(response, "Укажите ФИО контактного лица", card)
+
+
+# --- optimistic locking -------------------------------------------------------------------------
+
+
+def test_a_stale_save_is_refused_showing_what_changed_and_keeping_the_input(client, card, owner, boss):
+    opened_by_owner = card_data(card)
+    other = HttpClient()
+    other.force_login(boss)
+    assert other.post(edit_url(card), card_data(card, name="ООО «Ромашка-2»")).status_code == 302
+
+    client.force_login(owner)
+    opened_by_owner["client-comment"] = "мой комментарий"
+    response = client.post(edit_url(card), opened_by_owner)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Карточку уже изменил другой пользователь" in page
+    assert "ООО «Ромашка-2»" in page
+    assert "мой комментарий" in page
+    card.refresh_from_db()
+    assert (card.name, card.comment, card.version) == ("ООО «Ромашка-2»", "", 2)
+
+
+def test_after_seeing_the_conflict_a_second_save_goes_through(client, card, owner, boss):
+    opened = card_data(card, comment="мой комментарий")
+    card.name = "Другое"
+    card.version = 2
+    card.save()
+    client.force_login(owner)
+    assert client.post(edit_url(card), opened).status_code == 409
+    opened["client-version"] = "2"
+    assert client.post(edit_url(card), opened).status_code == 302
+    card.refresh_from_db()
+    assert card.comment == "мой комментарий"
+    assert card.version == 3
+
+
+# --- duplicates ---------------------------------------------------------------------------------
+
+
+def test_a_new_client_with_an_existing_inn_gets_a_warning_with_a_link(client, card, owner):
+    client.force_login(owner)
+    data = card_data(name="Ромашка (копия)", inn="7707083893", kpp="773601001")
+    response = client.post(reverse("clients:create"), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Похоже, такой клиент уже есть" in page
+    assert reverse("clients:detail", args=[card.pk]) in page
+    assert Client.objects.count() == 1
+    data["client-confirm_duplicates"] = "on"
+    assert client.post(reverse("clients:create"), data).status_code == 302
+    assert Client.objects.count() == 2
+
+
+def test_a_phone_of_another_card_gets_a_warning(client, owner, card):
+    other = factories.ClientFactory(responsible=owner)
+    client.force_login(owner)
+    response = client.post(edit_url(other), card_data(other, info=[("Телефон", "8 916 123 45 67")]))
+    assert "Похоже, такой клиент уже есть" in response.content.decode()
+    assert not other.contact_info.exists()
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_clients(owner):
+    region = factories.BusinessRegionFactory(name="Сибирь")
+    segment = factories.SegmentFactory(name="Опт")
+    clients = factories.ClientFactory.create_batch(60, responsible=owner, business_region=region)
+    for c in clients:
+        c.segments.add(segment)
+        factories.ContactInfoFactory(client=c, value="+79160000000")
+        factories.ContactInfoFactory(client=c, kind=factories.kind("Email"), value=f"c{c.pk}@example.ru")
+    return clients
+
+
+@pytest.mark.parametrize("per_page", [25, 100])
+def test_list_queries_do_not_grow_with_page_size(client, many_clients, owner, boss, per_page, django_assert_max_num_queries):
+    client.force_login(boss)
+    client.get(reverse("clients:list"), {"columns": ["kind", "inn", "business_region", "responsible", "segments", "phone", "email"]})
+    # session, user, roles, 3 filter choice lists, the chosen responsible, count, page, 2 prefetches
+    with django_assert_max_num_queries(11):
+        response = client.get(reverse("clients:list"), {"per_page": per_page, "responsible": owner.pk})
+    assert response.status_code == 200
+    assert len(response.context["table"].page.object_list) == min(per_page, 60)
+
+
+def test_list_filters_by_text_inn_phone_and_email(client, card, boss):
+    factories.ClientFactory(name="ЗАО Лютик", inn="7736050003")
+    client.force_login(boss)
+
+    def found(**params) -> set[str]:
+        response = client.get(reverse("clients:list"), params)
+        return {row.name for row in response.context["table"].page.object_list.data}
+
+    assert found(q="ромаш") == {"ООО «Ромашка»"}
+    assert found(q="77070") == {"ООО «Ромашка»"}
+    assert found(q="8 916 123-45-67") == {"ООО «Ромашка»"}
+    assert found(q="petrov@romashka") == {"ООО «Ромашка»"}
+    assert found(q="лютик") == {"ЗАО Лютик"}
+
+
+def test_list_filters_by_responsible_region_and_kind(client, card, owner, boss):
+    region = factories.BusinessRegionFactory(name="Юг")
+    factories.ClientFactory(name="Южный", business_region=region)
+    factories.ClientFactory(name="Иванов ИП", kind="individual", kpp="", inn="500100732259")
+    client.force_login(boss)
+
+    def found(**params) -> set[str]:
+        return {r.name for r in client.get(reverse("clients:list"), params).context["table"].page.object_list.data}
+
+    assert found(responsible=owner.pk) == {"ООО «Ромашка»"}
+    assert found(business_region=region.pk) == {"Южный"}
+    assert found(kind="individual") == {"Иванов ИП"}
+
+
+def test_a_bad_filter_value_shows_the_list_not_a_500(client, card, boss):
+    client.force_login(boss)
+    response = client.get(reverse("clients:list"), {"responsible": "abc", "created_min": "31.02.2025", "per_page": "x"})
+    assert response.status_code == 200
+
+
+def test_chosen_columns_are_remembered(client, card, boss):
+    client.force_login(boss)
+    client.get(reverse("clients:list"), {"columns": ["inn"]})
+    page = client.get(reverse("clients:list")).content.decode()
+    assert "7707083893" in page
+    assert "+7 916 123-45-67" not in page
+
+
+def test_htmx_request_gets_only_the_table(client, card, boss):
+    client.force_login(boss)
+    response = client.get(reverse("clients:list"), {"q": "ромаш"}, headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert "ООО «Ромашка»" in page
+    assert "<nav" not in page
+
+
+# --- card ---------------------------------------------------------------------------------------
+
+
+def test_card_shows_sections_contacts_and_history_in_constant_queries(client, card, owner, django_assert_max_num_queries):
+    for i in range(5):
+        contact = factories.ContactPersonFactory(client=card, name=f"Контакт {i}")
+        factories.ContactInfoFactory(client=card, contact=contact, kind=factories.kind("Email"), value=f"k{i}@r.ru")
+    ClientChange.objects.create(client=card, user=owner, source="form", version=2, changes=[{"field": "name", "old": "А", "new": "Б"}])
+    client.force_login(owner)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("clients:detail", args=[card.pk]))
+    page = response.content.decode()
+    for text in ["Основные сведения", "Контактные лица", "Петров Иван", "petrov@romashka.ru", "Контакт 4", "История изменений", "+7 916 123-45-67"]:
+        assert text in page
