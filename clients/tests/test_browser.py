@@ -1,0 +1,70 @@
+"""End-to-end in Chromium: what a manager does every day with a client card."""
+
+import pytest
+
+from clients.models import ContactInfo
+from clients.tests import factories
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def base(live_server, transactional_db, django_db_serialized_rollback):
+    manager = factories.manager(username="anna", first_name="Анна", last_name="Смирнова")
+    region = factories.BusinessRegionFactory(name="Поволжье")
+    card = factories.ClientFactory(name="ООО «Волга-Трейд»", inn="7707083893", kpp="773601001", responsible=manager, business_region=region)
+    factories.ContactInfoFactory(client=card, value="+79161234567")
+    for i in range(30):
+        factories.ClientFactory(name=f"ООО «Прочий {i}»", responsible=manager)
+    return manager, card
+
+
+def test_manager_finds_a_client_opens_the_card_and_changes_a_phone(page, live_server, login, base):
+    _manager, card = base
+    login(page, live_server, "anna", "secret-pass-1")
+    page.get_by_role("link", name="Клиенты").first.click()
+    assert page.locator("#client-table tbody tr").count() == 31
+
+    page.fill("#id_q", "волга")
+    page.click("#apply-filter")
+    page.wait_for_function("document.querySelectorAll('#client-table tbody tr').length === 1")
+    assert "q=" in page.url  # htmx pushed the filtered URL, so the view can be bookmarked
+
+    page.get_by_role("link", name="ООО «Волга-Трейд»").click()
+    assert page.locator("#client-contact-info").inner_text().strip().endswith("+7 916 123-45-67")
+
+    page.click("#edit-client")
+    phone = page.locator("input[name='info-0-value']")
+    assert phone.input_value() == "+7 916 123-45-67"
+    phone.fill("8 (843) 200-30-40")
+    page.click("#save-client")
+
+    page.wait_for_url(f"**/clients/{card.pk}/")
+    assert "Карточка «ООО «Волга-Трейд»» сохранена" in page.locator(".alert-success").inner_text()
+    assert "+7 843 200-30-40" in page.locator("#client-contact-info").inner_text()
+    assert "+7 843 200-30-40" in page.locator("#client-history").inner_text()
+    assert ContactInfo.objects.get(client=card).value == "+78432003040"
+
+
+def test_a_wrong_phone_is_explained_on_the_page_and_the_input_is_kept(page, live_server, login, base):
+    _manager, card = base
+    login(page, live_server, "anna", "secret-pass-1")
+    page.goto(f"{live_server.url}/clients/{card.pk}/edit/")
+    page.fill("input[name='info-0-value']", "позвонить вечером")
+    page.fill("#id_client-comment", "не терять этот текст")
+    page.click("#save-client")
+    assert "Не удалось распознать номер телефона" in page.content()
+    assert page.input_value("#id_client-comment") == "не терять этот текст"
+    assert ContactInfo.objects.get(client=card).value == "+79161234567"
+
+
+def test_a_second_phone_row_is_added_without_reloading(page, live_server, login, base):
+    _manager, card = base
+    login(page, live_server, "anna", "secret-pass-1")
+    page.goto(f"{live_server.url}/clients/{card.pk}/edit/")
+    page.click("[data-add-form='info']")
+    page.select_option("select[name='info-2-kind']", label="Телефон")
+    page.fill("input[name='info-2-value']", "+7 495 111-22-33")
+    page.click("#save-client")
+    page.wait_for_url(f"**/clients/{card.pk}/")
+    assert "+7 495 111-22-33" in page.locator("#client-contact-info").inner_text()
