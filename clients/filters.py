@@ -25,7 +25,9 @@ class ClientFilterSet(django_filters.FilterSet):
             attrs={"class": "form-control form-control-sm", "placeholder": _("Наименование, ИНН, телефон, e-mail")}
         ),
     )
-    kind = django_filters.ChoiceFilter(choices=Client.Kind.choices, label=_("Вид"), empty_label=_("Все"), widget=_select())
+    kind = django_filters.ChoiceFilter(
+        choices=Client.Kind.choices, label=_("Вид"), empty_label=_("Все"), widget=_select()
+    )
     responsible = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name"),
         label=_("Ответственный"),

@@ -45,8 +45,8 @@ class ClientForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = get_user_model().objects.filter(is_active=True).order_by(
-            "last_name", "first_name", "username"
+        self.fields["responsible"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
         )
         self.fields["responsible"].label_from_instance = lambda u: u.get_full_name() or u.username
         if self.instance.pk and not self.is_bound:
@@ -161,9 +161,7 @@ ClientInfoFormSet = inlineformset_factory(
     extra=1,
     can_delete=True,
 )
-ContactPersonFormSet = inlineformset_factory(
-    Client, ContactPerson, form=ContactPersonForm, extra=1, can_delete=True
-)
+ContactPersonFormSet = inlineformset_factory(Client, ContactPerson, form=ContactPersonForm, extra=1, can_delete=True)
 
 
 class PersonContactInfoFormSet(ContactInfoFormSet):

@@ -207,17 +207,16 @@ class ContactInfo(models.Model):
     def __str__(self) -> str:
         return f"{self.kind}: {self.display_value}"
 
-    @property
-    def display_value(self) -> str:
-        if self.kind.value_type == ContactInfoKind.ValueType.PHONE:
-            return format_phone(self.value)
-        return self.value
-
     def save(self, *args, **kwargs):
         if self.contact_id is not None:
             self.client_id = self.contact.client_id
         super().save(*args, **kwargs)
 
+    @property
+    def display_value(self) -> str:
+        if self.kind.value_type == ContactInfoKind.ValueType.PHONE:
+            return format_phone(self.value)
+        return self.value
 
 class ClientChange(models.Model):
     """One entry of a client's history: who changed what, when, and through which channel."""

@@ -118,7 +118,11 @@ def save_card(form, info_formset, contact_formset, *, user, expected_version: in
     after = snapshot(client)
     if is_new:
         ClientChange.objects.create(
-            client=client, user=user, source=ClientChange.Source.CREATED, version=client.version, changes=diff({}, after)
+            client=client,
+            user=user,
+            source=ClientChange.Source.CREATED,
+            version=client.version,
+            changes=diff({}, after),
         )
     else:
         changes = diff(before, after)
@@ -139,7 +143,9 @@ def bulk_update_clients(
     if unknown:
         raise ValueError(f"fields not settable in bulk: {sorted(unknown)}")
     locked = list(
-        clients.select_for_update(of=("self",)).select_related(*[f for f in values if f in ("responsible", "business_region")])
+        clients.select_for_update(of=("self",)).select_related(
+            *[f for f in values if f in ("responsible", "business_region")]
+        )
     )
     changed: list[Client] = []
     history: list[ClientChange] = []
@@ -179,7 +185,12 @@ class Duplicate:
 
 
 def find_duplicates(
-    *, inn: str = "", kpp: str = "", emails: Iterable[str] = (), phones: Iterable[str] = (), exclude_pk: int | None = None
+    *,
+    inn: str = "",
+    kpp: str = "",
+    emails: Iterable[str] = (),
+    phones: Iterable[str] = (),
+    exclude_pk: int | None = None,
 ) -> list[Duplicate]:
     """Other cards that share this card's ИНН (+КПП when both have one), an e-mail or a phone."""
     found: dict[int, Duplicate] = {}
@@ -203,6 +214,9 @@ def find_duplicates(
         for info in infos:
             found.setdefault(
                 info.client_id,
-                Duplicate(info.client, _("тот же %(kind)s %(value)s") % {"kind": info.kind.name.lower(), "value": info.display_value}),
+                Duplicate(
+                    info.client,
+                    _("тот же %(kind)s %(value)s") % {"kind": info.kind.name.lower(), "value": info.display_value},
+                ),
             )
     return list(found.values())

@@ -55,7 +55,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "table": table,
-        "columns": [(name, ClientTable.base_columns[name].verbose_name, name in columns) for name in ClientTable.OPTIONAL],
+        "columns": [
+            (name, ClientTable.base_columns[name].verbose_name, name in columns) for name in ClientTable.OPTIONAL
+        ],
         "page_sizes": PAGE_SIZES,
         "per_page": per_page,
     }
@@ -109,7 +111,9 @@ def _cards_valid(form, info_formset, contact_formset) -> bool:
 
 def _submitted_contact_values(info_formset, contact_formset) -> tuple[set[str], set[str]]:
     emails, phones = set(), set()
-    formsets = [info_formset] + [f.info_formset for f in contact_formset.forms if f not in contact_formset.deleted_forms]
+    formsets = [info_formset] + [
+        f.info_formset for f in contact_formset.forms if f not in contact_formset.deleted_forms
+    ]
     for formset in formsets:
         for info_form in formset.forms:
             data = getattr(info_form, "cleaned_data", None) or {}
@@ -150,7 +154,11 @@ def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if not duplicates or form.cleaned_data.get("confirm_duplicates"):
             try:
                 client = services.save_card(
-                    form, info_formset, contact_formset, user=request.user, expected_version=form.cleaned_data.get("version")
+                    form,
+                    info_formset,
+                    contact_formset,
+                    user=request.user,
+                    expected_version=form.cleaned_data.get("version"),
                 )
             except services.StaleEdit as error:
                 stale = error

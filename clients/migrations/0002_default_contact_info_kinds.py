@@ -17,7 +17,12 @@ def create_kinds(apps, schema_editor):
     for order, (name, value_type, for_clients, for_contacts) in enumerate(DEFAULT_KINDS, start=1):
         Kind.objects.get_or_create(
             name=name,
-            defaults={"value_type": value_type, "for_clients": for_clients, "for_contacts": for_contacts, "order": order * 10},
+            defaults={
+                "value_type": value_type,
+                "for_clients": for_clients,
+                "for_contacts": for_contacts,
+                "order": order * 10,
+            },
         )
 
 

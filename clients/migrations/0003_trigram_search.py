@@ -6,7 +6,8 @@ from django.db import migrations
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS client_name_trgm_idx ON clients_client USING gin (upper(name) gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS contactinfo_value_trgm_idx ON clients_contactinfo USING gin (upper(value) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS contactinfo_value_trgm_idx"
+    " ON clients_contactinfo USING gin (upper(value) gin_trgm_ops)",
 ]
 BACKWARD = [
     "DROP INDEX IF EXISTS contactinfo_value_trgm_idx",

@@ -31,5 +31,7 @@ def card(owner):
     client = factories.ClientFactory(name="ООО «Ромашка»", inn="7707083893", kpp="773601001", responsible=owner)
     factories.ContactInfoFactory(client=client, value="+79161234567")
     contact = factories.ContactPersonFactory(client=client, name="Петров Иван")
-    factories.ContactInfoFactory(client=client, contact=contact, kind=factories.kind("Email"), value="petrov@romashka.ru")
+    factories.ContactInfoFactory(
+        client=client, contact=contact, kind=factories.kind("Email"), value="petrov@romashka.ru"
+    )
     return client

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.browser
 def base(live_server, transactional_db, django_db_serialized_rollback):
     manager = factories.manager(username="anna", first_name="Анна", last_name="Смирнова")
     region = factories.BusinessRegionFactory(name="Поволжье")
-    card = factories.ClientFactory(name="ООО «Волга-Трейд»", inn="7707083893", kpp="773601001", responsible=manager, business_region=region)
+    card = factories.ClientFactory(
+        name="ООО «Волга-Трейд»", inn="7707083893", kpp="773601001", responsible=manager, business_region=region
+    )
     factories.ContactInfoFactory(client=card, value="+79161234567")
     for i in range(30):
         factories.ClientFactory(name=f"ООО «Прочий {i}»", responsible=manager)

@@ -15,7 +15,12 @@ def edit_url(client: Client) -> str:
 
 
 def test_every_page_requires_login(client, card):
-    for url in [reverse("clients:list"), reverse("clients:detail", args=[card.pk]), edit_url(card), reverse("clients:create")]:
+    for url in [
+        reverse("clients:list"),
+        reverse("clients:detail", args=[card.pk]),
+        edit_url(card),
+        reverse("clients:create"),
+    ]:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
@@ -45,7 +50,9 @@ def test_a_manager_cannot_save_another_managers_client(client, card, colleague):
 def test_a_manager_may_edit_an_unassigned_client(client, colleague):
     unassigned = factories.ClientFactory(responsible=None)
     client.force_login(colleague)
-    response = client.post(edit_url(unassigned), card_data(unassigned, name="Теперь моё", responsible=str(colleague.pk)))
+    response = client.post(
+        edit_url(unassigned), card_data(unassigned, name="Теперь моё", responsible=str(colleague.pk))
+    )
     assert response.status_code == 302
     unassigned.refresh_from_db()
     assert unassigned.responsible == colleague
@@ -157,7 +164,9 @@ def test_an_unparsable_phone_is_refused_and_the_rest_kept(client, card, owner):
 
 def test_a_malformed_email_of_a_contact_person_is_refused(client, card, owner):
     client.force_login(owner)
-    response = client.post(edit_url(card), card_data(card, contacts=[{"name": "Новиков", "info": [("Email", "novikov@")]}]))
+    response = client.post(
+        edit_url(card), card_data(card, contacts=[{"name": "Новиков", "info": [("Email", "novikov@")]}])
+    )
     assert_refused(response, "Неверный адрес электронной почты", card)
     assert not card.contacts.filter(name="Новиков").exists()
 
@@ -257,9 +266,14 @@ def many_clients(owner):
 
 
 @pytest.mark.parametrize("per_page", [25, 100])
-def test_list_queries_do_not_grow_with_page_size(client, many_clients, owner, boss, per_page, django_assert_max_num_queries):
+def test_list_queries_do_not_grow_with_page_size(
+    client, many_clients, owner, boss, per_page, django_assert_max_num_queries
+):
     client.force_login(boss)
-    client.get(reverse("clients:list"), {"columns": ["kind", "inn", "business_region", "responsible", "segments", "phone", "email"]})
+    client.get(
+        reverse("clients:list"),
+        {"columns": ["kind", "inn", "business_region", "responsible", "segments", "phone", "email"]},
+    )
     # session, user, roles, 3 filter choice lists, the chosen responsible, count, page, 2 prefetches
     with django_assert_max_num_queries(11):
         response = client.get(reverse("clients:list"), {"per_page": per_page, "responsible": owner.pk})
@@ -321,14 +335,26 @@ def test_htmx_request_gets_only_the_table(client, card, boss):
 # --- card ---------------------------------------------------------------------------------------
 
 
-def test_card_shows_sections_contacts_and_history_in_constant_queries(client, card, owner, django_assert_max_num_queries):
+def test_card_shows_sections_contacts_and_history_in_constant_queries(
+    client, card, owner, django_assert_max_num_queries
+):
     for i in range(5):
         contact = factories.ContactPersonFactory(client=card, name=f"Контакт {i}")
         factories.ContactInfoFactory(client=card, contact=contact, kind=factories.kind("Email"), value=f"k{i}@r.ru")
-    ClientChange.objects.create(client=card, user=owner, source="form", version=2, changes=[{"field": "name", "old": "А", "new": "Б"}])
+    ClientChange.objects.create(
+        client=card, user=owner, source="form", version=2, changes=[{"field": "name", "old": "А", "new": "Б"}]
+    )
     client.force_login(owner)
     with django_assert_max_num_queries(10):
         response = client.get(reverse("clients:detail", args=[card.pk]))
     page = response.content.decode()
-    for text in ["Основные сведения", "Контактные лица", "Петров Иван", "petrov@romashka.ru", "Контакт 4", "История изменений", "+7 916 123-45-67"]:
+    for text in [
+        "Основные сведения",
+        "Контактные лица",
+        "Петров Иван",
+        "petrov@romashka.ru",
+        "Контакт 4",
+        "История изменений",
+        "+7 916 123-45-67",
+    ]:
         assert text in page
