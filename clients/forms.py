@@ -58,6 +58,16 @@ class ClientForm(forms.ModelForm):
             elif not isinstance(widget, (forms.HiddenInput, forms.CheckboxInput)):
                 widget.attrs.setdefault("class", "form-control form-control-sm")
 
+    # The card's two columns of built-in fields.
+    MAIN_FIELDS = ("kind", "name", "full_name", "inn", "kpp", "legal_address", "comment")
+    CLASSIFICATION_FIELDS = ("responsible", "business_region", "segments")
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.MAIN_FIELDS]
+
+    def classification_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.CLASSIFICATION_FIELDS]
+
     def clean_kpp(self) -> str:
         return validators.clean_kpp(self.cleaned_data.get("kpp", ""))
 

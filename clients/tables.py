@@ -21,7 +21,7 @@ class ContactValueColumn(tables.Column):
         return format_html_join(", ", "{}", ((v,) for v in values[:2])) or "—"
 
 
-# Columns a user may hide; name and the tick box always stay.
+# Columns a user may hide; the name always stays.
 OPTIONAL_COLUMNS = (
     "kind",
     "inn",
@@ -38,7 +38,6 @@ OPTIONAL_COLUMNS = (
 
 
 class ClientTable(tables.Table):
-    selection = tables.CheckBoxColumn(accessor="pk", attrs={"th__input": {"data-select-all": "1"}})
     name = tables.Column(linkify=True, verbose_name=_("Наименование"))
     kind = tables.Column(verbose_name=_("Вид"))
     inn = tables.Column(verbose_name=_("ИНН"))
@@ -60,7 +59,7 @@ class ClientTable(tables.Table):
     class Meta:
         model = Client
         fields = ()
-        sequence = ("selection", "name", *OPTIONAL_COLUMNS)
+        sequence = ("name", *OPTIONAL_COLUMNS)
         order_by = ("name",)
         attrs = {"class": "table table-sm table-hover align-middle", "id": "client-table"}
 

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def base(live_server, transactional_db, django_db_serialized_rollback):
+def base(live_server, reference_data):
     manager = factories.manager(username="anna", first_name="Анна", last_name="Смирнова")
     region = factories.BusinessRegionFactory(name="Поволжье")
     card = factories.ClientFactory(

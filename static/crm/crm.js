@@ -11,12 +11,3 @@ document.addEventListener("click", (event) => {
   rows.insertAdjacentHTML("beforeend", template.innerHTML.replaceAll("__prefix__", String(index)));
   total.value = String(index + 1);
 });
-
-document.addEventListener("change", (event) => {
-  const all = event.target.closest("[data-select-all]");
-  if (!all) return;
-  const table = all.closest("table");
-  table.querySelectorAll('tbody input[type="checkbox"][name="selection"]').forEach((box) => {
-    box.checked = all.checked;
-  });
-});

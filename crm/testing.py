@@ -1,0 +1,17 @@
+"""Helpers for tests of every app."""
+
+import importlib
+
+from django.apps import apps
+
+# Data migrations that create reference rows the app cannot work without.
+REFERENCE_DATA = [
+    ("crm.migrations.0001_roles", "create_roles"),
+    ("clients.migrations.0002_default_contact_info_kinds", "create_kinds"),
+]
+
+
+def restore_reference_data() -> None:
+    """Re-create roles and default contact-info kinds after a transactional test flushed them."""
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
