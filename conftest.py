@@ -86,7 +86,7 @@ def _require_postgresql():
         pytest.fail(
             "Tests must run on PostgreSQL, but DATABASE_URL is "
             f"{url or 'not set'!r} (engine {engine}). Run them with bin/test: it starts a "
-            "throw-away PostgreSQL and Redis (or uses DATABASE_URL/REDIS_URL when both are set).",
+            "throw-away PostgreSQL and Redis (or uses DATABASE_URL/REDIS_URL when they are given).",
             pytrace=False,
         )
 
@@ -150,32 +150,84 @@ def celery_worker(transactional_db, celery_app):
 
 
 # --- Browser -----------------------------------------------------------------------------------------
+#
+# Playwright's sync API runs an asyncio event loop in the test thread for as long as it is started.
+# While it runs, Django (1) refuses ORM calls unless DJANGO_ALLOW_ASYNC_UNSAFE is set and (2) keeps
+# its database connections in a context-local store instead of the thread-local one, so tests and
+# pytest-django would see *other* connection objects (without the test database's serialized
+# contents, for one). Hence Chromium is started on first use and stopped as soon as the next test
+# does not need it, the environment variable is set only meanwhile (so it does not leak into
+# subprocesses of other tests), and the thread's connection objects are shared with the
+# context-local store.
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium (Debian's /usr/bin/chromium) for the whole session."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (bin/test does it)", pytrace=False)
-    # Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run
-    # next to it. There is no real concurrency here, so allow it.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
+def _uses_browser(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return "browser" in names or "page" in names
 
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+class _Chromium:
+    def __init__(self):
+        self.playwright = None
+        self.browser = None
+        self._saved_env: str | None = None
+
+    def get(self):
+        if self.browser is not None:
+            return self.browser
+        if not os.path.exists(CHROMIUM):
+            pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (bin/test does it)", pytrace=False)
+        from django.db import connections
+        from playwright.sync_api import sync_playwright
+
+        thread_connections = {alias: connections[alias] for alias in connections}
+        self._saved_env = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        self.playwright = sync_playwright().start()
+        for alias, connection in thread_connections.items():
+            connections[alias] = connection  # the same objects while the event loop runs
         try:
-            yield chromium
+            self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        except BaseException:
+            self.stop()
+            raise
+        return self.browser
+
+    def stop(self):
+        try:
+            if self.browser is not None:
+                self.browser.close()
         finally:
-            chromium.close()
+            self.browser = None
+            if self.playwright is not None:
+                self.playwright.stop()
+                self.playwright = None
+                if self._saved_env is None:
+                    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+                else:
+                    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = self._saved_env
+
+
+_chromium = _Chromium()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
     finally:
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+        if nextitem is None or not _uses_browser(nextitem):
+            _chromium.stop()
+
+
+def pytest_sessionfinish(session):
+    _chromium.stop()
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium (Debian's /usr/bin/chromium), shared by consecutive browser tests."""
+    return _chromium.get()
 
 
 @pytest.fixture
@@ -209,3 +261,15 @@ def log_in(page, live_server, username: str, password: str):
 def login():
     """`login(page, live_server, username, password)`: log in through the real login form."""
     return log_in
+
+
+# --- Reference data --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Transactional tests (live server, Celery worker) start from a flushed database: bring back
+    the rows that data migrations create (roles, default contact-info kinds)."""
+    from crm.testing import restore_reference_data
+
+    restore_reference_data()

@@ -6,6 +6,7 @@ are for the quick demo only. Tests, CI and production set both.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -98,8 +99,12 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# The cache gets its own Redis database, so that clearing it never drops queued Celery jobs.
+CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or (
+    urlsplit(REDIS_URL)._replace(path="/1").geturl() if REDIS_URL else ""
+)
+if CACHE_REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
