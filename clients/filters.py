@@ -31,13 +31,16 @@ class ClientFilterSet(django_filters.FilterSet):
     responsible = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name"),
         label=_("Ответственный"),
+        empty_label=_("Все"),
         null_label=_("— не назначен —"),
         widget=_select(),
     )
     business_region = django_filters.ModelChoiceFilter(
-        queryset=BusinessRegion.objects.all(), label=_("Бизнес-регион"), widget=_select()
+        queryset=BusinessRegion.objects.all(), label=_("Бизнес-регион"), empty_label=_("Все"), widget=_select()
     )
-    segments = django_filters.ModelChoiceFilter(queryset=Segment.objects.all(), label=_("Сегмент"), widget=_select())
+    segments = django_filters.ModelChoiceFilter(
+        queryset=Segment.objects.all(), label=_("Сегмент"), empty_label=_("Все"), widget=_select()
+    )
     abc_class = django_filters.MultipleChoiceFilter(
         choices=Client.ABC.choices, label=_("ABC-класс"), widget=forms.CheckboxSelectMultiple
     )

@@ -40,7 +40,7 @@ class ClientForm(forms.ModelForm):
         ]
         widgets = {
             "comment": forms.Textarea(attrs={"rows": 3}),
-            "segments": forms.SelectMultiple(attrs={"size": 4}),
+            "segments": forms.CheckboxSelectMultiple,
         }
 
     def __init__(self, *args, **kwargs):
@@ -53,6 +53,8 @@ class ClientForm(forms.ModelForm):
             self.initial["version"] = self.instance.version
         for field in self.fields.values():
             widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple):
+                continue
             if isinstance(widget, (forms.Select, forms.SelectMultiple)):
                 widget.attrs.setdefault("class", "form-select form-select-sm")
             elif not isinstance(widget, (forms.HiddenInput, forms.CheckboxInput)):
@@ -95,6 +97,7 @@ class ContactInfoForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if kinds is not None:
             self.fields["kind"].queryset = kinds
+        self.fields["kind"].empty_label = _("— вид —")
         self.fields["kind"].widget.attrs["class"] = "form-select form-select-sm"
         self.fields["value"].widget.attrs["class"] = "form-control form-control-sm"
         self.fields["comment"].widget.attrs.update(
@@ -159,7 +162,9 @@ class ContactPersonForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
-        self.fields["position"].widget.attrs["placeholder"] = _("например, отвечает за закупки")
+        self.fields["name"].widget.attrs["placeholder"] = _("ФИО")
+        self.fields["position"].widget.attrs["placeholder"] = _("Должность, роль: например, отвечает за закупки")
+        self.fields["notes"].widget.attrs["placeholder"] = _("Заметки")
 
 
 ClientInfoFormSet = inlineformset_factory(

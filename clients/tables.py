@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.utils.html import format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, ContactInfoKind
@@ -18,7 +18,14 @@ class ContactValueColumn(tables.Column):
 
     def render(self, record: Client) -> str:
         values = [i.display_value for i in record.list_contact_info if i.kind.value_type == self.value_type]
-        return format_html_join(", ", "{}", ((v,) for v in values[:2])) or "—"
+        if not values:
+            return "—"
+        if len(values) == 1:
+            return values[0]
+        # The first value, and the others on hover: a list row stays one line high.
+        return format_html(
+            '{} <span class="text-muted" title="{}">+{}</span>', values[0], ", ".join(values[1:]), len(values) - 1
+        )
 
 
 # Columns a user may hide; the name always stays.
@@ -61,6 +68,7 @@ class ClientTable(tables.Table):
         fields = ()
         sequence = ("name", *OPTIONAL_COLUMNS)
         order_by = ("name",)
+        empty_text = _("Ничего не найдено. Измените условия отбора.")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "client-table"}
 
     def render_responsible(self, value) -> str:
