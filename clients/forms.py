@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import validators
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson
+from crm.forms import MarksInvalidFieldsMixin
 
 CLEANERS_BY_TYPE = {
     ContactInfoKind.ValueType.EMAIL: validators.clean_email,
@@ -16,7 +17,7 @@ CLEANERS_BY_TYPE = {
 }
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(MarksInvalidFieldsMixin, forms.ModelForm):
     # The version the user loaded; a save from an older version is refused (optimistic locking).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # Ticked after the user has seen the warning about possible duplicates.
@@ -88,7 +89,7 @@ class ClientForm(forms.ModelForm):
         return cleaned
 
 
-class ContactInfoForm(forms.ModelForm):
+class ContactInfoForm(MarksInvalidFieldsMixin, forms.ModelForm):
     class Meta:
         model = ContactInfo
         fields = ["kind", "value", "comment"]
@@ -152,7 +153,7 @@ class ClientContactInfoFormSet(ContactInfoFormSet):
         return super().get_queryset().filter(contact__isnull=True).select_related("kind")
 
 
-class ContactPersonForm(forms.ModelForm):
+class ContactPersonForm(MarksInvalidFieldsMixin, forms.ModelForm):
     class Meta:
         model = ContactPerson
         fields = ["name", "position", "notes"]
