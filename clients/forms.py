@@ -94,11 +94,14 @@ class ContactInfoForm(MarksInvalidFieldsMixin, forms.ModelForm):
         model = ContactInfo
         fields = ["kind", "value", "comment"]
 
-    def __init__(self, *args, kinds=None, **kwargs):
+    def __init__(self, *args, kinds: list[ContactInfoKind] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        field = self.fields["kind"]
+        field.empty_label = _("— вид —")
         if kinds is not None:
-            self.fields["kind"].queryset = kinds
-        self.fields["kind"].empty_label = _("— вид —")
+            # The kinds are loaded once per page: static choices, so no query per row.
+            field.queryset = ContactInfoKind.objects.filter(pk__in=[k.pk for k in kinds])
+            field.choices = [("", field.empty_label), *((k.pk, k.name) for k in kinds)]
         self.fields["kind"].widget.attrs["class"] = "form-select form-select-sm"
         self.fields["value"].widget.attrs["class"] = "form-control form-control-sm"
         self.fields["comment"].widget.attrs.update(
@@ -150,7 +153,9 @@ class ContactInfoFormSet(BaseInlineFormSet):
 
 class ClientContactInfoFormSet(ContactInfoFormSet):
     def get_queryset(self):
-        return super().get_queryset().filter(contact__isnull=True).select_related("kind")
+        if not hasattr(self, "_queryset"):
+            self._queryset = list(super().get_queryset().filter(contact__isnull=True).select_related("kind"))
+        return self._queryset
 
 
 class ContactPersonForm(MarksInvalidFieldsMixin, forms.ModelForm):
@@ -182,7 +187,13 @@ ContactPersonFormSet = inlineformset_factory(Client, ContactPerson, form=Contact
 
 class PersonContactInfoFormSet(ContactInfoFormSet):
     def get_queryset(self):
-        return super().get_queryset().select_related("kind")
+        # The card prefetches every contact's values at once; use them instead of a query per contact.
+        prefetched = getattr(self.instance, "_prefetched_objects_cache", {}).get("contact_info")
+        if prefetched is not None:
+            return list(prefetched)
+        if not hasattr(self, "_queryset"):
+            self._queryset = list(super().get_queryset().select_related("kind"))
+        return self._queryset
 
 
 PersonInfoFormSet = inlineformset_factory(

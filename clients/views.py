@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from clients.forms import (
     ContactPersonFormSet,
     PersonInfoFormSet,
 )
-from clients.models import Client, ContactInfoKind, ContactPerson
+from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson
 from clients.tables import ClientTable
 from crm import roles
 from crm.access import role_required
@@ -78,15 +79,18 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _card_forms(request: HttpRequest, client: Client) -> tuple:
     data = request.POST if request.method == "POST" else None
-    client_kinds = ContactInfoKind.objects.filter(for_clients=True)
-    person_kinds = ContactInfoKind.objects.filter(for_contacts=True)
+    kinds = list(ContactInfoKind.objects.all())
+    client_kinds = [k for k in kinds if k.for_clients]
+    person_kinds = [k for k in kinds if k.for_contacts]
     form = ClientForm(data, instance=client, prefix="client")
     info_formset = ClientInfoFormSet(data, instance=client, prefix="info", kinds=client_kinds)
     contact_formset = ContactPersonFormSet(
         data,
         instance=client,
         prefix="contacts",
-        queryset=ContactPerson.objects.order_by("name", "id"),
+        queryset=ContactPerson.objects.order_by("name", "id").prefetch_related(
+            Prefetch("contact_info", queryset=ContactInfo.objects.select_related("kind").order_by("id"))
+        ),
     )
     for contact_form in contact_formset.forms:
         contact_form.info_formset = PersonInfoFormSet(

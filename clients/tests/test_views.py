@@ -358,3 +358,14 @@ def test_card_shows_sections_contacts_and_history_in_constant_queries(
         "+7 916 123-45-67",
     ]:
         assert text in page
+
+
+@pytest.mark.parametrize("contacts", [1, 6])
+def test_edit_page_queries_do_not_grow_with_contacts(client, card, owner, contacts, django_assert_max_num_queries):
+    for i in range(contacts):
+        contact = factories.ContactPersonFactory(client=card, name=f"Контакт {i}")
+        factories.ContactInfoFactory(client=card, contact=contact, kind=factories.kind("Email"), value=f"k{i}@r.ru")
+    client.force_login(owner)
+    with django_assert_max_num_queries(14):
+        response = client.get(edit_url(card))
+    assert response.content.decode().count('name="contacts-') > contacts
