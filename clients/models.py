@@ -218,6 +218,7 @@ class ContactInfo(models.Model):
             return format_phone(self.value)
         return self.value
 
+
 class ClientChange(models.Model):
     """One entry of a client's history: who changed what, when, and through which channel."""
 
