@@ -369,3 +369,46 @@ def test_edit_page_queries_do_not_grow_with_contacts(client, card, owner, contac
     with django_assert_max_num_queries(14):
         response = client.get(edit_url(card))
     assert response.content.decode().count('name="contacts-') > contacts
+
+
+def test_a_sales_head_reads_cards_but_does_not_edit_them(client, card):
+    head = factories.UserFactory(username="head", role="Руководитель отдела продаж")
+    client.force_login(head)
+    page = client.get(reverse("clients:detail", args=[card.pk]))
+    assert page.status_code == 200
+    assert 'id="edit-client"' not in page.content.decode()
+    assert client.get(edit_url(card)).status_code == 403
+
+
+# --- contact information kinds --------------------------------------------------------------------
+
+
+def test_only_supervisors_set_up_contact_info_kinds(client, owner, boss):
+    url = reverse("clients:contact_info_kinds")
+    client.force_login(owner)
+    assert client.get(url).status_code == 403
+    client.force_login(boss)
+    assert client.get(url).status_code == 200
+
+
+def test_a_supervisor_adds_a_contact_info_kind_that_then_validates_values(client, boss, card):
+    from clients.models import ContactInfoKind
+
+    client.force_login(boss)
+    formset = client.get(reverse("clients:contact_info_kinds")).context["formset"]
+    data = {"form-TOTAL_FORMS": str(len(formset.forms)), "form-INITIAL_FORMS": str(formset.initial_form_count())}
+    for i, form in enumerate(formset.forms[:-1]):
+        kind = form.instance
+        data.update({f"form-{i}-id": kind.pk, f"form-{i}-name": kind.name, f"form-{i}-value_type": kind.value_type})
+        data[f"form-{i}-order"] = kind.order
+        for name in ("for_clients", "for_contacts"):
+            if getattr(kind, name):
+                data[f"form-{i}-{name}"] = "on"
+    last = len(formset.forms) - 1
+    data.update({f"form-{last}-name": "Телефон склада", f"form-{last}-value_type": "phone", f"form-{last}-order": "5"})
+    data[f"form-{last}-for_clients"] = "on"
+    response = client.post(reverse("clients:contact_info_kinds"), data)
+    assert response.status_code == 302
+    assert ContactInfoKind.objects.get(name="Телефон склада").value_type == "phone"
+    refused = client.post(edit_url(card), card_data(card, info=[("Телефон склада", "склад")]))
+    assert "Не удалось распознать номер телефона" in refused.content.decode()
