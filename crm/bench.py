@@ -1,0 +1,488 @@
+"""The project's benchmark: server time and SQL queries of pages against the budgets of DESIGN.md.
+
+`manage.py bench [--size S|M|L] [--repeat N] [--json FILE]` (crm/management/commands/bench.py)
+runs every registered scenario in-process through django.test.Client, logged in as the supervisor:
+a few warm-up requests, then N timed ones, measuring each request's time with time.perf_counter
+and its SQL queries with CaptureQueriesContext. Each scenario also has a *floor*: the raw SQL
+(cursor.execute) that answers the same question, timed the same way, to tell the cost of the data
+from the cost of the framework.
+
+Adding scenarios
+----------------
+Scenarios are classes registered with `@register`. Besides this module, `<app>/bench.py` of every
+installed app is imported (like Celery's autodiscovery), so `sales/bench.py` adds its own:
+
+    from crm.bench import Scenario, register, run_sql
+
+    @register
+    class InvoiceList(Scenario):
+        name = "sales:invoice_list"
+        budget_p50_ms = 150          # default 150 / 300 ms (DESIGN.md "Performance budgets")
+
+        def setup(self, ctx):        # once: pick parameters from the data (ctx.rng is seeded)
+            self.ids = ...
+
+        def url(self, i: int) -> str:        # the URL of request number i (vary it with i)
+            return reverse("sales:invoice_list") + "?..."
+
+        def floor(self, cursor, i: int) -> None:   # the raw SQL answering request i's question
+            run_sql(cursor, "SELECT ...", [...])
+
+The client scenarios live here for now; they may move to clients/bench.py unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+from django.utils.module_loading import autodiscover_modules
+
+from clients.models import BusinessRegion, Client, ClientChange, ContactInfo, ContactInfoKind, ContactPerson, Segment
+from crm import roles
+
+DEFAULT_REPEAT = 30
+DEFAULT_WARMUP = 5
+BENCH_USER = "supervisor"
+
+
+# --- registry -------------------------------------------------------------------------------------
+
+
+@dataclass
+class BenchContext:
+    rng: random.Random
+    user: Any
+    size: str
+
+
+class Scenario:
+    """One page (or endpoint) to measure. Subclass, set `name`, implement setup/url/floor."""
+
+    name: ClassVar[str] = ""
+    budget_p50_ms: ClassVar[float] = 150.0
+    budget_p95_ms: ClassVar[float] = 300.0
+
+    def setup(self, ctx: BenchContext) -> None:
+        """Pick the parameters of the requests from the data, once."""
+
+    def url(self, i: int) -> str:
+        raise NotImplementedError
+
+    def floor(self, cursor, i: int) -> None:
+        """Run the raw SQL that answers the question of request `i`, fetching all rows."""
+        raise NotImplementedError
+
+
+SCENARIOS: dict[str, type[Scenario]] = {}
+
+
+def register(cls: type[Scenario]) -> type[Scenario]:
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no name")
+    if cls.name in SCENARIOS and SCENARIOS[cls.name] is not cls:
+        raise ValueError(f"two bench scenarios are named {cls.name!r}")
+    SCENARIOS[cls.name] = cls
+    return cls
+
+
+def discover() -> dict[str, type[Scenario]]:
+    """Import `<app>.bench` of every installed app; returns the registry."""
+    autodiscover_modules("bench")
+    return SCENARIOS
+
+
+# --- measuring ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    scenario: str
+    p50_ms: float
+    p95_ms: float
+    queries: int  # the most queries any timed request made
+    queries_min: int
+    floor_ms: float  # p50 of the floor
+    floor_p95_ms: float
+    budget_p50_ms: float
+    budget_p95_ms: float
+    requests: int
+    over_budget: bool = field(default=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def run_sql(cursor, sql: str, params: Sequence | None = None) -> list[tuple]:
+    cursor.execute(sql, params)
+    return cursor.fetchall()
+
+
+def measure(scenario: Scenario, http: HttpClient, *, repeat: int, warmup: int) -> Result:
+    for i in range(warmup):
+        _get(http, scenario.url(i))
+    times, queries = [], []
+    for i in range(warmup, warmup + repeat):
+        url = scenario.url(i)
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            _get(http, url)
+            times.append(time.perf_counter() - started)
+        queries.append(len(captured.captured_queries))
+    floor_times = []
+    with connection.cursor() as cursor:
+        for i in range(warmup):
+            scenario.floor(cursor, i)
+        for i in range(warmup, warmup + repeat):
+            started = time.perf_counter()
+            scenario.floor(cursor, i)
+            floor_times.append(time.perf_counter() - started)
+    p50, p95 = percentile(times, 50) * 1000, percentile(times, 95) * 1000
+    return Result(
+        scenario=scenario.name,
+        p50_ms=round(p50, 2),
+        p95_ms=round(p95, 2),
+        queries=max(queries),
+        queries_min=min(queries),
+        floor_ms=round(percentile(floor_times, 50) * 1000, 2),
+        floor_p95_ms=round(percentile(floor_times, 95) * 1000, 2),
+        budget_p50_ms=scenario.budget_p50_ms,
+        budget_p95_ms=scenario.budget_p95_ms,
+        requests=repeat,
+        over_budget=p50 > scenario.budget_p50_ms or p95 > scenario.budget_p95_ms,
+    )
+
+
+def _get(http: HttpClient, url: str):
+    response = http.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}, expected 200")
+    return response
+
+
+def bench_user():
+    User = get_user_model()
+    user = User.objects.filter(username=BENCH_USER, is_active=True).first()
+    if user is None:
+        user = User.objects.filter(groups__name=roles.SUPERVISOR, is_active=True).order_by("pk").first()
+    return user
+
+
+def run(
+    names: Sequence[str] | None = None,
+    *,
+    size: str,
+    repeat: int = DEFAULT_REPEAT,
+    warmup: int = DEFAULT_WARMUP,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> list[Result]:
+    """Measure the named scenarios (all registered ones when None), in registration order."""
+    registry = discover()
+    chosen = list(registry) if not names else [n for n in registry if n in names]
+    user = bench_user()
+    if user is None:
+        raise RuntimeError(f"no user {BENCH_USER!r} nor any {roles.SUPERVISOR!r} to log in as: seed the data first")
+    ctx = BenchContext(rng=random.Random(seed), user=user, size=size)
+    results = []
+    hosts = [*settings.ALLOWED_HOSTS, "testserver"]
+    # DEBUG off as in production (no query log kept, no debug pages); the test client's host allowed.
+    with override_settings(ALLOWED_HOSTS=hosts, DEBUG=False):
+        http = HttpClient(raise_request_exception=True)
+        http.force_login(user)
+        try:
+            for name in chosen:
+                scenario = registry[name]()
+                scenario.setup(ctx)
+                result = measure(scenario, http, repeat=repeat, warmup=warmup)
+                if log:
+                    log(format_row(result))
+                results.append(result)
+        finally:
+            http.logout()  # do not leave the bench's session behind
+    return results
+
+
+COLUMNS = ("scenario", "p50_ms", "p95_ms", "queries", "floor_ms", "budget", "")
+
+
+def format_row(r: Result) -> str:
+    queries = str(r.queries) if r.queries == r.queries_min else f"{r.queries_min}-{r.queries}"
+    cells = (
+        r.scenario,
+        f"{r.p50_ms:.1f}",
+        f"{r.p95_ms:.1f}",
+        queries,
+        f"{r.floor_ms:.1f}",
+        f"{r.budget_p50_ms:.0f}/{r.budget_p95_ms:.0f}",
+        "OVER BUDGET" if r.over_budget else "ok",
+    )
+    return _line(cells)
+
+
+def _line(cells) -> str:
+    widths = (28, 9, 9, 8, 9, 9, 0)
+    return "  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+
+
+def format_table(results: Sequence[Result]) -> str:
+    lines = [_line(COLUMNS), _line(tuple("-" * max(w, 2) for w in (28, 9, 9, 8, 9, 9, 11)))]
+    lines += [format_row(r) for r in results]
+    return "\n".join(lines)
+
+
+# --- SQL helpers for the floors -------------------------------------------------------------------
+
+
+def _t(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def list_page_floor(cursor, where: str, params: Sequence, *, per_page: int = 50) -> None:
+    """What a client list page needs: one page with its joins, the count, the page's phones and
+    e-mails, and its segments."""
+    User = get_user_model()
+    rows = run_sql(
+        cursor,
+        f"""
+        SELECT c.id, c.kind, c.name, c.inn, c.kpp, c.abc_class, c.xyz_class, c.created_at,
+               u.id, u.username, u.first_name, u.last_name, r.id, r.name
+        FROM {_t(Client)} c
+        LEFT JOIN {_t(User)} u ON u.id = c.responsible_id
+        LEFT JOIN {_t(BusinessRegion)} r ON r.id = c.business_region_id
+        WHERE {where}
+        ORDER BY c.name, c.id
+        LIMIT {int(per_page)}
+        """,
+        params,
+    )
+    run_sql(cursor, f"SELECT count(*) FROM {_t(Client)} c WHERE {where}", params)
+    ids = [row[0] for row in rows]
+    run_sql(
+        cursor,
+        f"""
+        SELECT ci.client_id, k.value_type, ci.value
+        FROM {_t(ContactInfo)} ci JOIN {_t(ContactInfoKind)} k ON k.id = ci.kind_id
+        WHERE ci.client_id = ANY(%s) AND ci.contact_id IS NULL AND k.value_type IN ('phone', 'email')
+        ORDER BY k."order", ci.id
+        """,
+        [ids],
+    )
+    through = Client.segments.through
+    run_sql(
+        cursor,
+        f"""
+        SELECT cs.client_id, s.id, s.name FROM {_t(through)} cs JOIN {_t(Segment)} s ON s.id = cs.segment_id
+        WHERE cs.client_id = ANY(%s)
+        """,
+        [ids],
+    )
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- client scenarios ---------------------------------------------------------------------------
+
+
+@register
+class ClientListFiltered(Scenario):
+    """The list filtered by a responsible manager: one manager per request, each with a few
+    thousand clients at size L; page 1 of 50, sorted by name."""
+
+    name = "clients:list"
+
+    def setup(self, ctx: BenchContext) -> None:
+        counts = list(
+            Client.objects.exclude(responsible=None)
+            .values_list("responsible")
+            .annotate(n=Count("id"))
+            .order_by("-n", "responsible")
+        )
+        if not counts:
+            raise RuntimeError("no client has a responsible manager")
+        # Managers with a typical share (the middle half), in a fixed order.
+        middle = counts[len(counts) // 4 : max(len(counts) * 3 // 4, 1)] or counts
+        self.managers = [pk for pk, _n in middle]
+
+    def manager(self, i: int) -> int:
+        return self.managers[i % len(self.managers)]
+
+    def url(self, i: int) -> str:
+        return f"{reverse('clients:list')}?responsible={self.manager(i)}"
+
+    def floor(self, cursor, i: int) -> None:
+        list_page_floor(cursor, "c.responsible_id = %s", [self.manager(i)])
+
+
+@register
+class ClientListAll(Scenario):
+    """The list as it opens: no filter, page 1 of 50 sorted by name, the whole base counted."""
+
+    name = "clients:list all"
+
+    def url(self, i: int) -> str:
+        return reverse("clients:list")
+
+    def floor(self, cursor, i: int) -> None:
+        list_page_floor(cursor, "TRUE", [])
+
+
+@register
+class ClientListSearch(Scenario):
+    """Search by part of a name: a word of some client's name, as a user types it (lower case,
+    its first 6 letters), another client per request."""
+
+    name = "clients:list search"
+
+    def setup(self, ctx: BenchContext) -> None:
+        ids = list(Client.objects.order_by("pk").values_list("pk", flat=True))
+        sample = ctx.rng.sample(ids, min(len(ids), 200))
+        names = dict(Client.objects.filter(pk__in=sample).values_list("pk", "name"))
+        self.terms = []
+        for pk in sample:
+            words = [w for w in re.findall(r"\w+", names[pk]) if len(w) >= 5]
+            if words:
+                self.terms.append(ctx.rng.choice(words)[:6].lower())
+        if not self.terms:
+            raise RuntimeError("no client name to search for")
+
+    def term(self, i: int) -> str:
+        return self.terms[i % len(self.terms)]
+
+    def url(self, i: int) -> str:
+        return f"{reverse('clients:list')}?q={self.term(i)}"
+
+    def floor(self, cursor, i: int) -> None:
+        list_page_floor(cursor, "upper(c.name) LIKE upper(%s)", [f"%{_like_escape(self.term(i))}%"])
+
+
+@register
+class ClientListSearchPhone(Scenario):
+    """Search by phone digits: some client's or contact person's phone, typed in full as
+    8 (916) 123-45-67 on even requests and as its last 7 digits on odd ones."""
+
+    name = "clients:list search phone"
+
+    def setup(self, ctx: BenchContext) -> None:
+        ids = list(
+            ContactInfo.objects.filter(kind__value_type=ContactInfoKind.ValueType.PHONE)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            raise RuntimeError("no phone to search for")
+        sample = ctx.rng.sample(ids, min(len(ids), 200))
+        values = dict(ContactInfo.objects.filter(pk__in=sample).values_list("pk", "value"))
+        self.phones = [values[pk] for pk in sample]
+
+    def term(self, i: int) -> str:
+        national = self.phones[i % len(self.phones)][2:]  # +7XXXXXXXXXX -> XXXXXXXXXX
+        if i % 2 == 0:
+            return f"8 ({national[:3]}) {national[3:6]}-{national[6:8]}-{national[8:]}"
+        return national[-7:]
+
+    def url(self, i: int) -> str:
+        return f"{reverse('clients:list')}?q={self.term(i)}"
+
+    def floor(self, cursor, i: int) -> None:
+        digits = re.sub(r"\D", "", self.term(i))
+        tail = digits[1:] if len(digits) == 11 and digits[0] in "78" else digits
+        # Name contains the text, or ИНН starts with the digits, or a contact value contains them:
+        # each branch through its own index.
+        where = f"""c.id IN (
+            SELECT id FROM {_t(Client)} WHERE upper(name) LIKE upper(%s)
+            UNION SELECT id FROM {_t(Client)} WHERE inn LIKE %s
+            UNION SELECT client_id FROM {_t(ContactInfo)} WHERE upper(value) LIKE upper(%s))"""
+        params = [f"%{_like_escape(self.term(i))}%", f"{digits}%", f"%{tail}%"]
+        list_page_floor(cursor, where, params)
+
+
+@register
+class ClientDetail(Scenario):
+    """The client card of a client with contact persons, another client per request."""
+
+    name = "clients:detail"
+
+    def setup(self, ctx: BenchContext) -> None:
+        with_contacts = (
+            Client.objects.filter(Exists(ContactPerson.objects.filter(client=OuterRef("pk"))))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        ids = list(with_contacts)
+        if not ids:
+            raise RuntimeError("no client with contact persons")
+        self.ids = ctx.rng.sample(ids, min(len(ids), 500))
+
+    def client_id(self, i: int) -> int:
+        return self.ids[i % len(self.ids)]
+
+    def url(self, i: int) -> str:
+        return reverse("clients:detail", args=[self.client_id(i)])
+
+    def floor(self, cursor, i: int) -> None:
+        pk = self.client_id(i)
+        User = get_user_model()
+        run_sql(
+            cursor,
+            f"""
+            SELECT c.*, u.id, u.username, u.first_name, u.last_name, r.id, r.name
+            FROM {_t(Client)} c
+            LEFT JOIN {_t(User)} u ON u.id = c.responsible_id
+            LEFT JOIN {_t(BusinessRegion)} r ON r.id = c.business_region_id
+            WHERE c.id = %s
+            """,
+            [pk],
+        )
+        through = Client.segments.through
+        run_sql(
+            cursor,
+            f"SELECT s.id, s.name FROM {_t(through)} cs JOIN {_t(Segment)} s ON s.id = cs.segment_id "
+            "WHERE cs.client_id = %s ORDER BY s.name",
+            [pk],
+        )
+        run_sql(cursor, f"SELECT * FROM {_t(ContactPerson)} WHERE client_id = %s ORDER BY name, id", [pk])
+        # The client's own values and its contact persons' ones: they all carry client_id.
+        run_sql(
+            cursor,
+            f"""
+            SELECT ci.id, ci.contact_id, ci.value, ci.comment, k.id, k.name, k.value_type
+            FROM {_t(ContactInfo)} ci JOIN {_t(ContactInfoKind)} k ON k.id = ci.kind_id
+            WHERE ci.client_id = %s
+            ORDER BY ci.contact_id NULLS FIRST, k."order", ci.id
+            """,
+            [pk],
+        )
+        run_sql(
+            cursor,
+            f"""
+            SELECT h.*, u.username, u.first_name, u.last_name
+            FROM {_t(ClientChange)} h LEFT JOIN {_t(User)} u ON u.id = h.user_id
+            WHERE h.client_id = %s ORDER BY h.at DESC, h.id DESC LIMIT 50
+            """,
+            [pk],
+        )
