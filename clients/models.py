@@ -113,7 +113,8 @@ class Client(models.Model):
         verbose_name_plural = _("Клиенты")
         indexes = [
             models.Index(fields=["name", "id"], name="client_name_idx"),
-            models.Index(fields=["inn"], name="client_inn_idx"),
+            # Pattern ops serve «ИНН starts with» as well as equality.
+            models.Index(fields=["inn"], name="client_inn_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["responsible", "name"], name="client_responsible_idx"),
             models.Index(fields=["business_region", "name"], name="client_region_idx"),
             models.Index(fields=["created_at"], name="client_created_idx"),

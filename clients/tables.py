@@ -1,32 +1,16 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, ContactInfoKind
+from crm.tables import FastTable
 
-
-class ContactValueColumn(tables.Column):
-    """The client's own values of one contact-info type, read from the page's single prefetch."""
-
-    def __init__(self, value_type: str, **kwargs):
-        self.value_type = value_type
-        kwargs.setdefault("orderable", False)
-        kwargs.setdefault("empty_values", ())
-        super().__init__(**kwargs)
-
-    def render(self, record: Client) -> str:
-        values = [i.display_value for i in record.list_contact_info if i.kind.value_type == self.value_type]
-        if not values:
-            return "—"
-        if len(values) == 1:
-            return values[0]
-        # The first value, and the others on hover: a list row stays one line high.
-        return format_html(
-            '{} <span class="text-muted" title="{}">+{}</span>', values[0], ", ".join(values[1:]), len(values) - 1
-        )
-
+EMPTY = "—"
 
 # Columns a user may hide; the name always stays.
 OPTIONAL_COLUMNS = (
@@ -44,8 +28,27 @@ OPTIONAL_COLUMNS = (
 )
 
 
-class ClientTable(tables.Table):
-    name = tables.Column(linkify=True, verbose_name=_("Наименование"))
+def contact_values(value_type: str):
+    """The client's own values of one contact-info type, read from the page's single prefetch:
+    the first one, and the others on hover, so a row stays one line high."""
+
+    def render(client: Client) -> str:
+        values = [i.display_value for i in client.list_contact_info if i.kind.value_type == value_type]
+        if len(values) <= 1:
+            return values[0] if values else EMPTY
+        return format_html(
+            '{} <span class="text-muted" title="{}">+{}</span>', values[0], ", ".join(values[1:]), len(values) - 1
+        )
+
+    return render
+
+
+def user_name(user) -> str:
+    return (user.get_full_name() or user.username) if user else EMPTY
+
+
+class ClientTable(FastTable):
+    name = tables.Column(verbose_name=_("Наименование"))
     kind = tables.Column(verbose_name=_("Вид"))
     inn = tables.Column(verbose_name=_("ИНН"))
     kpp = tables.Column(verbose_name=_("КПП"))
@@ -53,23 +56,35 @@ class ClientTable(tables.Table):
     responsible = tables.Column(
         verbose_name=_("Ответственный"), order_by=("responsible__last_name", "responsible__first_name", "name")
     )
-    segments = tables.ManyToManyColumn(verbose_name=_("Сегменты"), orderable=False)
+    segments = tables.Column(verbose_name=_("Сегменты"), orderable=False)
     abc_class = tables.Column(verbose_name=_("ABC"))
     xyz_class = tables.Column(verbose_name=_("XYZ"))
-    phone = ContactValueColumn(ContactInfoKind.ValueType.PHONE, verbose_name=_("Телефон"))
-    email = ContactValueColumn(ContactInfoKind.ValueType.EMAIL, verbose_name=_("E-mail"))
-    created_at = tables.DateTimeColumn(verbose_name=_("Создан"), format="d.m.Y")
+    phone = tables.Column(verbose_name=_("Телефон"), orderable=False, empty_values=())
+    email = tables.Column(verbose_name=_("E-mail"), orderable=False, empty_values=())
+    created_at = tables.Column(verbose_name=_("Создан"))
 
     OPTIONAL = OPTIONAL_COLUMNS
     DEFAULT_HIDDEN = ("kpp", "segments", "created_at")
 
-    class Meta:
+    cells = {
+        "name": lambda c: format_html('<a href="{}">{}</a>', reverse("clients:detail", args=[c.pk]), c.name),
+        "kind": lambda c: c.get_kind_display(),
+        "inn": lambda c: c.inn or EMPTY,
+        "kpp": lambda c: c.kpp or EMPTY,
+        "business_region": lambda c: c.business_region.name if c.business_region else EMPTY,
+        "responsible": lambda c: user_name(c.responsible),
+        "segments": lambda c: ", ".join(s.name for s in c.segments.all()) or EMPTY,
+        "abc_class": lambda c: c.abc_class or EMPTY,
+        "xyz_class": lambda c: c.xyz_class or EMPTY,
+        "phone": contact_values(ContactInfoKind.ValueType.PHONE),
+        "email": contact_values(ContactInfoKind.ValueType.EMAIL),
+        "created_at": lambda c: date_format(localtime(c.created_at), "d.m.Y"),
+    }
+
+    class Meta(FastTable.Meta):
         model = Client
         fields = ()
         sequence = ("name", *OPTIONAL_COLUMNS)
         order_by = ("name",)
         empty_text = _("Ничего не найдено. Измените условия отбора.")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "client-table"}
-
-    def render_responsible(self, value) -> str:
-        return value.get_full_name() or value.username

@@ -3,6 +3,8 @@ PostgreSQL only: the SQLite demo does without them."""
 
 from django.db import migrations
 
+from crm.migration_ops import postgresql_only
+
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS client_name_trgm_idx ON clients_client USING gin (upper(name) gin_trgm_ops)",
@@ -15,16 +17,7 @@ BACKWARD = [
 ]
 
 
-def run(statements):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in statements:
-                schema_editor.execute(sql)
-
-    return operation
-
-
 class Migration(migrations.Migration):
     dependencies = [("clients", "0002_default_contact_info_kinds")]
 
-    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

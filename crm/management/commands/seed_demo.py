@@ -95,6 +95,16 @@ def secondary_indexes_dropped(seeders: list[ModuleType]) -> Iterator[None]:
             [tables],
         )
         indexes = cursor.fetchall()
+        # Statistics targets set on index columns (see the trigram migrations) go with the index.
+        cursor.execute(
+            """
+            SELECT a.attrelid::regclass::text, a.attnum, a.attstattarget
+            FROM pg_attribute a
+            WHERE a.attrelid = ANY(%s::regclass[]) AND a.attstattarget > 0
+            """,
+            [[name for name, _definition in indexes]],
+        )
+        statistics = cursor.fetchall()
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
     yield
@@ -105,6 +115,8 @@ def secondary_indexes_dropped(seeders: list[ModuleType]) -> Iterator[None]:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
+        for name, column, target in statistics:
+            cursor.execute(f"ALTER INDEX {name} ALTER COLUMN {column} SET STATISTICS {target}")
 
 
 def analyze() -> None:
