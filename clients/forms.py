@@ -50,6 +50,8 @@ class ClientForm(MarksInvalidFieldsMixin, forms.ModelForm):
             get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
         )
         self.fields["responsible"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["responsible"].empty_label = _("— не назначен —")
+        self.fields["business_region"].empty_label = _("— не указан —")
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
         for field in self.fields.values():
@@ -126,7 +128,12 @@ class ContactInfoForm(MarksInvalidFieldsMixin, forms.ModelForm):
 
 
 class ContactInfoFormSet(BaseInlineFormSet):
-    """Contact info of one owner. Kinds are offered by «applies to», loaded once per page."""
+    """Contact info of one owner. Kinds are offered by «applies to», loaded once per page.
+
+    Its empty row uses its own placeholder, `__row__`: a new contact person is cloned from a
+    template where `__prefix__` numbers the person, and its rows must keep theirs apart."""
+
+    row_placeholder = "__row__"
 
     def __init__(self, *args, kinds=None, **kwargs):
         self.kinds = kinds
@@ -141,7 +148,7 @@ class ContactInfoFormSet(BaseInlineFormSet):
     def empty_form(self):
         form = self.form(
             auto_id=self.auto_id,
-            prefix=self.add_prefix("__prefix__"),
+            prefix=self.add_prefix(self.row_placeholder),
             empty_permitted=True,
             use_required_attribute=False,
             kinds=self.kinds,

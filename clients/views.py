@@ -92,9 +92,15 @@ def _card_forms(request: HttpRequest, client: Client) -> tuple:
             Prefetch("contact_info", queryset=ContactInfo.objects.select_related("kind").order_by("id"))
         ),
     )
-    for contact_form in contact_formset.forms:
+    # The blank person that «Добавить контактное лицо» clones in the browser, with its own rows.
+    contact_formset.empty_contact = contact_formset.empty_form
+    for contact_form in [*contact_formset.forms, contact_formset.empty_contact]:
+        is_template = contact_form is contact_formset.empty_contact
         contact_form.info_formset = PersonInfoFormSet(
-            data, instance=contact_form.instance, prefix=f"{contact_form.prefix}-info", kinds=person_kinds
+            None if is_template else data,
+            instance=contact_form.instance,
+            prefix=f"{contact_form.prefix}-info",
+            kinds=person_kinds,
         )
     return form, info_formset, contact_formset
 

@@ -5,19 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0003_trigram_search'),
+        ("clients", "0003_trigram_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='client',
-            name='client_inn_idx',
+            model_name="client",
+            name="client_inn_idx",
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['inn'], name='client_inn_idx', opclasses=['varchar_pattern_ops']),
+            model_name="client",
+            index=models.Index(fields=["inn"], name="client_inn_idx", opclasses=["varchar_pattern_ops"]),
         ),
     ]

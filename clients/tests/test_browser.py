@@ -70,3 +70,34 @@ def test_a_second_phone_row_is_added_without_reloading(page, live_server, login,
     page.click("#save-client")
     page.wait_for_url(f"**/clients/{card.pk}/")
     assert "+7 495 111-22-33" in page.locator("#client-contact-info").inner_text()
+
+
+def test_two_new_contact_persons_with_their_contacts_are_added_in_one_save(page, live_server, login, base):
+    _manager, card = base
+    login(page, live_server, "anna", "secret-pass-1")
+    page.goto(f"{live_server.url}/clients/{card.pk}/edit/")
+    # The blank person the page starts with, and one more from «Добавить контактное лицо».
+    page.fill("input[name='contacts-0-name']", "Орлова Мария")
+    page.select_option("select[name='contacts-0-info-0-kind']", label="Email")
+    page.fill("input[name='contacts-0-info-0-value']", "orlova@volga.ru")
+    page.click("#add-contact")
+    page.fill("input[name='contacts-1-name']", "Зайцев Олег")
+    page.fill("input[name='contacts-1-position']", "отвечает за закупки")
+    page.select_option("select[name='contacts-1-info-0-kind']", label="Мобильный телефон")
+    page.fill("input[name='contacts-1-info-0-value']", "+7 917 000-11-22")
+    page.click("[data-add-form='contacts-1-info']")
+    page.select_option("select[name='contacts-1-info-1-kind']", label="Email")
+    page.fill("input[name='contacts-1-info-1-value']", "zaitsev@volga.ru")
+    page.click("#save-client")
+    page.wait_for_url(f"**/clients/{card.pk}/")
+    contacts = page.locator("#client-contacts").inner_text()
+    for text in [
+        "Орлова Мария",
+        "orlova@volga.ru",
+        "Зайцев Олег",
+        "отвечает за закупки",
+        "+7 917 000-11-22",
+        "zaitsev@volga.ru",
+    ]:
+        assert text in contacts
+    assert card.contacts.count() == 2
