@@ -66,6 +66,7 @@ class ClientForm(MarksInvalidFieldsMixin, forms.ModelForm):
     # The card's two columns of built-in fields.
     MAIN_FIELDS = ("kind", "name", "full_name", "inn", "kpp", "legal_address", "comment")
     CLASSIFICATION_FIELDS = ("responsible", "business_region", "segments")
+    NARROW_FIELDS = ("kind", "inn", "kpp")
 
     def main_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.MAIN_FIELDS]

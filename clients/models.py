@@ -10,30 +10,31 @@ from clients.validators import format_phone
 from crm import roles
 
 
-class BusinessRegion(models.Model):
-    """«Бизнес-регион»: a sales territory, not necessarily an administrative one."""
+class Reference(models.Model):
+    """A short user-maintained list of names (regions, segments)."""
 
     name = models.CharField(_("Наименование"), max_length=150, unique=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BusinessRegion(Reference):
+    """«Бизнес-регион»: a sales territory, not necessarily an administrative one."""
+
+    class Meta(Reference.Meta):
         verbose_name = _("Бизнес-регион")
         verbose_name_plural = _("Бизнес-регионы")
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Segment(models.Model):
-    name = models.CharField(_("Наименование"), max_length=150, unique=True)
-
-    class Meta:
-        ordering = ["name"]
+class Segment(Reference):
+    class Meta(Reference.Meta):
         verbose_name = _("Сегмент")
         verbose_name_plural = _("Сегменты")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ClientQuerySet(models.QuerySet):
