@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from clients import extra_fields as extra
 from clients import validators
-from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson
-from crm.forms import MarksInvalidFieldsMixin
+from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson, ExtraField, FieldGroup
+from crm.forms import MarksInvalidFieldsMixin, style_widgets
 
 CLEANERS_BY_TYPE = {
     ContactInfoKind.ValueType.EMAIL: validators.clean_email,
@@ -44,8 +45,10 @@ class ClientForm(MarksInvalidFieldsMixin, forms.ModelForm):
             "segments": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, extra_fields: list[ExtraField] = (), extra_values: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.extra_fields = list(extra_fields)
+        extra.add_form_fields(self, self.extra_fields, extra_values or {})
         self.fields["responsible"].queryset = (
             get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
         )
@@ -54,19 +57,22 @@ class ClientForm(MarksInvalidFieldsMixin, forms.ModelForm):
         self.fields["business_region"].empty_label = _("— не указан —")
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple):
-                continue
-            if isinstance(widget, (forms.Select, forms.SelectMultiple)):
-                widget.attrs.setdefault("class", "form-select form-select-sm")
-            elif not isinstance(widget, (forms.HiddenInput, forms.CheckboxInput)):
-                widget.attrs.setdefault("class", "form-control form-control-sm")
+        style_widgets(self.fields)
 
     # The card's two columns of built-in fields.
     MAIN_FIELDS = ("kind", "name", "full_name", "inn", "kpp", "legal_address", "comment")
     CLASSIFICATION_FIELDS = ("responsible", "business_region", "segments")
     NARROW_FIELDS = ("kind", "inn", "kpp")
+
+    def extra_values(self) -> dict[ExtraField, object]:
+        return extra.cleaned_values(self, self.extra_fields)
+
+    def extra_sections(self) -> list[tuple[FieldGroup, list[forms.BoundField]]]:
+        """The user's sections of the card, in their order, each with its fields."""
+        sections: dict[FieldGroup, list[forms.BoundField]] = {}
+        for field in self.extra_fields:
+            sections.setdefault(field.group, []).append(self[extra.form_field_name(field)])
+        return list(sections.items())
 
     def main_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.MAIN_FIELDS]
@@ -172,13 +178,21 @@ class ContactPersonForm(MarksInvalidFieldsMixin, forms.ModelForm):
         fields = ["name", "position", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 1})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, extra_fields: list[ExtraField] = (), extra_values: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+        self.extra_fields = list(extra_fields)
+        values = (extra_values or {}).get(self.instance.pk, {}) if self.instance.pk else {}
+        extra.add_form_fields(self, self.extra_fields, values)
+        style_widgets(self.fields)
         self.fields["name"].widget.attrs["placeholder"] = _("ФИО")
         self.fields["position"].widget.attrs["placeholder"] = _("Должность, роль: например, отвечает за закупки")
         self.fields["notes"].widget.attrs["placeholder"] = _("Заметки")
+
+    def extra_values(self) -> dict[ExtraField, object]:
+        return extra.cleaned_values(self, self.extra_fields)
+
+    def extra_bound_fields(self) -> list[forms.BoundField]:
+        return [self[extra.form_field_name(f)] for f in self.extra_fields]
 
 
 ClientInfoFormSet = inlineformset_factory(

@@ -12,7 +12,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind
+from clients import extra_fields
+from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind, ExtraField, ExtraValue
 
 # Built-in fields whose changes are kept in the history, in card order.
 TRACKED_FIELDS = (
@@ -56,13 +57,20 @@ def _display(client: Client, field_name: str) -> str:
 
 
 def snapshot(client: Client) -> dict[str, str]:
-    """What the card shows, field by field, as text: {field: display value}."""
+    """What the card shows, field by field, as text: {field: display value}; extra fields are
+    keyed `extra:<id>`."""
     values = {name: _display(client, name) for name in TRACKED_FIELDS}
     if client.pk:
         values["segments"] = ", ".join(sorted(s.name for s in client.segments.all()))
         values["contact_info"] = _contact_info_text(client.contact_info.all())
         values["contacts"] = "; ".join(sorted(c.name for c in client.contacts.all()))
+        for row in client.extra_values.select_related("field", "value_option"):
+            values[extra_key(row.field)] = extra_fields.display(row.field, row.value)
     return values
+
+
+def extra_key(field: ExtraField) -> str:
+    return f"extra:{field.pk}"
 
 
 def _contact_info_text(infos: QuerySet[ContactInfo]) -> str:
@@ -73,12 +81,43 @@ def _contact_info_text(infos: QuerySet[ContactInfo]) -> str:
     return "; ".join(lines)
 
 
-def diff(before: dict[str, str], after: dict[str, str]) -> list[dict[str, str]]:
-    return [
-        {"field": name, "old": before.get(name, ""), "new": new}
-        for name, new in after.items()
-        if before.get(name, "") != new
-    ]
+def diff(before: dict[str, str], after: dict[str, str], labels: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """The fields whose text changed. Extra fields keep their name as it was (`labels`), since the
+    field may be renamed or deleted later."""
+    labels = labels or {}
+    changes = []
+    for name in dict.fromkeys([*after, *before]):
+        old, new = before.get(name, ""), after.get(name, "")
+        if old != new:
+            change = {"field": name, "old": old, "new": new}
+            if name in labels:
+                change["label"] = labels[name]
+            changes.append(change)
+    return changes
+
+
+def set_extra_values(values: dict[ExtraField, object], *, client: Client | None = None, contact=None) -> None:
+    """Upsert one owner's extra values in two statements; None clears a value."""
+    owner_key, owner = ("client", client) if client is not None else ("contact", contact)
+    upserts, cleared = [], []
+    for field, value in values.items():
+        if value is None:
+            cleared.append(field.pk)
+            continue
+        if field.value_type == ExtraField.ValueType.LIST and value.field_id != field.pk:
+            raise ValueError(f"option {value.pk} does not belong to field {field.pk}")
+        row = ExtraValue(field=field, **{owner_key: owner})
+        setattr(row, extra_fields.FIELD_TYPES[field.value_type].column, value)
+        upserts.append(row)
+    if cleared:
+        ExtraValue.objects.filter(field_id__in=cleared, **{owner_key: owner}).delete()
+    if upserts:
+        ExtraValue.objects.bulk_create(
+            upserts,
+            update_conflicts=True,
+            unique_fields=["field", owner_key],
+            update_fields=list(ExtraValue.TYPED_COLUMNS),
+        )
 
 
 def changes_since(client: Client, version: int) -> list[ClientChange]:
@@ -100,6 +139,7 @@ def save_card(form, info_formset, contact_formset, *, user, expected_version: in
         before = snapshot(locked)
         client.version = locked.version + 1
     client = form.save()
+    set_extra_values(form.extra_values(), client=client)
     info_formset.instance = client
     info_formset.save()
     contact_formset.instance = client
@@ -115,17 +155,19 @@ def save_card(form, info_formset, contact_formset, *, user, expected_version: in
         nested = contact_form.info_formset
         nested.instance = contact_form.instance
         nested.save()
+        set_extra_values(contact_form.extra_values(), contact=contact_form.instance)
     after = snapshot(client)
+    labels = {extra_key(field): field.name for field in form.extra_fields}
     if is_new:
         ClientChange.objects.create(
             client=client,
             user=user,
             source=ClientChange.Source.CREATED,
             version=client.version,
-            changes=diff({}, after),
+            changes=diff({}, after, labels),
         )
     else:
-        changes = diff(before, after)
+        changes = diff(before, after, labels)
         if changes:
             ClientChange.objects.create(
                 client=client, user=user, source=ClientChange.Source.FORM, version=client.version, changes=changes

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("contact-info-kinds/", views.contact_info_kinds, name="contact_info_kinds"),
+    path("fill-by-inn/", views.fill_by_inn, name="fill_by_inn"),
 ]

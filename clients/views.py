@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
-from clients import services
+from clients import company_data, services
+from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.forms import (
     ClientForm,
@@ -69,12 +70,22 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @role_required()
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_card(), pk=pk)
-    history = client.changes.select_related("user")[:50]
-    return render(
-        request,
-        "clients/client_detail.html",
-        {"client": client, "history": history, "can_edit": client.editable_by(request.user)},
-    )
+    fields = extra.definitions()
+    contact_fields = extra.for_contacts(fields)
+    contact_values = extra.values_of_contacts(client) if contact_fields else {}
+    for contact in client.contacts.all():
+        contact.extra = [
+            (field, extra.display(field, contact_values.get(contact.pk, {}).get(field.pk))) for field in contact_fields
+        ]
+    context = {
+        "client": client,
+        "extra_sections": extra.sections(
+            extra.for_client(fields, client), extra.values_of_clients([client.pk]).get(client.pk, {})
+        ),
+        "history": client.changes.select_related("user")[:50],
+        "can_edit": client.editable_by(request.user),
+    }
+    return render(request, "clients/client_detail.html", context)
 
 
 def _card_forms(request: HttpRequest, client: Client) -> tuple:
@@ -82,12 +93,26 @@ def _card_forms(request: HttpRequest, client: Client) -> tuple:
     kinds = list(ContactInfoKind.objects.all())
     client_kinds = [k for k in kinds if k.for_clients]
     person_kinds = [k for k in kinds if k.for_contacts]
-    form = ClientForm(data, instance=client, prefix="client")
+    fields = extra.definitions()
+    if data is not None and data.get("client-kind") in Client.Kind.values:
+        # The extra fields that apply to the kind being saved, not the kind it had.
+        client.kind = data["client-kind"]
+    form = ClientForm(
+        data,
+        instance=client,
+        prefix="client",
+        extra_fields=extra.for_client(fields, client),
+        extra_values=extra.values_of_clients([client.pk]).get(client.pk, {}) if client.pk else {},
+    )
     info_formset = ClientInfoFormSet(data, instance=client, prefix="info", kinds=client_kinds)
     contact_formset = ContactPersonFormSet(
         data,
         instance=client,
         prefix="contacts",
+        form_kwargs={
+            "extra_fields": extra.for_contacts(fields),
+            "extra_values": extra.values_of_contacts(client) if client.pk else {},
+        },
         queryset=ContactPerson.objects.order_by("name", "id").prefetch_related(
             Prefetch("contact_info", queryset=ContactInfo.objects.select_related("kind").order_by("id"))
         ),
@@ -217,3 +242,12 @@ def contact_info_kinds(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Виды контактной информации сохранены."))
         return redirect("clients:contact_info_kinds")
     return render(request, "clients/contact_info_kinds.html", {"formset": formset})
+
+
+@require_http_methods(["GET"])
+@role_required()
+def fill_by_inn(request: HttpRequest) -> HttpResponse:
+    """«Заполнить по ИНН»: what the company data service knows about the ИНН, as an htmx partial.
+    Nothing is saved: «Подставить» only fills the card form in the browser."""
+    inn = request.GET.get("inn") or request.GET.get("client-inn", "")
+    return render(request, "clients/_company_data.html", {"lookup": company_data.look_up(inn)})

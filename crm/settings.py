@@ -176,6 +176,12 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# «Заполнить по ИНН» on the client card: DaData's «find party by ID» (or a service speaking it).
+# Without a token the button explains that it is not configured.
+DADATA_TOKEN = os.environ.get("DADATA_TOKEN", "")
+DADATA_URL = os.environ.get("DADATA_URL", "https://suggestions.dadata.ru/suggestions/api/4_1/rs")
+COMPANY_DATA_TIMEOUT = float(os.environ.get("COMPANY_DATA_TIMEOUT", "5"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -8,6 +8,7 @@ from django.apps import apps
 REFERENCE_DATA = [
     ("crm.migrations.0001_roles", "create_roles"),
     ("clients.migrations.0002_default_contact_info_kinds", "create_kinds"),
+    ("clients.migrations.0007_default_field_group", "create_group"),
 ]
 
 

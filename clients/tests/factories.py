@@ -3,7 +3,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from faker import Faker
 
-from clients.models import BusinessRegion, Client, ContactInfo, ContactInfoKind, ContactPerson, Segment
+from clients.models import (
+    BusinessRegion,
+    Client,
+    ContactInfo,
+    ContactInfoKind,
+    ContactPerson,
+    ExtraField,
+    ExtraFieldOption,
+    FieldGroup,
+    Segment,
+)
 from crm import roles
 
 fake = Faker("ru_RU")
@@ -82,3 +92,37 @@ class ContactInfoFactory(factory.django.DjangoModelFactory):
     kind = factory.LazyFunction(lambda: ContactInfoKind.objects.get(name="Телефон"))
     client = factory.SubFactory(ClientFactory)
     value = "+79161234567"
+
+
+class FieldGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FieldGroup
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Раздел {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+def default_group() -> FieldGroup:
+    return FieldGroup.objects.get(name="Дополнительно")
+
+
+class ExtraFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExtraField
+
+    name = factory.Sequence(lambda n: f"Поле {n}")
+    value_type = ExtraField.ValueType.STRING
+    group = factory.LazyFunction(default_group)
+    order = factory.Sequence(lambda n: n)
+
+
+def list_field(name: str, options: list[str], **kwargs) -> ExtraField:
+    field = ExtraFieldFactory(name=name, value_type=ExtraField.ValueType.LIST, **kwargs)
+    for order, option in enumerate(options):
+        ExtraFieldOption.objects.create(field=field, name=option, order=order)
+    return field
+
+
+def option(field: ExtraField, name: str) -> ExtraFieldOption:
+    return field.options.get(name=name)

@@ -2,6 +2,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from clients import services
 from clients.models import Client, ClientChange, ContactInfo
 from clients.tests import factories
 from clients.tests.formdata import card_data
@@ -344,14 +345,24 @@ def test_card_shows_sections_contacts_and_history_in_constant_queries(
     ClientChange.objects.create(
         client=card, user=owner, source="form", version=2, changes=[{"field": "name", "old": "А", "new": "Б"}]
     )
+    loyalty = factories.list_field("Лояльность", ["Высокая", "Средняя", "Низкая"])
+    factories.list_field("Канал", ["Сайт", "Выставка"])
+    role = factories.list_field("Роль в закупке", ["ЛПР", "Влияет"], applies_to="contacts")
+    services.set_extra_values({loyalty: factories.option(loyalty, "Высокая")}, client=card)
+    for contact in card.contacts.all():
+        services.set_extra_values({role: factories.option(role, "ЛПР")}, contact=contact)
     client.force_login(owner)
-    with django_assert_max_num_queries(10):
+    # 9 for the card, 2 for the extra field definitions, 1 for the client's and 1 for its contacts' values
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("clients:detail", args=[card.pk]))
     page = response.content.decode()
     for text in [
         "Основные сведения",
         "Контактные лица",
         "Петров Иван",
+        "Лояльность",
+        "Высокая",
+        "ЛПР",
         "petrov@romashka.ru",
         "Контакт 4",
         "История изменений",
@@ -362,11 +373,14 @@ def test_card_shows_sections_contacts_and_history_in_constant_queries(
 
 @pytest.mark.parametrize("contacts", [1, 6])
 def test_edit_page_queries_do_not_grow_with_contacts(client, card, owner, contacts, django_assert_max_num_queries):
+    factories.list_field("Лояльность", ["Высокая", "Низкая"])
+    role = factories.list_field("Роль в закупке", ["ЛПР", "Влияет"], applies_to="contacts")
     for i in range(contacts):
         contact = factories.ContactPersonFactory(client=card, name=f"Контакт {i}")
         factories.ContactInfoFactory(client=card, contact=contact, kind=factories.kind("Email"), value=f"k{i}@r.ru")
+        services.set_extra_values({role: factories.option(role, "ЛПР")}, contact=contact)
     client.force_login(owner)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         response = client.get(edit_url(card))
     assert response.content.decode().count('name="contacts-') > contacts
 

@@ -14,3 +14,28 @@ document.addEventListener("click", (event) => {
   rows.insertAdjacentHTML("beforeend", template.innerHTML.replaceAll(button.dataset.placeholder, String(index)));
   total.value = String(index + 1);
 });
+
+// «Подставить» under «Заполнить по ИНН»: copy what the service found into the card's fields.
+// The business region is chosen only when one of the list's names matches the region found.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-fill-company]");
+  if (!button) return;
+  const found = button.dataset;
+  const setField = (id, value) => {
+    const field = document.getElementById(id);
+    if (!field || value === undefined || field.value === value) return;
+    field.value = value;
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  };
+  setField("id_client-kind", found.kind);
+  setField("id_client-name", found.name);
+  setField("id_client-full_name", found.fullName);
+  setField("id_client-inn", found.inn);
+  setField("id_client-kpp", found.kpp);
+  setField("id_client-legal_address", found.legalAddress);
+  const region = document.getElementById("id_client-business_region");
+  const names = (found.regions || "").split("|").map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const option = region && Array.from(region.options).find((o) => names.includes(o.text.trim().toLowerCase()));
+  if (option) setField("id_client-business_region", option.value);
+  button.closest("[data-company-data]")?.querySelector("[data-filled]")?.classList.remove("d-none");
+});

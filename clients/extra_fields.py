@@ -1,0 +1,142 @@
+"""Extra fields plug into forms, filters and tables from one definition per type: the type knows
+its value column, its form field and how to show a value. Definitions are loaded once per request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clients.models import Client, ExtraField, ExtraFieldOption, ExtraValue
+
+EMPTY = "—"
+
+
+@dataclass(frozen=True)
+class FieldType:
+    column: str  # the ExtraValue column that holds this type's values
+    form_field: Callable[[ExtraField, object], forms.Field]  # (definition, current value) → field
+    display: Callable[[object], str]
+
+
+def _list_field(field: ExtraField, current: ExtraFieldOption | None) -> forms.Field:
+    # Retired values are not offered, except the one this owner already has: it is kept.
+    options = [o for o in field.options.all() if not o.retired or (current is not None and o.pk == current.pk)]
+    return forms.TypedChoiceField(
+        choices=[("", EMPTY), *((o.pk, o.name) for o in options)],
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": gettext_lazy("Значения «%(value)s» нет в списке.")},
+    )
+
+
+def _number_field(field: ExtraField, current) -> forms.Field:
+    return forms.DecimalField(max_digits=18, decimal_places=4, localize=True)
+
+
+def _date_field(field: ExtraField, current) -> forms.Field:
+    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+def _flag_field(field: ExtraField, current) -> forms.Field:
+    return forms.NullBooleanField(
+        widget=forms.Select(choices=[("unknown", EMPTY), ("true", _("Да")), ("false", _("Нет"))])
+    )
+
+
+def _string_field(field: ExtraField, current) -> forms.Field:
+    return forms.CharField(max_length=1000)
+
+
+def _display_number(value: Decimal) -> str:
+    return number_format(value.normalize() if value == value.to_integral() else value, use_l10n=True)
+
+
+FIELD_TYPES: dict[str, FieldType] = {
+    ExtraField.ValueType.LIST: FieldType("value_option", _list_field, lambda v: v.name),
+    ExtraField.ValueType.STRING: FieldType("value_text", _string_field, str),
+    ExtraField.ValueType.NUMBER: FieldType("value_number", _number_field, _display_number),
+    ExtraField.ValueType.FLAG: FieldType("value_bool", _flag_field, lambda v: _("Да") if v else _("Нет")),
+    ExtraField.ValueType.DATE: FieldType("value_date", _date_field, lambda v: date_format(v, "d.m.Y")),
+}
+
+
+def form_field_name(field: ExtraField) -> str:
+    return f"extra_{field.pk}"
+
+
+def display(field: ExtraField, value) -> str:
+    return EMPTY if value is None else FIELD_TYPES[field.value_type].display(value)
+
+
+def definitions(*, include_hidden: bool = False) -> list[ExtraField]:
+    """Every extra field with its group and list values: two queries, whatever their number."""
+    fields = ExtraField.objects.select_related("group").prefetch_related("options")
+    if not include_hidden:
+        fields = fields.filter(hidden=False)
+    return list(fields)
+
+
+def for_client(fields: Iterable[ExtraField], client: Client) -> list[ExtraField]:
+    return [f for f in fields if f.applies_to_client(client)]
+
+
+def for_contacts(fields: Iterable[ExtraField]) -> list[ExtraField]:
+    return [f for f in fields if f.for_contacts]
+
+
+def values_of_clients(client_ids: Iterable[int]) -> dict[int, dict[int, object]]:
+    """{client id: {field id: value}} for a page of clients, in one query."""
+    result: dict[int, dict[int, object]] = {}
+    for row in ExtraValue.objects.filter(client_id__in=list(client_ids)).select_related("value_option"):
+        result.setdefault(row.client_id, {})[row.field_id] = row.value
+    return result
+
+
+def values_of_contacts(client: Client) -> dict[int, dict[int, object]]:
+    """{contact person id: {field id: value}} for all contact persons of a client, in one query."""
+    result: dict[int, dict[int, object]] = {}
+    for row in ExtraValue.objects.filter(contact__client=client).select_related("value_option"):
+        result.setdefault(row.contact_id, {})[row.field_id] = row.value
+    return result
+
+
+def add_form_fields(form: forms.Form, fields: Iterable[ExtraField], values: dict[int, object]) -> None:
+    """Add one form field per extra field to `form`, with the owner's current values."""
+    for field in fields:
+        current = values.get(field.pk)
+        form_field = FIELD_TYPES[field.value_type].form_field(field, current)
+        form_field.label = field.name
+        form_field.required = field.required
+        form_field.extra_field = field
+        form.fields[form_field_name(field)] = form_field
+        if current is not None and not form.is_bound:
+            form.initial[form_field_name(field)] = current.pk if isinstance(current, ExtraFieldOption) else current
+
+
+def cleaned_values(form: forms.Form, fields: Iterable[ExtraField]) -> dict[ExtraField, object]:
+    """The submitted values, list values as option objects; None means «clear»."""
+    result = {}
+    for field in fields:
+        value = form.cleaned_data.get(form_field_name(field))
+        if field.value_type == ExtraField.ValueType.LIST and value is not None:
+            value = next(o for o in field.options.all() if o.pk == value)
+        if field.value_type == ExtraField.ValueType.STRING and value == "":
+            value = None
+        result[field] = value
+    return result
+
+
+def sections(
+    fields: Iterable[ExtraField], values: dict[int, object]
+) -> list[tuple[object, list[tuple[ExtraField, str]]]]:
+    """The card's user sections in their order, each with (field, shown value) pairs."""
+    result: dict[object, list[tuple[ExtraField, str]]] = {}
+    for field in fields:
+        result.setdefault(field.group, []).append((field, display(field, values.get(field.pk))))
+    return list(result.items())

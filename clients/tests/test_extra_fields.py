@@ -1,0 +1,176 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from clients import services
+from clients.models import ClientChange, ExtraField, ExtraValue
+from clients.tests import factories
+from clients.tests.formdata import card_data
+
+
+def edit_url(client) -> str:
+    return reverse("clients:edit", args=[client.pk])
+
+
+@pytest.fixture
+def loyalty(db):
+    return factories.list_field("Лояльность", ["Высокая", "Средняя", "Низкая"])
+
+
+@pytest.fixture
+def turnover(db):
+    return factories.ExtraFieldFactory(name="Оборот, млн", value_type=ExtraField.ValueType.NUMBER)
+
+
+@pytest.fixture
+def since(db):
+    return factories.ExtraFieldFactory(name="Клиент с", value_type=ExtraField.ValueType.DATE)
+
+
+# --- model and service --------------------------------------------------------------------------
+
+
+def test_a_value_fills_exactly_one_typed_column(card, turnover):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExtraValue.objects.create(field=turnover, client=card, value_number=1, value_text="1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExtraValue.objects.create(field=turnover, client=card)
+
+
+def test_a_value_belongs_to_exactly_one_owner(card, turnover):
+    contact = card.contacts.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExtraValue.objects.create(field=turnover, client=card, contact=contact, value_number=1)
+
+
+def test_one_value_per_owner_and_field(card, turnover):
+    ExtraValue.objects.create(field=turnover, client=card, value_number=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExtraValue.objects.create(field=turnover, client=card, value_number=2)
+
+
+def test_field_names_are_unique_whatever_the_case(db):
+    factories.ExtraFieldFactory(name="Лояльность")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.ExtraFieldFactory(name="ЛОЯЛЬНОСТЬ")
+
+
+def test_set_extra_values_upserts_and_clears(card, loyalty, turnover):
+    services.set_extra_values({loyalty: factories.option(loyalty, "Высокая"), turnover: Decimal("12.5")}, client=card)
+    services.set_extra_values({loyalty: factories.option(loyalty, "Низкая"), turnover: None}, client=card)
+    (value,) = ExtraValue.objects.filter(client=card)
+    assert value.value_option.name == "Низкая"
+    assert value.value_number is None
+
+
+def test_an_option_of_another_field_is_refused(card, loyalty):
+    other = factories.list_field("Канал", ["Сайт"])
+    with pytest.raises(ValueError):
+        services.set_extra_values({loyalty: factories.option(other, "Сайт")}, client=card)
+
+
+# --- the card -----------------------------------------------------------------------------------
+
+
+def test_extra_values_are_saved_from_the_card_and_kept_in_history(client, card, owner, loyalty, turnover, since):
+    client.force_login(owner)
+    data = card_data(card)
+    data.update(
+        {
+            f"client-extra_{loyalty.pk}": str(factories.option(loyalty, "Высокая").pk),
+            f"client-extra_{turnover.pk}": "12,5",
+            f"client-extra_{since.pk}": "2021-03-15",
+        }
+    )
+    response = client.post(edit_url(card), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    values = {v.field_id: v.value for v in ExtraValue.objects.filter(client=card).select_related("value_option")}
+    assert values[loyalty.pk].name == "Высокая"
+    assert values[turnover.pk] == Decimal("12.5")
+    assert values[since.pk] == datetime.date(2021, 3, 15)
+    entry = card.changes.get(source=ClientChange.Source.FORM)
+    changes = {c["label"]: c["new"] for c in entry.entries()}
+    assert changes["Лояльность"] == "Высокая"
+    assert changes["Клиент с"] == "15.03.2021"
+    page = client.get(reverse("clients:detail", args=[card.pk])).content.decode()
+    assert "Лояльность" in page and "Высокая" in page and "12,5" in page
+
+
+@pytest.mark.parametrize(
+    ("field_name", "value", "message"),
+    [
+        ("turnover", "много", "Введите число"),
+        ("since", "2021-02-31", "Введите правильную дату"),
+        ("loyalty", "999999", "нет в списке"),
+    ],
+)
+def test_bad_extra_values_are_refused_and_nothing_saved(
+    client, card, owner, loyalty, turnover, since, field_name, value, message
+):
+    field = {"loyalty": loyalty, "turnover": turnover, "since": since}[field_name]
+    client.force_login(owner)
+    data = card_data(card, comment="не потерять")
+    data[f"client-extra_{field.pk}"] = value
+    response = client.post(edit_url(card), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Карточка не записана" in page
+    assert message in page
+    assert "не потерять" in page
+    assert not ExtraValue.objects.exists()
+    card.refresh_from_db()
+    assert card.version == 1
+
+
+def test_a_required_extra_field_must_be_filled(client, card, owner):
+    required = factories.ExtraFieldFactory(name="Источник", required=True)
+    client.force_login(owner)
+    response = client.post(edit_url(card), card_data(card))
+    assert "Карточка не записана" in response.content.decode()
+    assert "Обязательное поле" in response.content.decode()
+    data = card_data(card)
+    data[f"client-extra_{required.pk}"] = "Выставка"
+    assert client.post(edit_url(card), data).status_code == 302
+
+
+def test_fields_apply_by_belonging(client, owner, card):
+    companies_only = factories.ExtraFieldFactory(name="Численность", applies_to="companies")
+    people_only = factories.ExtraFieldFactory(name="Дата рождения", applies_to="individuals")
+    contacts_only = factories.ExtraFieldFactory(name="Хобби", applies_to="contacts")
+    person = factories.ClientFactory(kind="individual", kpp="", inn="500100732259", responsible=owner)
+    client.force_login(owner)
+    company_form = client.get(edit_url(card)).content.decode()
+    person_form = client.get(edit_url(person)).content.decode()
+    assert f"client-extra_{companies_only.pk}" in company_form
+    assert f"client-extra_{people_only.pk}" not in company_form
+    assert f"client-extra_{people_only.pk}" in person_form
+    assert f"client-extra_{companies_only.pk}" not in person_form
+    assert f"client-extra_{contacts_only.pk}" not in company_form
+    assert f"contacts-0-extra_{contacts_only.pk}" in company_form
+
+
+def test_a_contact_persons_extra_value_is_saved(client, card, owner):
+    hobby = factories.ExtraFieldFactory(name="Хобби", applies_to="contacts")
+    client.force_login(owner)
+    data = card_data(card)
+    data[f"contacts-0-extra_{hobby.pk}"] = "рыбалка"
+    assert client.post(edit_url(card), data).status_code == 302
+    assert ExtraValue.objects.get(contact=card.contacts.get()).value_text == "рыбалка"
+    assert "рыбалка" in client.get(reverse("clients:detail", args=[card.pk])).content.decode()
+
+
+def test_a_retired_list_value_stays_on_the_client_but_is_not_offered_to_others(client, card, owner, loyalty):
+    low = factories.option(loyalty, "Низкая")
+    services.set_extra_values({loyalty: low}, client=card)
+    low.retired = True
+    low.save()
+    other = factories.ClientFactory(responsible=owner)
+    client.force_login(owner)
+    assert "Низкая" in client.get(edit_url(card)).content.decode()
+    assert "Низкая" not in client.get(edit_url(other)).content.decode()
+    assert client.post(edit_url(card), card_data(card) | {f"client-extra_{loyalty.pk}": str(low.pk)}).status_code == 302
+    data = card_data(other) | {f"client-extra_{loyalty.pk}": str(low.pk)}
+    assert "нет в списке" in client.post(edit_url(other), data).content.decode()
