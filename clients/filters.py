@@ -1,20 +1,144 @@
 from __future__ import annotations
 
+import operator
 import re
+from functools import reduce
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import BusinessRegion, Client, ContactInfo, Segment
+from clients import extra_fields as extra
+from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, Segment
 
 
 def _select(multiple: bool = False):
     if multiple:
         return forms.SelectMultiple(attrs={"class": "form-select form-select-sm", "size": 3})
     return forms.Select(attrs={"class": "form-select form-select-sm"})
+
+
+NOT_SET, IS_SET = "__none__", "__any__"
+
+
+def _extra_values(field: ExtraField) -> QuerySet[ExtraValue]:
+    return ExtraValue.objects.filter(client=OuterRef("pk"), field=field)
+
+
+def _set_condition(field: ExtraField, value: str) -> Q | None:
+    if value == IS_SET:
+        return Q(Exists(_extra_values(field)))
+    if value == NOT_SET:
+        return ~Q(Exists(_extra_values(field)))
+    return None
+
+
+class ExtraListFilter(django_filters.MultipleChoiceFilter):
+    """Any of the chosen values; «не заполнено» and «заполнено» are choices too."""
+
+    def __init__(self, extra_field: ExtraField, **kwargs):
+        self.extra_field = extra_field
+        choices = [(str(o.pk), o.name) for o in extra_field.options.all()]
+        choices += [(IS_SET, _("— заполнено —")), (NOT_SET, _("— не заполнено —"))]
+        super().__init__(choices=choices, label=extra_field.name, widget=_select(multiple=True), **kwargs)
+
+    def filter(self, qs: QuerySet[Client], value: list[str]) -> QuerySet[Client]:
+        if not value:
+            return qs
+        conditions = [_set_condition(self.extra_field, v) for v in value if v in (IS_SET, NOT_SET)]
+        options = [int(v) for v in value if v not in (IS_SET, NOT_SET)]
+        if options:
+            conditions.append(Q(Exists(_extra_values(self.extra_field).filter(value_option__in=options))))
+        return qs.filter(reduce(operator.or_, conditions))
+
+
+class ExtraFlagFilter(django_filters.ChoiceFilter):
+    def __init__(self, extra_field: ExtraField, **kwargs):
+        self.extra_field = extra_field
+        choices = [("yes", _("Да")), ("no", _("Нет")), (NOT_SET, _("— не заполнено —"))]
+        super().__init__(choices=choices, label=extra_field.name, empty_label=_("Все"), widget=_select(), **kwargs)
+
+    def filter(self, qs: QuerySet[Client], value: str) -> QuerySet[Client]:
+        if not value:
+            return qs
+        if value == NOT_SET:
+            return qs.filter(_set_condition(self.extra_field, NOT_SET))
+        return qs.filter(Exists(_extra_values(self.extra_field).filter(value_bool=value == "yes")))
+
+
+class ExtraRangeFilter(django_filters.RangeFilter):
+    """From–to for numbers (`_min`, `_max`); either end may be left open."""
+
+    def __init__(self, extra_field: ExtraField, **kwargs):
+        self.extra_field = extra_field
+        self.column = extra.FIELD_TYPES[extra_field.value_type].column
+        kwargs.setdefault(
+            "widget",
+            django_filters.widgets.RangeWidget(attrs={"class": "form-control form-control-sm", "inputmode": "decimal"}),
+        )
+        super().__init__(label=extra_field.name, **kwargs)
+
+    def filter(self, qs: QuerySet[Client], value) -> QuerySet[Client]:
+        if not value or (value.start is None and value.stop is None):
+            return qs
+        values = _extra_values(self.extra_field)
+        if value.start is not None:
+            values = values.filter(**{f"{self.column}__gte": value.start})
+        if value.stop is not None:
+            values = values.filter(**{f"{self.column}__lte": value.stop})
+        return qs.filter(Exists(values))
+
+
+class ExtraDateRangeFilter(ExtraRangeFilter):
+    """From–to for dates (`_after`, `_before`)."""
+
+    field_class = django_filters.fields.DateRangeField
+
+    def __init__(self, extra_field: ExtraField, **kwargs):
+        widget = django_filters.widgets.DateRangeWidget(attrs={"type": "date", "class": "form-control form-control-sm"})
+        super().__init__(extra_field, widget=widget, **kwargs)
+
+
+class ExtraTextFilter(django_filters.CharFilter):
+    def __init__(self, extra_field: ExtraField, **kwargs):
+        self.extra_field = extra_field
+        widget = forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("содержит")})
+        super().__init__(label=extra_field.name, widget=widget, **kwargs)
+
+    def filter(self, qs: QuerySet[Client], value: str) -> QuerySet[Client]:
+        value = (value or "").strip()
+        if not value:
+            return qs
+        return qs.filter(Exists(_extra_values(self.extra_field).filter(value_text__icontains=value)))
+
+
+class ExtraSetFilter(django_filters.ChoiceFilter):
+    """Filled or not, for the types whose value widget cannot say it (string, number, date)."""
+
+    def __init__(self, extra_field: ExtraField, **kwargs):
+        self.extra_field = extra_field
+        choices = [(IS_SET, _("заполнено")), (NOT_SET, _("не заполнено"))]
+        label = _("%(field)s: заполнено?") % {"field": extra_field.name}
+        super().__init__(choices=choices, label=label, empty_label=_("Все"), widget=_select(), **kwargs)
+
+    def filter(self, qs: QuerySet[Client], value: str) -> QuerySet[Client]:
+        condition = _set_condition(self.extra_field, value) if value else None
+        return qs if condition is None else qs.filter(condition)
+
+
+EXTRA_FILTERS = {
+    ExtraField.ValueType.LIST: ExtraListFilter,
+    ExtraField.ValueType.FLAG: ExtraFlagFilter,
+    ExtraField.ValueType.NUMBER: ExtraRangeFilter,
+    ExtraField.ValueType.DATE: ExtraDateRangeFilter,
+    ExtraField.ValueType.STRING: ExtraTextFilter,
+}
+
+
+def extra_filter_name(field: ExtraField) -> str:
+    return f"extra_{field.pk}"
 
 
 class ClientFilterSet(django_filters.FilterSet):
@@ -57,9 +181,34 @@ class ClientFilterSet(django_filters.FilterSet):
         model = Client
         fields = ["q", "kind", "responsible", "business_region", "segments", "abc_class", "xyz_class", "created"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, extra_fields: list[ExtraField] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["responsible"].field.label_from_instance = lambda u: u.get_full_name() or u.username
+        # Extra fields of clients (not of contact persons) filter by their type.
+        self.extra_filter_names = []
+        for field in extra_fields:
+            if field.for_contacts:
+                continue
+            name = extra_filter_name(field)
+            self.filters[name] = EXTRA_FILTERS[field.value_type](field)
+            self.extra_filter_names.append(name)
+            if field.value_type in (
+                ExtraField.ValueType.STRING,
+                ExtraField.ValueType.NUMBER,
+                ExtraField.ValueType.DATE,
+            ):
+                self.filters[f"{name}_isset"] = ExtraSetFilter(field)
+                self.extra_filter_names.append(f"{name}_isset")
+
+    def builtin_fields(self) -> list[forms.BoundField]:
+        return [self.form[name] for name in self.form.fields if name not in self.extra_filter_names]
+
+    def extra_fields(self) -> list[forms.BoundField]:
+        return [self.form[name] for name in self.extra_filter_names]
+
+    def has_active_extra_filters(self) -> bool:
+        """Whether the user narrowed by an extra field: the page then shows those filters open."""
+        return any(value and key.startswith(tuple(self.extra_filter_names)) for key, value in self.data.items())
 
     def search(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
         """Name contains the text, or ИНН starts with it, or a contact value (phone, e-mail) contains it.

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.db.models import F, FilteredRelation, Q
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, ContactInfoKind
+from clients import extra_fields as extra
+from clients.models import Client, ContactInfoKind, ExtraField
 from crm.tables import FastTable
 
 EMPTY = "—"
@@ -47,6 +49,29 @@ def user_name(user) -> str:
     return (user.get_full_name() or user.username) if user else EMPTY
 
 
+class ExtraFieldColumn(tables.Column):
+    """A column of one extra field, sorted through a LEFT JOIN on its value (clients without a
+    value last, either way)."""
+
+    def __init__(self, field: ExtraField, **kwargs):
+        self.field = field
+        super().__init__(verbose_name=field.name, empty_values=(), **kwargs)
+
+    def order(self, queryset, is_descending):
+        alias = f"xf{self.field.pk}"
+        column = extra.FIELD_TYPES[self.field.value_type].column
+        key = f"{alias}__value_option__order" if column == "value_option" else f"{alias}__{column}"
+        value = F(key).desc(nulls_last=True) if is_descending else F(key).asc(nulls_last=True)
+        queryset = queryset.alias(
+            **{alias: FilteredRelation("extra_values", condition=Q(extra_values__field_id=self.field.pk))}
+        )
+        return queryset.order_by(value, "name", "pk"), True
+
+
+def extra_column_name(field: ExtraField) -> str:
+    return f"extra_{field.pk}"
+
+
 class ClientTable(FastTable):
     name = tables.Column(verbose_name=_("Наименование"))
     kind = tables.Column(verbose_name=_("Вид"))
@@ -80,6 +105,29 @@ class ClientTable(FastTable):
         "email": contact_values(ContactInfoKind.ValueType.EMAIL),
         "created_at": lambda c: date_format(localtime(c.created_at), "d.m.Y"),
     }
+
+    def __init__(self, data, *, visible: list[str], extra_fields: list[ExtraField] = (), **kwargs):
+        shown = [f for f in extra_fields if extra_column_name(f) in visible]
+        super().__init__(
+            data,
+            exclude=[c for c in OPTIONAL_COLUMNS if c not in visible],
+            extra_columns=[(extra_column_name(f), ExtraFieldColumn(f)) for f in shown],
+            **kwargs,
+        )
+        self.extra_fields = shown
+        self.cells = {**self.cells, **{extra_column_name(f): self._extra_cell(f) for f in shown}}
+
+    def _extra_cell(self, field: ExtraField):
+        def render(client: Client) -> str:
+            return extra.display(field, self.page_extra_values.get(client.pk, {}).get(field.pk))
+
+        return render
+
+    def html_rows(self):
+        # The extra values of the page's clients, in one query.
+        ids = [row.record.pk for row in self.page.object_list] if self.extra_fields else []
+        self.page_extra_values = extra.values_of_clients(ids) if ids else {}
+        return super().html_rows()
 
     class Meta(FastTable.Meta):
         model = Client

@@ -20,7 +20,7 @@ from clients.forms import (
     PersonInfoFormSet,
 )
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson
-from clients.tables import ClientTable
+from clients.tables import ClientTable, extra_column_name
 from crm import roles
 from crm.access import role_required
 
@@ -28,38 +28,42 @@ PAGE_SIZES = (25, 50, 100, 200)
 COLUMNS_SESSION_KEY = "clients_list_columns"
 
 
-def _visible_columns(request: HttpRequest) -> list[str]:
+def _visible_columns(request: HttpRequest, fields: list) -> list[str]:
     """Columns chosen in «Колонки», remembered in the session; the default hides a few."""
+    known = {*ClientTable.OPTIONAL, *(extra_column_name(f) for f in fields)}
     if "columns" in request.GET:
-        chosen = [c for c in request.GET.getlist("columns") if c in ClientTable.OPTIONAL]
+        chosen = [c for c in request.GET.getlist("columns") if c in known]
         request.session[COLUMNS_SESSION_KEY] = chosen
         return chosen
     stored = request.session.get(COLUMNS_SESSION_KEY)
     if stored is None:
         return [c for c in ClientTable.OPTIONAL if c not in ClientTable.DEFAULT_HIDDEN]
-    return stored
+    return [c for c in stored if c in known]
+
+
+def _per_page(request: HttpRequest) -> int:
+    try:
+        per_page = int(request.GET.get("per_page", 50))
+    except ValueError:
+        return 50
+    return per_page if per_page in PAGE_SIZES else 50
 
 
 @role_required()
 def client_list(request: HttpRequest) -> HttpResponse:
-    filterset = ClientFilterSet(request.GET or None, queryset=Client.objects.for_list())
-    columns = _visible_columns(request)
-    table = ClientTable(
-        filterset.qs if filterset.is_bound and filterset.is_valid() else Client.objects.for_list(),
-        exclude=[c for c in ClientTable.OPTIONAL if c not in columns],
-    )
-    try:
-        per_page = int(request.GET.get("per_page", 50))
-    except ValueError:
-        per_page = 50
-    per_page = per_page if per_page in PAGE_SIZES else 50
+    fields = [f for f in extra.definitions() if not f.for_contacts]
+    filterset = ClientFilterSet(request.GET or None, queryset=Client.objects.for_list(), extra_fields=fields)
+    columns = _visible_columns(request, fields)
+    clients = filterset.qs if filterset.is_bound and filterset.is_valid() else Client.objects.for_list()
+    table = ClientTable(clients, visible=columns, extra_fields=fields)
+    per_page = _per_page(request)
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    choices = [(name, ClientTable.base_columns[name].verbose_name) for name in ClientTable.OPTIONAL]
+    choices += [(extra_column_name(f), f.name) for f in fields]
     context = {
         "filter": filterset,
         "table": table,
-        "columns": [
-            (name, ClientTable.base_columns[name].verbose_name, name in columns) for name in ClientTable.OPTIONAL
-        ],
+        "columns": [(name, label, name in columns) for name, label in choices],
         "page_sizes": PAGE_SIZES,
         "per_page": per_page,
     }

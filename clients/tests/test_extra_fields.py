@@ -174,3 +174,64 @@ def test_a_retired_list_value_stays_on_the_client_but_is_not_offered_to_others(c
     assert client.post(edit_url(card), card_data(card) | {f"client-extra_{loyalty.pk}": str(low.pk)}).status_code == 302
     data = card_data(other) | {f"client-extra_{loyalty.pk}": str(low.pk)}
     assert "нет в списке" in client.post(edit_url(other), data).content.decode()
+
+
+# --- the list -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def base(db, loyalty, turnover, since):
+    vip = factories.ExtraFieldFactory(name="VIP", value_type=ExtraField.ValueType.FLAG)
+    note = factories.ExtraFieldFactory(name="Примечание")
+    rows = {
+        "Альфа": {loyalty: "Высокая", turnover: Decimal("10"), since: datetime.date(2020, 1, 1), vip: True, note: "опт"},
+        "Бета": {loyalty: "Низкая", turnover: Decimal("250"), vip: False, note: "розница"},
+        "Гамма": {loyalty: "Средняя", since: datetime.date(2023, 6, 1)},
+        "Дельта": {},
+    }
+    for name, values in rows.items():
+        c = factories.ClientFactory(name=name)
+        services.set_extra_values(
+            {f: (factories.option(f, v) if f.value_type == "list" else v) for f, v in values.items()}, client=c
+        )
+    return {"loyalty": loyalty, "turnover": turnover, "since": since, "vip": vip, "note": note}
+
+
+def found(client, **params) -> list[str]:
+    response = client.get(reverse("clients:list"), params)
+    assert response.status_code == 200
+    return [row.name for row in response.context["table"].page.object_list.data]
+
+
+def test_list_filters_by_extra_fields_of_every_type(client, boss, base):
+    client.force_login(boss)
+    loyalty, turnover, since, vip, note = (base[k] for k in ("loyalty", "turnover", "since", "vip", "note"))
+    high, low = factories.option(loyalty, "Высокая").pk, factories.option(loyalty, "Низкая").pk
+    assert found(client, **{f"extra_{loyalty.pk}": [high, low]}) == ["Альфа", "Бета"]
+    assert found(client, **{f"extra_{loyalty.pk}": ["__none__"]}) == ["Дельта"]
+    assert found(client, **{f"extra_{turnover.pk}_min": "100"}) == ["Бета"]
+    assert found(client, **{f"extra_{turnover.pk}_max": "100"}) == ["Альфа"]
+    assert found(client, **{f"extra_{since.pk}_after": "2021-01-01"}) == ["Гамма"]
+    assert found(client, **{f"extra_{vip.pk}": "yes"}) == ["Альфа"]
+    assert found(client, **{f"extra_{vip.pk}": "no"}) == ["Бета"]
+    assert found(client, **{f"extra_{vip.pk}": "__none__"}) == ["Гамма", "Дельта"]
+    assert found(client, **{f"extra_{note.pk}": "ОПТ"}) == ["Альфа"]
+    assert found(client, **{f"extra_{turnover.pk}_isset": "__none__"}) == ["Гамма", "Дельта"]
+    assert found(client, **{f"extra_{since.pk}_isset": "__any__"}) == ["Альфа", "Гамма"]
+
+
+def test_list_sorts_by_an_extra_field_with_empty_values_last(client, boss, base):
+    client.force_login(boss)
+    turnover, loyalty = base["turnover"], base["loyalty"]
+    columns = [f"extra_{turnover.pk}", f"extra_{loyalty.pk}"]
+    assert found(client, columns=columns, sort=f"extra_{turnover.pk}")[:2] == ["Альфа", "Бета"]
+    assert found(client, columns=columns, sort=f"-extra_{turnover.pk}")[:2] == ["Бета", "Альфа"]
+    # list values sort in the order of the list, not alphabetically
+    assert found(client, columns=columns, sort=f"extra_{loyalty.pk}") == ["Альфа", "Гамма", "Бета", "Дельта"]
+
+
+def test_bad_extra_filter_values_show_the_list_with_a_message(client, boss, base):
+    client.force_login(boss)
+    response = client.get(reverse("clients:list"), {f"extra_{base['turnover'].pk}_min": "много"})
+    assert response.status_code == 200
+    assert "Введите число" in response.content.decode()

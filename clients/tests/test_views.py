@@ -3,7 +3,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from clients import services
-from clients.models import Client, ClientChange, ContactInfo
+from clients.models import Client, ClientChange, ContactInfo, ExtraField
 from clients.tests import factories
 from clients.tests.formdata import card_data
 
@@ -263,6 +263,10 @@ def many_clients(owner):
         c.segments.add(segment)
         factories.ContactInfoFactory(client=c, value="+79160000000")
         factories.ContactInfoFactory(client=c, kind=factories.kind("Email"), value=f"c{c.pk}@example.ru")
+    loyalty = factories.list_field("Лояльность", ["Высокая", "Низкая"])
+    turnover = factories.ExtraFieldFactory(name="Оборот", value_type="number")
+    for i, c in enumerate(clients):
+        services.set_extra_values({loyalty: factories.option(loyalty, "Высокая"), turnover: i}, client=c)
     return clients
 
 
@@ -270,16 +274,29 @@ def many_clients(owner):
 def test_list_queries_do_not_grow_with_page_size(
     client, many_clients, owner, boss, per_page, django_assert_max_num_queries
 ):
+    loyalty, turnover = ExtraField.objects.order_by("pk")
+    high = factories.option(loyalty, "Высокая")
     client.force_login(boss)
-    client.get(
-        reverse("clients:list"),
-        {"columns": ["kind", "inn", "business_region", "responsible", "segments", "phone", "email"]},
-    )
-    # session, user, roles, 3 filter choice lists, the chosen responsible, count, page, 2 prefetches
-    with django_assert_max_num_queries(11):
-        response = client.get(reverse("clients:list"), {"per_page": per_page, "responsible": owner.pk})
+    columns = ["kind", "inn", "business_region", "responsible", "segments", "phone", "email"]
+    client.get(reverse("clients:list"), {"columns": [*columns, f"extra_{loyalty.pk}", f"extra_{turnover.pk}"]})
+    # session, user, roles, 3 filter choice lists, the chosen responsible, 2 for the extra field
+    # definitions, count, page, 2 prefetches, the page's extra values
+    with django_assert_max_num_queries(14):
+        response = client.get(
+            reverse("clients:list"),
+            {
+                "per_page": per_page,
+                "responsible": owner.pk,
+                f"extra_{loyalty.pk}": high.pk,
+                f"extra_{turnover.pk}_min": "0",
+                "sort": f"-extra_{turnover.pk}",
+            },
+        )
     assert response.status_code == 200
-    assert len(response.context["table"].page.object_list) == min(per_page, 60)
+    rows = response.context["table"].page.object_list
+    assert len(rows) == min(per_page, 60)
+    assert "Высокая" in response.content.decode()
+    assert rows.data[0].pk == many_clients[-1].pk  # sorted by turnover, highest first
 
 
 def test_list_filters_by_text_inn_phone_and_email(client, card, boss):
