@@ -184,7 +184,13 @@ def base(db, loyalty, turnover, since):
     vip = factories.ExtraFieldFactory(name="VIP", value_type=ExtraField.ValueType.FLAG)
     note = factories.ExtraFieldFactory(name="Примечание")
     rows = {
-        "Альфа": {loyalty: "Высокая", turnover: Decimal("10"), since: datetime.date(2020, 1, 1), vip: True, note: "опт"},
+        "Альфа": {
+            loyalty: "Высокая",
+            turnover: Decimal("10"),
+            since: datetime.date(2020, 1, 1),
+            vip: True,
+            note: "опт",
+        },
         "Бета": {loyalty: "Низкая", turnover: Decimal("250"), vip: False, note: "розница"},
         "Гамма": {loyalty: "Средняя", since: datetime.date(2023, 6, 1)},
         "Дельта": {},
