@@ -5,13 +5,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 
-from clients.models import BusinessRegion, Client, ClientChange, ContactInfo, ContactInfoKind, ContactPerson, Segment
+from clients.filters import extra_filter_name
+from clients.models import (
+    BusinessRegion,
+    Client,
+    ClientChange,
+    ContactInfo,
+    ContactInfoKind,
+    ContactPerson,
+    ExtraField,
+    ExtraFieldOption,
+    ExtraValue,
+    Segment,
+)
+from clients.tables import ClientTable, extra_column_name
 from crm.bench import BenchContext, Scenario, register, run_sql
 
 # --- SQL helpers for the floors -------------------------------------------------------------------
@@ -246,4 +260,113 @@ class ClientDetail(Scenario):
             WHERE h.client_id = %s ORDER BY h.at DESC, h.id DESC LIMIT 50
             """,
             [pk],
+        )
+
+
+# --- the list by extra fields -------------------------------------------------------------------
+
+
+def seeded_field(name: str, value_type: str) -> ExtraField:
+    field = ExtraField.objects.filter(name=name, value_type=value_type).exclude(applies_to="contacts").first()
+    if field is None:
+        raise RuntimeError(f"no extra field «{name}»: seed the data set again (manage.py seed_demo --reset)")
+    return field
+
+
+@register
+class ClientListExtra(Scenario):
+    """The list filtered by two extra fields — «Отрасль» any of two values (another pair per request)
+    and «Численность сотрудников» within a range — and sorted by a third, «Годовой оборот, млн руб.»,
+    highest first, shown as a column; page 1 of 50. The first (warm-up) request chooses the columns,
+    which the session keeps for the others, as it does for a user; they stay for later scenarios."""
+
+    name = "clients:list extra"
+
+    def setup(self, ctx: BenchContext) -> None:
+        self.industry = seeded_field("Отрасль", ExtraField.ValueType.LIST)
+        self.employees = seeded_field("Численность сотрудников", ExtraField.ValueType.NUMBER)
+        self.turnover = seeded_field("Годовой оборот, млн руб.", ExtraField.ValueType.NUMBER)
+        options = list(self.industry.options.order_by("order", "pk").values_list("pk", flat=True))
+        if len(options) < 2:
+            raise RuntimeError("«Отрасль» has fewer than two values")
+        self.pairs = [(a, b) for i, a in enumerate(options) for b in options[i + 1 :]]
+        ctx.rng.shuffle(self.pairs)
+        self.ranges = [(10, 500), (50, 1000), (5, 100), (20, 250)]
+        self.columns = [
+            *(c for c in ClientTable.OPTIONAL if c not in ClientTable.DEFAULT_HIDDEN),
+            extra_column_name(self.turnover),
+        ]
+
+    def params(self, i: int) -> tuple[tuple[int, int], tuple[int, int]]:
+        return self.pairs[i % len(self.pairs)], self.ranges[i % len(self.ranges)]
+
+    def url(self, i: int) -> str:
+        (a, b), (low, high) = self.params(i)
+        name = extra_filter_name(self.industry)
+        query = urlencode(
+            [
+                (name, a),
+                (name, b),
+                (f"{extra_filter_name(self.employees)}_min", low),
+                (f"{extra_filter_name(self.employees)}_max", high),
+                ("sort", f"-{extra_column_name(self.turnover)}"),
+                *(("columns", c) for c in (self.columns if i == 0 else ())),
+            ]
+        )
+        return f"{reverse('clients:list')}?{query}"
+
+    def floor(self, cursor, i: int) -> None:
+        (a, b), (low, high) = self.params(i)
+        User = get_user_model()
+        values = _t(ExtraValue)
+        where = f"""EXISTS (SELECT 1 FROM {values} v WHERE v.client_id = c.id AND v.field_id = %s
+                            AND v.value_option_id IN (%s, %s))
+                AND EXISTS (SELECT 1 FROM {values} v WHERE v.client_id = c.id AND v.field_id = %s
+                            AND v.value_number BETWEEN %s AND %s)"""
+        params = [self.industry.pk, a, b, self.employees.pk, low, high]
+        rows = run_sql(
+            cursor,
+            f"""
+            SELECT c.id, c.kind, c.name, c.inn, c.kpp, c.abc_class, c.xyz_class, c.created_at,
+                   u.id, u.username, u.first_name, u.last_name, r.id, r.name
+            FROM {_t(Client)} c
+            LEFT JOIN {_t(User)} u ON u.id = c.responsible_id
+            LEFT JOIN {_t(BusinessRegion)} r ON r.id = c.business_region_id
+            LEFT JOIN {values} s ON s.client_id = c.id AND s.field_id = %s
+            WHERE {where}
+            ORDER BY s.value_number DESC NULLS LAST, c.name, c.id
+            LIMIT 50
+            """,
+            [self.turnover.pk, *params],
+        )
+        run_sql(cursor, f"SELECT count(*) FROM {_t(Client)} c WHERE {where}", params)
+        ids = [row[0] for row in rows]
+        run_sql(
+            cursor,
+            f"""
+            SELECT ci.client_id, k.value_type, ci.value
+            FROM {_t(ContactInfo)} ci JOIN {_t(ContactInfoKind)} k ON k.id = ci.kind_id
+            WHERE ci.client_id = ANY(%s) AND ci.contact_id IS NULL AND k.value_type IN ('phone', 'email')
+            ORDER BY k."order", ci.id
+            """,
+            [ids],
+        )
+        through = Client.segments.through
+        run_sql(
+            cursor,
+            f"""
+            SELECT cs.client_id, s.id, s.name FROM {_t(through)} cs JOIN {_t(Segment)} s ON s.id = cs.segment_id
+            WHERE cs.client_id = ANY(%s)
+            """,
+            [ids],
+        )
+        # The page's extra values, for the extra column.
+        run_sql(
+            cursor,
+            f"""
+            SELECT v.client_id, v.field_id, v.value_text, v.value_number, v.value_date, v.value_bool, o.id, o.name
+            FROM {values} v LEFT JOIN {_t(ExtraFieldOption)} o ON o.id = v.value_option_id
+            WHERE v.client_id = ANY(%s)
+            """,
+            [ids],
         )

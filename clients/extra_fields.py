@@ -90,10 +90,15 @@ def for_contacts(fields: Iterable[ExtraField]) -> list[ExtraField]:
     return [f for f in fields if f.for_contacts]
 
 
-def values_of_clients(client_ids: Iterable[int]) -> dict[int, dict[int, object]]:
-    """{client id: {field id: value}} for a page of clients, in one query."""
+def values_of_clients(
+    client_ids: Iterable[int], fields: Iterable[ExtraField] | None = None
+) -> dict[int, dict[int, object]]:
+    """{client id: {field id: value}} for a page of clients, in one query; only of `fields` when given."""
     result: dict[int, dict[int, object]] = {}
-    for row in ExtraValue.objects.filter(client_id__in=list(client_ids)).select_related("value_option"):
+    rows = ExtraValue.objects.filter(client_id__in=list(client_ids)).select_related("value_option")
+    if fields is not None:
+        rows = rows.filter(field__in=list(fields))
+    for row in rows:
         result.setdefault(row.client_id, {})[row.field_id] = row.value
     return result
 

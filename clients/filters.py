@@ -160,16 +160,30 @@ class ClientFilterSet(django_filters.FilterSet):
         widget=_select(),
     )
     business_region = django_filters.ModelChoiceFilter(
-        queryset=BusinessRegion.objects.all(), label=_("Бизнес-регион"), empty_label=_("Все"), widget=_select()
+        queryset=BusinessRegion.objects.all(),
+        label=_("Бизнес-регион"),
+        empty_label=_("Все"),
+        null_label=_("— не заполнено —"),
+        widget=_select(),
     )
     segments = django_filters.ModelChoiceFilter(
-        queryset=Segment.objects.all(), label=_("Сегмент"), empty_label=_("Все"), widget=_select()
+        queryset=Segment.objects.all(),
+        label=_("Сегмент"),
+        empty_label=_("Все"),
+        null_label=_("— не заполнено —"),
+        widget=_select(),
     )
     abc_class = django_filters.MultipleChoiceFilter(
-        choices=Client.ABC.choices, label=_("ABC-класс"), widget=forms.CheckboxSelectMultiple
+        choices=[*Client.ABC.choices, (NOT_SET, _("не заполнено"))],
+        label=_("ABC-класс"),
+        widget=forms.CheckboxSelectMultiple,
+        method="by_class",
     )
     xyz_class = django_filters.MultipleChoiceFilter(
-        choices=Client.XYZ.choices, label=_("XYZ-класс"), widget=forms.CheckboxSelectMultiple
+        choices=[*Client.XYZ.choices, (NOT_SET, _("не заполнено"))],
+        label=_("XYZ-класс"),
+        widget=forms.CheckboxSelectMultiple,
+        method="by_class",
     )
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at",
@@ -209,6 +223,12 @@ class ClientFilterSet(django_filters.FilterSet):
     def has_active_extra_filters(self) -> bool:
         """Whether the user narrowed by an extra field: the page then shows those filters open."""
         return any(value and key.startswith(tuple(self.extra_filter_names)) for key, value in self.data.items())
+
+    def by_class(self, queryset: QuerySet[Client], name: str, value: list[str]) -> QuerySet[Client]:
+        """Any of the ticked classes; «не заполнено» is a client without a class."""
+        if not value:
+            return queryset
+        return queryset.filter(**{f"{name}__in": ["" if v == NOT_SET else v for v in value]})
 
     def search(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
         """Name contains the text, or ИНН starts with it, or a contact value (phone, e-mail) contains it.

@@ -14,3 +14,11 @@ def bulk_update_clients(client_ids: list[int], values: dict, user_id: int | None
     return services.bulk_update_clients(
         Client.objects.filter(pk__in=client_ids), services.resolve_bulk_values(values), user=user
     )
+
+
+@shared_task(name="clients.bulk_edit_clients")
+def bulk_edit_clients(run_id: int) -> int | None:
+    """Do a stored «Изменить выделенные» run. A duplicated or retried job finds the run taken or
+    finished and does nothing. Returns how many clients changed, None if another job did it."""
+    run = services.execute_bulk_edit_run(run_id)
+    return run.changed if run is not None else None

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
 from clients.models import Client, ContactInfoKind, ExtraField
+from crm import roles
 from crm.tables import FastTable
 
 EMPTY = "—"
@@ -73,6 +74,19 @@ def extra_column_name(field: ExtraField) -> str:
 
 
 class ClientTable(FastTable):
+    # Tick boxes for «Изменить выделенные»; the header's box ticks the whole page (static/crm/crm.js).
+    selection = tables.CheckBoxColumn(
+        accessor="pk",
+        orderable=False,
+        attrs={
+            "th__input": {
+                "class": "form-check-input",
+                "data-select-all": "pk",
+                "aria-label": _("Выбрать всех на странице"),
+            },
+            "th": {"class": "client-select"},
+        },
+    )
     name = tables.Column(verbose_name=_("Наименование"))
     kind = tables.Column(verbose_name=_("Вид"))
     inn = tables.Column(verbose_name=_("ИНН"))
@@ -92,6 +106,9 @@ class ClientTable(FastTable):
     DEFAULT_HIDDEN = ("kpp", "segments", "created_at")
 
     cells = {
+        "selection": lambda c: format_html(
+            '<input type="checkbox" name="pk" value="{}" class="form-check-input" aria-label="{}">', c.pk, c.name
+        ),
         "name": lambda c: format_html('<a href="{}">{}</a>', reverse("clients:detail", args=[c.pk]), c.name),
         "kind": lambda c: c.get_kind_display(),
         "inn": lambda c: c.inn or EMPTY,
@@ -123,16 +140,35 @@ class ClientTable(FastTable):
 
         return render
 
+    @property
+    def can_select(self) -> bool:
+        """Whether the user may bulk-edit clients (a sales head only reads)."""
+        request = getattr(self, "request", None)
+        return request is not None and roles.has_any_role(
+            request.user, roles.MANAGER, roles.SUPERVISOR, roles.ADMINISTRATOR
+        )
+
+    def selection_filter(self) -> str:
+        """The list's filter as a query string, for «все N, подходящие под отбор»."""
+        query = self.request.GET.copy()
+        for name in ("page", "sort", "per_page", "columns"):
+            query.pop(name, None)
+        return query.urlencode()
+
+    def before_render(self, request) -> None:
+        if not self.can_select:
+            self.columns.hide("selection")
+
     def html_rows(self):
         # The extra values of the page's clients, in one query.
         ids = [row.record.pk for row in self.page.object_list] if self.extra_fields else []
-        self.page_extra_values = extra.values_of_clients(ids) if ids else {}
+        self.page_extra_values = extra.values_of_clients(ids, self.extra_fields) if ids else {}
         return super().html_rows()
 
     class Meta(FastTable.Meta):
         model = Client
         fields = ()
-        sequence = ("name", *OPTIONAL_COLUMNS)
+        sequence = ("selection", "name", *OPTIONAL_COLUMNS)
         order_by = ("name",)
         empty_text = _("Ничего не найдено. Измените условия отбора.")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "client-table"}

@@ -1,5 +1,6 @@
 """Forms of the client pages, one module per area: card (client, contact info, contact persons)."""
 
+from clients.forms.bulk import BulkEditForm
 from clients.forms.card import (
     ClientForm,
     ClientInfoFormSet,
@@ -9,6 +10,14 @@ from clients.forms.card import (
     ContactPersonFormSet,
     PersonInfoFormSet,
 )
+from clients.forms.fields import (
+    FieldCreateForm,
+    FieldEditForm,
+    FieldGroupForm,
+    FieldMoveForm,
+    FieldOptionForm,
+)
+from clients.forms.transfer import ImportMappingForm, ImportUploadForm
 
 __all__ = [
     "ClientForm",
@@ -19,3 +28,12 @@ __all__ = [
     "ContactPersonFormSet",
     "PersonInfoFormSet",
 ]
+__all__ += [
+    "FieldCreateForm",
+    "FieldEditForm",
+    "FieldGroupForm",
+    "FieldMoveForm",
+    "FieldOptionForm",
+]
+__all__ += ["BulkEditForm"]
+__all__ += ["ImportMappingForm", "ImportUploadForm"]

@@ -10,11 +10,22 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.validators import validate_email
+from django.db import connection
 from django.utils import timezone
 from stdnum.ru import inn as stdnum_inn
 
 from clients import seed
-from clients.models import BusinessRegion, Client, ClientChange, ContactInfo, ContactPerson, Segment
+from clients.models import (
+    BusinessRegion,
+    Client,
+    ClientChange,
+    ContactInfo,
+    ContactPerson,
+    ExtraField,
+    ExtraValue,
+    FieldGroup,
+    Segment,
+)
 from crm import roles
 
 CYRILLIC = re.compile(r"^[А-ЯЁ][а-яё-]+$")
@@ -53,11 +64,25 @@ def signature() -> dict:
         for i in ContactInfo.objects.select_related("kind")
     )
     users = sorted(get_user_model().objects.values_list("username", "first_name", "last_name"))
+    fields = sorted(
+        (f.name, f.value_type, f.applies_to, f.group.name, f.order, tuple(o.name for o in f.options.all()))
+        for f in ExtraField.objects.select_related("group").prefetch_related("options")
+    )
+    values = sorted(
+        (
+            clients[v.client_id][1] if v.client_id else contacts[v.contact_id][1],
+            v.field.name,
+            str(v.value),
+        )
+        for v in ExtraValue.objects.select_related("field", "value_option")
+    )
     return {
         "clients": sorted(clients.values()),
         "contacts": sorted(contacts.values()),
         "info": info,
         "users": users,
+        "fields": fields,
+        "extra values": values,
     }
 
 
@@ -175,3 +200,101 @@ def test_refuses_to_seed_twice_without_reset(seeded):
         run_seed(seed=9)
     assert Client.objects.count() == 50
     assert signature() == before
+
+
+# --- extra fields -------------------------------------------------------------------------------
+
+
+def test_extra_fields_in_their_sections(seeded):
+    fields = list(ExtraField.objects.select_related("group"))
+    client_fields = [f for f in fields if not f.for_contacts]
+    assert len(client_fields) == seed.FIELD_COUNTS["XS"] >= 8
+    assert {f.name for f in fields if f.for_contacts} == {"Роль в закупке", "Дата рождения", "Хобби"}
+    assert {f.group.name for f in fields} == {"Сегментация", "Маркетинг", "Дополнительно"}
+    assert set(FieldGroup.objects.values_list("name", flat=True)) == {"Сегментация", "Маркетинг", "Дополнительно"}
+    names = {f.name: f for f in client_fields}
+    for name in ("Лояльность", "Канал привлечения", "Отрасль", "VIP", "Дата первой сделки", "Примечание менеджера"):
+        assert name in names, name
+    assert [o.name for o in names["Лояльность"].options.all()] == ["Высокая", "Средняя", "Низкая"]
+    assert names["Численность сотрудников"].value_type == ExtraField.ValueType.NUMBER
+    assert names["Численность сотрудников"].applies_to == ExtraField.AppliesTo.COMPANIES
+    assert {f.value_type for f in fields} == set(ExtraField.ValueType.values)
+
+
+def test_extra_values_have_the_type_and_owner_of_their_field(seeded):
+    values = list(ExtraValue.objects.select_related("field", "client", "value_option"))
+    assert len(values) > 200
+    columns = {
+        ExtraField.ValueType.LIST: "value_option_id",
+        ExtraField.ValueType.STRING: "value_text",
+        ExtraField.ValueType.NUMBER: "value_number",
+        ExtraField.ValueType.DATE: "value_date",
+        ExtraField.ValueType.FLAG: "value_bool",
+    }
+    today = timezone.localdate()
+    for v in values:
+        field = v.field
+        assert getattr(v, columns[field.value_type]) is not None, (field.name, v.pk)
+        if field.value_type == ExtraField.ValueType.LIST:
+            assert v.value_option.field_id == field.pk
+        if field.for_contacts:
+            assert v.contact_id and not v.client_id
+        else:
+            assert v.client_id and not v.contact_id
+            assert field.applies_to_client(v.client), (field.name, v.client.kind)
+        if field.value_type == ExtraField.ValueType.DATE:
+            assert v.value_date <= today
+        if field.value_type == ExtraField.ValueType.NUMBER:
+            assert v.value_number >= 0
+    by_field = Counter(v.field.name for v in values)
+    assert by_field["Лояльность"] >= 20, "most clients have a loyalty level"
+    assert by_field["Роль в закупке"] >= 10
+    flags = [v.value_bool for v in values if v.field.name == "VIP"]
+    assert True in flags and False in flags
+
+
+def test_the_sizes_have_about_25_fields_and_a_million_and_a_half_values_at_l():
+    assert len(seed.CLIENT_FIELDS) == seed.FIELD_COUNTS["L"] == 25
+    assert seed.FIELD_COUNTS["S"] >= 8
+    specs = seed.field_specs("L")
+    assert len({(s.name.lower(), s.applies_to) for s in specs}) == len(specs), "names are unique per owner kind"
+    assert all(s.group in {g for g, _o in seed.FIELD_GROUPS} | {seed.DEFAULT_GROUP} for s in specs)
+    # Expected values at L: 75% companies, ~1.5 contact persons per client.
+    share = {
+        ExtraField.AppliesTo.ALL: 1.0,
+        ExtraField.AppliesTo.COMPANIES: 0.75,
+        ExtraField.AppliesTo.INDIVIDUALS: 0.25,
+        ExtraField.AppliesTo.CONTACTS: 1.5,
+    }
+    expected = sum(seed.SIZES["L"] * share[s.applies_to] * s.fill for s in specs)
+    assert 1_300_000 < expected < 1_700_000
+
+
+def test_copy_and_bulk_create_store_the_same_values(db):
+    client = Client.objects.create(name="Тест")
+    text = ExtraField.objects.create(name="Текст", value_type="string", group=FieldGroup.objects.get())
+    flag = ExtraField.objects.create(name="Флаг", value_type="flag", group=FieldGroup.objects.get())
+    rows = [
+        (text.pk, client.pk, None, "таб\tи\\слеш\nстрока", None, None, None, None),
+        (flag.pk, client.pk, None, None, None, None, False, None),
+    ]
+
+    def stored():
+        return sorted((v.field_id, v.value_text, v.value_bool) for v in ExtraValue.objects.all())
+
+    seed.insert_extra_values(rows, use_copy=True)
+    copied = stored()
+    ExtraValue.objects.all().delete()
+    seed.insert_extra_values(rows, use_copy=False)
+    assert stored() == copied
+    assert copied == [(text.pk, "таб\tи\\слеш\nстрока", None), (flag.pk, None, False)]
+
+
+def test_reset_removes_fields_made_by_hand_and_keeps_the_default_group(seeded):
+    ExtraField.objects.create(name="Моё поле", value_type="string", group=FieldGroup.objects.get(name="Маркетинг"))
+    with connection.cursor() as cursor:
+        # The test runs in one transaction: check the new row's foreign keys now, as a commit would.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    run_seed(seed=7, reset=True)
+    assert not ExtraField.objects.filter(name="Моё поле").exists()
+    assert FieldGroup.objects.filter(name="Дополнительно").exists()

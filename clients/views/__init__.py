@@ -1,5 +1,6 @@
 """The client pages, one module per area: cards (list, card, edit, contact-info kinds)."""
 
+from clients.views.bulk import bulk_edit, bulk_edit_run
 from clients.views.cards import (
     client_create,
     client_detail,
@@ -8,5 +9,42 @@ from clients.views.cards import (
     contact_info_kinds,
     fill_by_inn,
 )
+from clients.views.fields import (
+    field_create,
+    field_delete,
+    field_edit,
+    field_group_create,
+    field_group_delete,
+    field_group_edit,
+    field_group_move,
+    field_move,
+    field_option_add,
+    field_option_delete,
+    field_option_edit,
+    field_option_move,
+    field_option_restore,
+    field_option_retire,
+    field_settings,
+)
+from clients.views.transfer import client_export, client_import, client_import_detail
 
 __all__ = ["client_create", "client_detail", "client_edit", "client_list", "contact_info_kinds", "fill_by_inn"]
+__all__ += [
+    "field_create",
+    "field_delete",
+    "field_edit",
+    "field_group_create",
+    "field_group_delete",
+    "field_group_edit",
+    "field_group_move",
+    "field_move",
+    "field_option_add",
+    "field_option_delete",
+    "field_option_edit",
+    "field_option_move",
+    "field_option_restore",
+    "field_option_retire",
+    "field_settings",
+]
+__all__ += ["bulk_edit", "bulk_edit_run"]
+__all__ += ["client_export", "client_import", "client_import_detail"]

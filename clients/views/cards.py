@@ -28,8 +28,9 @@ PAGE_SIZES = (25, 50, 100, 200)
 COLUMNS_SESSION_KEY = "clients_list_columns"
 
 
-def _visible_columns(request: HttpRequest, fields: list) -> list[str]:
-    """Columns chosen in «Колонки», remembered in the session; the default hides a few."""
+def visible_columns(request: HttpRequest, fields: list) -> list[str]:
+    """Columns chosen in «Колонки», remembered in the session; the default hides a few. The Excel
+    export shows the same ones."""
     known = {*ClientTable.OPTIONAL, *(extra_column_name(f) for f in fields)}
     if "columns" in request.GET:
         chosen = [c for c in request.GET.getlist("columns") if c in known]
@@ -53,7 +54,7 @@ def _per_page(request: HttpRequest) -> int:
 def client_list(request: HttpRequest) -> HttpResponse:
     fields = [f for f in extra.definitions() if not f.for_contacts]
     filterset = ClientFilterSet(request.GET or None, queryset=Client.objects.for_list(), extra_fields=fields)
-    columns = _visible_columns(request, fields)
+    columns = visible_columns(request, fields)
     clients = filterset.qs if filterset.is_bound and filterset.is_valid() else Client.objects.for_list()
     table = ClientTable(clients, visible=columns, extra_fields=fields)
     per_page = _per_page(request)

@@ -39,3 +39,21 @@ document.addEventListener("click", (event) => {
   if (option) setField("id_client-business_region", option.value);
   button.closest("[data-company-data]")?.querySelector("[data-filled]")?.classList.remove("d-none");
 });
+
+// Tick boxes of a list: the header's box ticks or unticks every row of the page.
+// «Изменить выделенные»: choosing or typing a new value ticks the field's «Изменить» box.
+["change", "input"].forEach((type) =>
+  document.addEventListener(type, (event) => {
+    const all = event.target.closest("[data-select-all]");
+    if (all && type === "change") {
+      const selector = `input[type="checkbox"][name="${all.dataset.selectAll}"]`;
+      all.closest("table")?.querySelectorAll(selector).forEach((box) => {
+        box.checked = all.checked;
+      });
+      return;
+    }
+    const value = event.target.closest("[data-bulk-tick]");
+    const tick = value && document.getElementById(value.dataset.bulkTick);
+    if (tick) tick.checked = true;
+  }),
+);

@@ -1,0 +1,553 @@
+"""«Загрузка клиентов» from xlsx and csv files: reading a file, guessing which column holds what,
+and turning each row into client values with its problems. Reads only; services.import_clients
+writes what these functions return."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import IO
+
+import openpyxl
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clients import validators
+from clients.models import BusinessRegion, Client, ContactInfoKind, ExtraField, ExtraFieldOption
+
+PREVIEW_ROWS = 20
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_ROWS = 50_000
+MAX_COLUMNS = 200
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def max_bytes() -> int:
+    return getattr(settings, "CLIENT_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+
+def max_rows() -> int:
+    return getattr(settings, "CLIENT_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+
+
+class ImportFileError(Exception):
+    """The file cannot be read as a table of clients; the message tells the user why."""
+
+
+# --- reading files ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Sheet:
+    headers: list[str]
+    # (row number as the user sees it in the file, cell values); the header is row 1.
+    rows: list[tuple[int, list[object]]]
+    # Data rows in the whole file: exact when every row was read, else as the workbook declares it.
+    total: int
+
+
+def detect_format(filename: str, head: bytes) -> str:
+    """xlsx or csv, by the name and the first bytes: a renamed file is caught when it is read."""
+    name = filename.lower()
+    if name.endswith(".xls"):
+        raise ImportFileError(
+            _("Формат xls не поддерживается: сохраните файл в Excel как «Книга Excel (*.xlsx)» или CSV.")
+        )
+    if name.endswith((".xlsx", ".xlsm")) or head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if name.endswith((".csv", ".txt")):
+        return "csv"
+    raise ImportFileError(_("Загрузите файл в формате xlsx или csv."))
+
+
+def read_sheet(file: IO[bytes], file_format: str, *, limit: int | None = None) -> Sheet:
+    """The header and the data rows of the file's first sheet (only the first `limit` rows when
+    given), skipping empty rows but keeping their numbers; columns past the last header are ignored."""
+    if file_format == "csv":
+        return _table(_csv_rows(file), limit, declared_rows=None)
+    try:
+        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
+    except Exception:  # zip, XML and openpyxl errors alike mean the same to the user
+        raise ImportFileError(
+            _("Файл не является книгой Excel (xlsx). Сохраните его в Excel как «Книга Excel (*.xlsx)» или как CSV.")
+        )
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError(_("В книге Excel нет ни одного листа."))
+        sheet = workbook.worksheets[0]
+        declared = sheet.max_row
+        # Some programs store a wrong used range: read whatever rows are there instead.
+        sheet.reset_dimensions()
+        return _table(_xlsx_rows(sheet), limit, declared_rows=declared)
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(sheet) -> Iterator[list[object]]:
+    try:
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    except Exception:
+        raise ImportFileError(_("Книга Excel повреждена: её не удалось прочитать до конца."))
+
+
+def _table(source: Iterator[list[object]], limit: int | None, *, declared_rows: int | None) -> Sheet:
+    headers: list[str] | None = None
+    rows: list[tuple[int, list[object]]] = []
+    counted = 0
+    for number, cells in enumerate(source, start=1):
+        if all(cell_text(c) == "" for c in cells):
+            continue
+        if headers is None:
+            while cells and cell_text(cells[-1]) == "":
+                cells = cells[:-1]
+            if len(cells) > MAX_COLUMNS:
+                raise ImportFileError(
+                    _("В файле больше %(limit)s колонок: оставьте только нужные.") % {"limit": MAX_COLUMNS}
+                )
+            headers = [cell_text(c) or _("Колонка %(number)s") % {"number": i} for i, c in enumerate(cells, 1)]
+            continue
+        counted += 1
+        if counted > max_rows():
+            raise ImportFileError(
+                _("В файле больше %(limit)s строк: разделите его на несколько файлов.") % {"limit": max_rows()}
+            )
+        if limit is None or len(rows) < limit:
+            rows.append((number, cells[: len(headers)]))
+        elif declared_rows is not None:
+            break  # the rest of a workbook costs time to read; its declared size will do
+    if headers is None:
+        raise ImportFileError(_("Файл пуст: в нём нет ни заголовка, ни строк."))
+    total = counted
+    if limit is not None and counted > limit and declared_rows:
+        total = max(counted, declared_rows - 1)
+        if total > max_rows():
+            raise ImportFileError(
+                _("В файле больше %(limit)s строк: разделите его на несколько файлов.") % {"limit": max_rows()}
+            )
+    return Sheet(headers=headers, rows=rows, total=total)
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 with or without BOM, else Windows-1251 (what Russian Excel saves as «CSV»)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1251")
+    except UnicodeDecodeError:
+        raise ImportFileError(_("Не удалось определить кодировку файла: сохраните его в UTF-8 или Windows-1251."))
+
+
+def detect_delimiter(text: str) -> str:
+    """; or , (or a tab), by which of them splits the header line more often outside quotes."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    counts = {d: unquoted.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_rows(file: IO[bytes]) -> Iterator[list[object]]:
+    data = file.read()
+    if b"\x00" in data:
+        raise ImportFileError(_("Файл не похож на CSV: в нём есть двоичные данные."))
+    text = decode_text(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
+    try:
+        yield from reader
+    except csv.Error:
+        raise ImportFileError(_("Файл CSV повреждён: его не удалось разобрать на колонки."))
+
+
+def cell_text(value: object) -> str:
+    """A cell as the text a user typed in it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Да") if value else _("Нет")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.strftime("%d.%m.%Y")
+    return str(value).strip()
+
+
+# --- what a column may be ---------------------------------------------------------------------------
+
+BUILTIN_TARGETS = {
+    "name": gettext_lazy("Наименование"),
+    "kind": gettext_lazy("Вид"),
+    "inn": gettext_lazy("ИНН"),
+    "kpp": gettext_lazy("КПП"),
+    "full_name": gettext_lazy("Полное наименование"),
+    "legal_address": gettext_lazy("Юридический адрес"),
+    "business_region": gettext_lazy("Бизнес-регион"),
+    "responsible": gettext_lazy("Ответственный"),
+    "phone": gettext_lazy("Телефон"),
+    "email": gettext_lazy("E-mail"),
+    "comment": gettext_lazy("Комментарий"),
+}
+# Several columns may add phones or e-mails; any other target takes one column.
+REPEATABLE_TARGETS = {"phone", "email"}
+# Other headers users give these columns (compared without case, spaces and punctuation).
+HEADER_ALIASES = {
+    "name": ("Название", "Клиент", "Контрагент", "Организация", "Наименование клиента", "Name"),
+    "kind": ("Вид контрагента", "Тип", "Тип клиента", "Юр/физ лицо", "Kind"),
+    "inn": ("ИНН клиента", "ИНН организации", "INN", "TIN"),
+    "kpp": ("КПП клиента", "KPP"),
+    "full_name": ("Полное название", "Full name"),
+    "legal_address": ("Юр. адрес", "Юридический адрес клиента", "Адрес", "Legal address"),
+    "business_region": ("Регион", "Бизнес регион", "Region", "Business region"),
+    "responsible": ("Ответственный менеджер", "Менеджер", "Основной менеджер", "Manager", "Responsible"),
+    "phone": ("Телефоны", "Тел.", "Тел", "Мобильный телефон", "Phone"),
+    "email": ("Email", "Эл. почта", "Электронная почта", "Почта", "Адрес электронной почты"),
+    "comment": ("Комментарии", "Примечание", "Заметки", "Comment"),
+}
+
+
+def extra_target(extra_field: ExtraField) -> str:
+    return f"extra_{extra_field.pk}"
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower().replace("ё", "е"))
+
+
+def target_choices(fields: Iterable[ExtraField]) -> list:
+    """The choices of a column's target, grouped as the card groups them."""
+    choices: list = [("", _("— не загружать —"))]
+    choices.append((_("Реквизиты клиента"), [(key, str(label)) for key, label in BUILTIN_TARGETS.items()]))
+    extra_choices = [(extra_target(f), f.name) for f in fields]
+    if extra_choices:
+        choices.append((_("Дополнительные поля"), extra_choices))
+    return choices
+
+
+def target_label(target: str, fields: Iterable[ExtraField]) -> str:
+    if target in BUILTIN_TARGETS:
+        return str(BUILTIN_TARGETS[target])
+    return next((f.name for f in fields if extra_target(f) == target), target)
+
+
+def guess_mapping(headers: list[str], fields: Iterable[ExtraField]) -> dict[int, str]:
+    """{column index: target} from the header names: the built-in labels (in every UI language),
+    then the extra fields' names, then the usual other names; each target once, except phones and
+    e-mails."""
+    known: dict[str, str] = {}
+    for key, label in BUILTIN_TARGETS.items():
+        for language, _language_name in settings.LANGUAGES:
+            with translation.override(language):
+                known.setdefault(_normal(str(label)), key)
+    for extra_field in fields:
+        known.setdefault(_normal(extra_field.name), extra_target(extra_field))
+    for key, aliases in HEADER_ALIASES.items():
+        for alias in aliases:
+            known.setdefault(_normal(alias), key)
+    mapping: dict[int, str] = {}
+    for index, header in enumerate(headers):
+        target = known.get(_normal(header))
+        if target and (target in REPEATABLE_TARGETS or target not in mapping.values()):
+            mapping[index] = target
+    return mapping
+
+
+def mapping_problem(mapping: dict[int, str], fields: Iterable[ExtraField]) -> str | None:
+    """Why the mapping cannot be imported, or None."""
+    targets = list(mapping.values())
+    for target in dict.fromkeys(targets):
+        if target not in REPEATABLE_TARGETS and targets.count(target) > 1:
+            return _("«%(field)s» выбрано для нескольких колонок: оставьте одну.") % {
+                "field": target_label(target, fields)
+            }
+    if "name" not in targets and "inn" not in targets:
+        return _(
+            "В файле не найдена колонка «Наименование» или «ИНН». Укажите, в какой колонке наименование "
+            "клиента или его ИНН."
+        )
+    return None
+
+
+# --- rows -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Lookups:
+    """What row values are looked up in, loaded once per import."""
+
+    fields: dict[str, ExtraField]  # by target
+    regions: dict[str, BusinessRegion]  # by normalised name
+    users: dict[str, list]  # by normalised username and full name (either order)
+    phone_kind: ContactInfoKind | None
+    email_kind: ContactInfoKind | None
+
+    @classmethod
+    def load(cls, fields: Iterable[ExtraField]) -> Lookups:
+        users: dict[str, list] = {}
+        for user in get_user_model().objects.filter(is_active=True).order_by("pk"):
+            keys = {user.username, f"{user.first_name} {user.last_name}", f"{user.last_name} {user.first_name}"}
+            for key in {_normal(k) for k in keys if k.strip()}:
+                users.setdefault(key, []).append(user)
+        return cls(
+            fields={extra_target(f): f for f in fields},
+            regions={_normal(r.name): r for r in BusinessRegion.objects.all()},
+            users=users,
+            phone_kind=client_contact_kind(ContactInfoKind.ValueType.PHONE),
+            email_kind=client_contact_kind(ContactInfoKind.ValueType.EMAIL),
+        )
+
+
+def client_contact_kind(value_type: str) -> ContactInfoKind | None:
+    """The kind that imported phones (e-mails) get: the first client kind of that type."""
+    return ContactInfoKind.objects.filter(value_type=value_type, for_clients=True).order_by("order", "pk").first()
+
+
+@dataclass
+class ImportRow:
+    number: int
+    values: dict[str, object] = field(default_factory=dict)  # Client field → value
+    extra: dict[ExtraField, object] = field(default_factory=dict)
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    client: Client | None = None  # the existing client it updates, found by services.plan_client_import
+
+    @property
+    def name(self) -> str:
+        if self.values.get("name"):
+            return self.values["name"]
+        return self.client.name if self.client else ""
+
+    @property
+    def inn(self) -> str:
+        return self.values.get("inn", "")
+
+    @property
+    def kpp(self) -> str:
+        return self.values.get("kpp", "")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+TEXT_LIMITS = {"name": 255, "full_name": 500, "legal_address": 500, "comment": 10_000}
+KIND_WORDS = {
+    Client.Kind.COMPANY: ("организация", "юридическое лицо", "юрлицо", "юл", "company", "organization"),
+    Client.Kind.INDIVIDUAL: (
+        "физическое лицо",
+        "физлицо",
+        "фл",
+        "индивидуальный предприниматель",
+        "ип",
+        "individual",
+        "person",
+    ),
+}
+TRUE_WORDS = {"да", "yes", "true", "1", "истина", "+", "x", "v"}
+FALSE_WORDS = {"нет", "no", "false", "0", "ложь", "-"}
+
+
+def parse_rows(sheet_rows: Iterable[tuple[int, list[object]]], mapping: dict[int, str], lookups: Lookups):
+    return [parse_row(number, cells, mapping, lookups) for number, cells in sheet_rows]
+
+
+def parse_row(number: int, cells: list[object], mapping: dict[int, str], lookups: Lookups) -> ImportRow:
+    """The row's values by target, each checked on its own; empty cells change nothing."""
+    row = ImportRow(number=number)
+    for index, target in mapping.items():
+        raw = cells[index] if index < len(cells) else None
+        if cell_text(raw) == "":
+            continue
+        try:
+            if target in lookups.fields:
+                row.extra[lookups.fields[target]] = parse_extra_value(lookups.fields[target], raw)
+            elif target == "phone":
+                row.phones.extend(_split_values(raw, validators.clean_phone, row.phones))
+            elif target == "email":
+                row.emails.extend(_split_values(raw, validators.clean_email, row.emails))
+            elif target in BUILTIN_TARGETS:
+                row.values[target] = _parse_builtin(target, raw, lookups)
+        except ValidationError as error:
+            label = lookups.fields[target].name if target in lookups.fields else str(BUILTIN_TARGETS[target])
+            row.errors.extend(_("%(field)s: %(error)s") % {"field": label, "error": m} for m in error.messages)
+    if row.phones and lookups.phone_kind is None:
+        row.errors.append(_("Нет вида контактной информации «Телефон» для клиентов."))
+    if row.emails and lookups.email_kind is None:
+        row.errors.append(_("Нет вида контактной информации «Email» для клиентов."))
+    return row
+
+
+def _split_values(raw: object, clean, already: list[str]) -> list[str]:
+    """Several phones or e-mails may share a cell, separated by commas, semicolons or new lines."""
+    text = cell_text(raw)
+    parts = [p.strip() for p in re.split(r"[;,\n]+", text) if p.strip()]
+    result: list[str] = []
+    for part in parts:
+        value = clean(part)
+        if value not in already and value not in result:
+            result.append(value)
+    return result
+
+
+def _digits_cell(raw: object, lengths: tuple[int, ...]) -> str:
+    """ИНН and КПП kept as numbers by Excel lose their leading zero (regions 01–09): put it back."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        text = str(int(raw))
+        return "0" + text if len(text) + 1 in lengths else text
+    return cell_text(raw)
+
+
+def _parse_builtin(target: str, raw: object, lookups: Lookups) -> object:
+    if target == "inn":
+        return validators.clean_inn(_digits_cell(raw, (10, 12)))
+    if target == "kpp":
+        return validators.clean_kpp(_digits_cell(raw, (9,)))
+    text = cell_text(raw)
+    if target == "kind":
+        word = text.lower().replace("ё", "е")
+        for kind, words in KIND_WORDS.items():
+            if word in words or word == str(kind.label).lower() or word == kind.value:
+                return kind
+        raise ValidationError(
+            _("«%(value)s» — не вид клиента: укажите «Организация» или «Физическое лицо».") % {"value": text}
+        )
+    if target == "business_region":
+        region = lookups.regions.get(_normal(text))
+        if region is None:
+            raise ValidationError(_("бизнес-региона «%(value)s» нет в справочнике.") % {"value": text})
+        return region
+    if target == "responsible":
+        users = lookups.users.get(_normal(text), [])
+        if not users:
+            raise ValidationError(_("пользователь «%(value)s» не найден.") % {"value": text})
+        if len(users) > 1:
+            raise ValidationError(
+                _("«%(value)s» — несколько пользователей: укажите имя пользователя (логин).") % {"value": text}
+            )
+        return users[0]
+    limit = TEXT_LIMITS[target]
+    if len(text) > limit:
+        raise ValidationError(_("длиннее %(limit)s знаков.") % {"limit": limit})
+    return text
+
+
+def parse_extra_value(extra_field: ExtraField, raw: object) -> object:
+    """A cell as a value of the extra field's type: an option, a Decimal, a date, a bool or text."""
+    value_type = extra_field.value_type
+    text = cell_text(raw)
+    if value_type == ExtraField.ValueType.LIST:
+        option = _find_option(extra_field, text)
+        if option is None:
+            raise ValidationError(_("значения «%(value)s» нет в списке.") % {"value": text})
+        return option
+    if value_type == ExtraField.ValueType.NUMBER:
+        return parse_number(raw)
+    if value_type == ExtraField.ValueType.DATE:
+        return parse_date(raw)
+    if value_type == ExtraField.ValueType.FLAG:
+        if isinstance(raw, bool):
+            return raw
+        word = text.lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ValidationError(_("«%(value)s» — укажите «Да» или «Нет».") % {"value": text})
+    if len(text) > 1000:
+        raise ValidationError(_("длиннее %(limit)s знаков.") % {"limit": 1000})
+    return text
+
+
+def _find_option(extra_field: ExtraField, text: str) -> ExtraFieldOption | None:
+    wanted = _normal(text) or text.lower()
+    options = [o for o in extra_field.options.all() if (_normal(o.name) or o.name.lower()) == wanted]
+    # A value still in use wins over a retired one of the same name.
+    return min(options, key=lambda o: (o.retired, o.order, o.pk), default=None)
+
+
+NUMBER_LIMIT = Decimal(10) ** 14  # ExtraValue.value_number: 18 digits, 4 of them decimals
+
+
+def parse_number(raw: object) -> Decimal:
+    if isinstance(raw, bool):
+        raise ValidationError(_("«%(value)s» — не число.") % {"value": cell_text(raw)})
+    if isinstance(raw, int | Decimal):
+        number = Decimal(raw)
+    elif isinstance(raw, float):
+        number = Decimal(repr(raw))
+    else:
+        text = re.sub(r"[\s\u00a0']", "", cell_text(raw)).replace(",", ".")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(_("«%(value)s» — не число.") % {"value": cell_text(raw)})
+    if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
+        raise ValidationError(_("«%(value)s» — слишком большое число.") % {"value": cell_text(raw)})
+    return number.quantize(Decimal("0.0001"))
+
+
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y")
+
+
+def parse_date(raw: object) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = cell_text(raw)
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{1,2}-\d{1,2}", text):
+        raise ValidationError(_("даты «%(value)s» не существует.") % {"value": text})
+    raise ValidationError(_("«%(value)s» — не дата: укажите её как ДД.ММ.ГГГГ.") % {"value": text})
+
+
+# --- rows against the clients they update -----------------------------------------------------------
+
+
+def check_row(row: ImportRow, existing: Client | None, existing_values: dict[int, object]) -> None:
+    """What can only be checked once the row's client is known: its kind decides the ИНН length,
+    whether a КПП is allowed and which extra fields apply. Sets the kind of a new client."""
+    kind = row.values.get("kind") or (existing.kind if existing else None)
+    if kind is None:
+        kind = Client.Kind.INDIVIDUAL if len(row.inn) == 12 else Client.Kind.COMPANY
+        row.values["kind"] = kind
+    company = kind == Client.Kind.COMPANY
+    if existing is None and not row.values.get("name"):
+        row.errors.append(_("Не указано наименование клиента."))
+    inn = row.inn or (existing.inn if existing else "")
+    kpp = row.values["kpp"] if "kpp" in row.values else (existing.kpp if existing else "")
+    if inn and company and len(inn) != 10:
+        row.errors.append(_("ИНН организации — 10 цифр."))
+    if inn and not company and len(inn) != 12:
+        row.errors.append(_("ИНН физического лица — 12 цифр."))
+    if kpp and not company:
+        row.errors.append(_("КПП указывается только для организаций."))
+    probe = Client(kind=kind)
+    for extra_field, value in row.extra.items():
+        if not extra_field.applies_to_client(probe):
+            row.errors.append(
+                _("Поле «%(field)s» не заполняется у клиентов вида «%(kind)s».")
+                % {"field": extra_field.name, "kind": probe.get_kind_display()}
+            )
+        elif isinstance(value, ExtraFieldOption) and value.retired and existing_values.get(extra_field.pk) != value:
+            row.errors.append(
+                _("%(field)s: значение «%(value)s» больше не используется.")
+                % {"field": extra_field.name, "value": value.name}
+            )

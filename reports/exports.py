@@ -1,0 +1,72 @@
+"""Reports as xlsx (openpyxl): the same table as the page, with bold headers. Text that a
+spreadsheet would read as a formula (starting with = + - @) is stored as text."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reports.analysis import CountTable
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@")
+BOLD = Font(bold=True)
+
+
+def write(sheet: Worksheet, row: int, column: int, value, *, bold: bool = False) -> Cell:
+    """Write one value; text that starts like a formula stays text."""
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = value
+        if value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    if bold:
+        cell.font = BOLD
+    return cell
+
+
+def client_analysis_xlsx(table: CountTable, *, title: str, conditions: list[str]) -> bytes:
+    """«Анализ клиентской базы»: a title, the filter as text, then the table with its totals."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Анализ")
+    write(sheet, 1, 1, title, bold=True)
+    row = 2
+    for condition in conditions:
+        write(sheet, row, 1, condition)
+        row += 1
+    row += 1
+
+    has_columns = table.columns_dimension is not None
+    header = [table.corner, *(m.label for m in table.columns), _("Итого") if has_columns else _("Количество")]
+    for column, value in enumerate(header, start=1):
+        write(sheet, row, column, value, bold=True)
+    sheet.freeze_panes = sheet.cell(row=row + 1, column=2)
+    for table_row in table.rows:
+        row += 1
+        write(sheet, row, 1, table_row.member.label)
+        for column, cell in enumerate(table_row.cells, start=2):
+            if cell.count:
+                write(sheet, row, column, cell.count)
+        write(sheet, row, len(header), table_row.total.count, bold=True)
+    row += 1
+    write(sheet, row, 1, _("Итого"), bold=True)
+    for column, cell in enumerate(table.totals, start=2):
+        write(sheet, row, column, cell.count, bold=True)
+    write(sheet, row, len(header), table.grand_total.count, bold=True)
+
+    sheet.column_dimensions["A"].width = max(20, min(60, max((len(r.member.label) for r in table.rows), default=0) + 2))
+    for column in range(2, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = max(10, min(30, len(str(header[column - 1])) + 2))
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

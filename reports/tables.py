@@ -1,0 +1,45 @@
+"""HTML of the reports' count tables, built in Python: a table of a few thousand linked cells costs
+ten times less this way than through template tags per cell."""
+
+from __future__ import annotations
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from reports.analysis import Cell, CountTable
+
+
+def _cell(cell: Cell, css: str = "text-end") -> str:
+    if not cell.count:
+        return f'<td class="{css}"></td>'
+    if cell.url is None:
+        return f'<td class="{css}">{cell.count}</td>'
+    return f'<td class="{css}"><a href="{escape(cell.url)}">{cell.count}</a></td>'
+
+
+def count_table_html(table: CountTable) -> SafeString:
+    has_columns = table.columns_dimension is not None
+    total_label = _("Итого") if has_columns else _("Количество")
+    head = "".join(f'<th scope="col" class="text-end">{escape(c.label)}</th>' for c in table.columns)
+    parts = [
+        '<table class="table table-sm table-bordered table-hover align-middle bg-white w-auto report-table"'
+        ' id="report-table">',
+        f'<thead class="table-light"><tr><th scope="col">{escape(table.corner)}</th>{head}'
+        f'<th scope="col" class="text-end">{escape(total_label)}</th></tr></thead><tbody>',
+    ]
+    for row in table.rows:
+        cells = "".join(_cell(c) for c in row.cells)
+        parts.append(
+            f'<tr><th scope="row" class="fw-normal text-nowrap">{escape(row.member.label)}</th>{cells}'
+            f"{_cell(row.total, 'text-end fw-semibold')}</tr>"
+        )
+    if not table.rows:
+        empty = escape(_("Нет клиентов, подходящих под отбор."))
+        parts.append(f'<tr><td colspan="{len(table.columns) + 2}" class="text-muted">{empty}</td></tr>')
+    totals = "".join(_cell(c) for c in table.totals)
+    parts.append(
+        f'</tbody><tfoot class="table-light"><tr class="fw-semibold"><th scope="row">{escape(_("Итого"))}</th>'
+        f"{totals}{_cell(table.grand_total)}</tr></tfoot></table>"
+    )
+    return mark_safe("".join(parts))  # every value above is escaped
