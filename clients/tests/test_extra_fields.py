@@ -241,3 +241,17 @@ def test_bad_extra_filter_values_show_the_list_with_a_message(client, boss, base
     response = client.get(reverse("clients:list"), {f"extra_{base['turnover'].pk}_min": "много"})
     assert response.status_code == 200
     assert "Введите число" in response.content.decode()
+
+
+def test_extra_filters_are_drawn_on_first_opening_unless_one_is_in_use(client, boss, base):
+    client.force_login(boss)
+    loyalty = base["loyalty"]
+    page = client.get(reverse("clients:list")).content.decode()
+    assert f'name="extra_{loyalty.pk}"' not in page
+    assert "extra_filters=1" in page
+    partial = client.get(reverse("clients:list"), {"extra_filters": "1"}, headers={"HX-Request": "true"})
+    assert f'name="extra_{loyalty.pk}"' in partial.content.decode()
+    assert "client-table" not in partial.content.decode()
+    high = factories.option(loyalty, "Высокая").pk
+    in_use = client.get(reverse("clients:list"), {f"extra_{loyalty.pk}": high}).content.decode()
+    assert f'name="extra_{loyalty.pk}"' in in_use

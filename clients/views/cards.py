@@ -54,6 +54,8 @@ def _per_page(request: HttpRequest) -> int:
 def client_list(request: HttpRequest) -> HttpResponse:
     fields = [f for f in extra.definitions() if not f.for_contacts]
     filterset = ClientFilterSet(request.GET or None, queryset=Client.objects.for_list(), extra_fields=fields)
+    if request.htmx and request.GET.get("extra_filters"):
+        return render(request, "clients/_extra_filters.html", {"filter": filterset})
     columns = visible_columns(request, fields)
     clients = filterset.qs if filterset.is_bound and filterset.is_valid() else Client.objects.for_list()
     table = ClientTable(clients, visible=columns, extra_fields=fields)

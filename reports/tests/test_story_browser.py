@@ -60,6 +60,13 @@ def test_supervisor_adds_loyalty_sets_it_for_a_filtered_set_and_analyses_the_bas
     expect(page.locator("#bulk-result")).to_contain_text("Изменено клиентов: 2")
     assert set(ExtraValue.objects.filter(field=loyalty).values_list("client__business_region", flat=True)) == {ural.pk}
 
+    # The list's extra-field filters are drawn when first opened, and filter at once.
+    page.goto(f"{live_server.url}/clients/")
+    expect(page.locator("#client-table tbody tr")).to_have_count(3)
+    page.locator("#extra-filters summary").click()
+    page.select_option(f"#id_extra_{loyalty.pk}", label="Высокая")
+    expect(page.locator("#client-table tbody tr")).to_have_count(2)
+
     # «Анализ клиентской базы» by «Лояльность (Клиент)», then filtered by it.
     page.click("nav >> text=Отчёты")
     page.click("text=Анализ клиентской базы")
