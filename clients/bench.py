@@ -35,9 +35,18 @@ def _t(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def list_page_floor(cursor, where: str, params: Sequence, *, per_page: int = 50) -> None:
-    """What a client list page needs: one page with its joins, the count, the page's phones and
-    e-mails, and its segments."""
+def list_page_floor(
+    cursor,
+    where: str,
+    params: Sequence,
+    *,
+    per_page: int = 50,
+    join: str = "",
+    join_params: Sequence = (),
+    order_by: str = "c.name, c.id",
+) -> list[int]:
+    """What a client list page needs: one page with its joins (plus `join`, e.g. the value a page
+    is sorted by), the count, the page's phones and e-mails, and its segments. Returns the page's ids."""
     User = get_user_model()
     rows = run_sql(
         cursor,
@@ -47,11 +56,12 @@ def list_page_floor(cursor, where: str, params: Sequence, *, per_page: int = 50)
         FROM {_t(Client)} c
         LEFT JOIN {_t(User)} u ON u.id = c.responsible_id
         LEFT JOIN {_t(BusinessRegion)} r ON r.id = c.business_region_id
+        {join}
         WHERE {where}
-        ORDER BY c.name, c.id
+        ORDER BY {order_by}
         LIMIT {int(per_page)}
         """,
-        params,
+        [*join_params, *params],
     )
     run_sql(cursor, f"SELECT count(*) FROM {_t(Client)} c WHERE {where}", params)
     ids = [row[0] for row in rows]
@@ -74,6 +84,7 @@ def list_page_floor(cursor, where: str, params: Sequence, *, per_page: int = 50)
         """,
         [ids],
     )
+    return ids
 
 
 def _like_escape(value: str) -> str:
@@ -317,48 +328,19 @@ class ClientListExtra(Scenario):
 
     def floor(self, cursor, i: int) -> None:
         (a, b), (low, high) = self.params(i)
-        User = get_user_model()
         values = _t(ExtraValue)
         where = f"""EXISTS (SELECT 1 FROM {values} v WHERE v.client_id = c.id AND v.field_id = %s
                             AND v.value_option_id IN (%s, %s))
                 AND EXISTS (SELECT 1 FROM {values} v WHERE v.client_id = c.id AND v.field_id = %s
                             AND v.value_number BETWEEN %s AND %s)"""
         params = [self.industry.pk, a, b, self.employees.pk, low, high]
-        rows = run_sql(
+        ids = list_page_floor(
             cursor,
-            f"""
-            SELECT c.id, c.kind, c.name, c.inn, c.kpp, c.abc_class, c.xyz_class, c.created_at,
-                   u.id, u.username, u.first_name, u.last_name, r.id, r.name
-            FROM {_t(Client)} c
-            LEFT JOIN {_t(User)} u ON u.id = c.responsible_id
-            LEFT JOIN {_t(BusinessRegion)} r ON r.id = c.business_region_id
-            LEFT JOIN {values} s ON s.client_id = c.id AND s.field_id = %s
-            WHERE {where}
-            ORDER BY s.value_number DESC NULLS LAST, c.name, c.id
-            LIMIT 50
-            """,
-            [self.turnover.pk, *params],
-        )
-        run_sql(cursor, f"SELECT count(*) FROM {_t(Client)} c WHERE {where}", params)
-        ids = [row[0] for row in rows]
-        run_sql(
-            cursor,
-            f"""
-            SELECT ci.client_id, k.value_type, ci.value
-            FROM {_t(ContactInfo)} ci JOIN {_t(ContactInfoKind)} k ON k.id = ci.kind_id
-            WHERE ci.client_id = ANY(%s) AND ci.contact_id IS NULL AND k.value_type IN ('phone', 'email')
-            ORDER BY k."order", ci.id
-            """,
-            [ids],
-        )
-        through = Client.segments.through
-        run_sql(
-            cursor,
-            f"""
-            SELECT cs.client_id, s.id, s.name FROM {_t(through)} cs JOIN {_t(Segment)} s ON s.id = cs.segment_id
-            WHERE cs.client_id = ANY(%s)
-            """,
-            [ids],
+            where,
+            params,
+            join=f"LEFT JOIN {values} s ON s.client_id = c.id AND s.field_id = %s",
+            join_params=[self.turnover.pk],
+            order_by="s.value_number DESC NULLS LAST, c.name, c.id",
         )
         # The page's extra values, for the extra column.
         run_sql(
@@ -366,7 +348,7 @@ class ClientListExtra(Scenario):
             f"""
             SELECT v.client_id, v.field_id, v.value_text, v.value_number, v.value_date, v.value_bool, o.id, o.name
             FROM {values} v LEFT JOIN {_t(ExtraFieldOption)} o ON o.id = v.value_option_id
-            WHERE v.client_id = ANY(%s)
+            WHERE v.client_id = ANY(%s) AND v.field_id = %s
             """,
-            [ids],
+            [ids, self.turnover.pk],
         )
