@@ -1,5 +1,6 @@
 import pytest
 
+from clients.models import ExtraField
 from clients.tests import factories
 
 
@@ -35,3 +36,14 @@ def card(owner):
         client=client, contact=contact, kind=factories.kind("Email"), value="petrov@romashka.ru"
     )
     return client
+
+
+@pytest.fixture
+def loyalty(db):
+    """The list field of the issue's story."""
+    return factories.list_field("Лояльность", ["Высокая", "Средняя", "Низкая"])
+
+
+@pytest.fixture
+def turnover(db):
+    return factories.ExtraFieldFactory(name="Оборот", value_type=ExtraField.ValueType.NUMBER)

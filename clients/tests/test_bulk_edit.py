@@ -18,16 +18,6 @@ BULK_URL = reverse("clients:bulk_edit")
 
 
 @pytest.fixture
-def loyalty(db):
-    return factories.list_field("Лояльность", ["Высокая", "Средняя", "Низкая"])
-
-
-@pytest.fixture
-def turnover(db):
-    return factories.ExtraFieldFactory(name="Оборот", value_type=ExtraField.ValueType.NUMBER)
-
-
-@pytest.fixture
 def others_client(colleague):
     return factories.ClientFactory(name="ООО «Чужой»", responsible=colleague)
 

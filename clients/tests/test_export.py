@@ -35,16 +35,6 @@ def choose_columns(http, *columns: str) -> None:
     assert http.get(LIST_URL, {"columns": [*columns, ""]}).status_code == 200
 
 
-@pytest.fixture
-def loyalty(db):
-    return factories.list_field("Лояльность", ["Высокая", "Средняя", "Низкая"])
-
-
-@pytest.fixture
-def turnover(db):
-    return factories.ExtraFieldFactory(name="Оборот", value_type=ExtraField.ValueType.NUMBER)
-
-
 def test_the_export_is_an_xlsx_named_by_date_with_bold_russian_headers(client, owner, card):
     client.force_login(owner)
     response = client.get(EXPORT_URL)

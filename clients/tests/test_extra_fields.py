@@ -16,16 +16,6 @@ def edit_url(client) -> str:
 
 
 @pytest.fixture
-def loyalty(db):
-    return factories.list_field("Лояльность", ["Высокая", "Средняя", "Низкая"])
-
-
-@pytest.fixture
-def turnover(db):
-    return factories.ExtraFieldFactory(name="Оборот, млн", value_type=ExtraField.ValueType.NUMBER)
-
-
-@pytest.fixture
 def since(db):
     return factories.ExtraFieldFactory(name="Клиент с", value_type=ExtraField.ValueType.DATE)
 

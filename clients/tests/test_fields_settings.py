@@ -25,11 +25,6 @@ def follow_text(client, response) -> str:
 
 
 @pytest.fixture
-def loyalty(db):
-    return factories.list_field("Лояльность", ["Высокая", "Средняя", "Низкая"])
-
-
-@pytest.fixture
 def marketing(db):
     return factories.FieldGroupFactory(name="Маркетинг", order=200)
 

@@ -61,16 +61,6 @@ def region(db):
 
 
 @pytest.fixture
-def loyalty(db):
-    return factories.list_field("Лояльность", ["Высокая", "Средняя", "Низкая"])
-
-
-@pytest.fixture
-def turnover(db):
-    return factories.ExtraFieldFactory(name="Оборот", value_type=ExtraField.ValueType.NUMBER)
-
-
-@pytest.fixture
 def contract_date(db):
     return factories.ExtraFieldFactory(name="Дата договора", value_type=ExtraField.ValueType.DATE)
 
