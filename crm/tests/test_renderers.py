@@ -1,0 +1,79 @@
+"""The Python-drawn widgets give the HTML Django's templates give (whitespace aside)."""
+
+import datetime
+import re
+
+import django_filters
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.utils.safestring import mark_safe
+
+from crm.renderers import FastRenderer
+
+
+class Everything(forms.Form):
+    text = forms.CharField(widget=forms.TextInput(attrs={"class": "form-control", "placeholder": 'a "quoted" <b>'}))
+    number = forms.DecimalField(widget=forms.NumberInput(attrs={"inputmode": "decimal"}))
+    when = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    mail = forms.EmailField(required=False)
+    secret = forms.CharField(widget=forms.PasswordInput)
+    hidden = forms.CharField(widget=forms.HiddenInput)
+    flag = forms.BooleanField(required=False)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    one = forms.ChoiceField(choices=[("", "—"), ("a", "Альфа & Ко"), ("b", mark_safe("<i>Бета</i>"))])
+    many = forms.MultipleChoiceField(
+        choices=[("Группа <1>", [("1", "один"), ("2", "два")]), ("3", "три")],
+        widget=forms.SelectMultiple(attrs={"size": 3, "disabled": False}),
+    )
+    maybe = forms.NullBooleanField()
+    stamp = forms.SplitDateTimeField()
+    span = django_filters.fields.RangeField(widget=django_filters.widgets.RangeWidget())
+    dates = django_filters.fields.DateRangeField(widget=django_filters.widgets.DateRangeWidget())
+    radio = forms.ChoiceField(choices=[("x", "икс")], widget=forms.RadioSelect)
+
+
+DATA = {
+    "text": 'Иванов "<script>"',
+    "number": "12,5",
+    "when": "2026-02-31",
+    "secret": "s",
+    "hidden": "h&h",
+    "flag": "on",
+    "note": "первая\n<вторая>",
+    "one": "a",
+    "many": ["2", "3"],
+    "maybe": "true",
+    "stamp_0": "2026-11-27",
+    "stamp_1": "10:00",
+    "span_min": "1",
+    "span_max": "",
+    "dates_after": "2026-01-01",
+    "radio": "x",
+}
+
+
+def same_html(html: str) -> str:
+    return re.sub(r"\s+", " ", html).strip()
+
+
+@pytest.mark.parametrize("data", [None, DATA], ids=["unbound", "bound"])
+def test_every_widget_draws_as_djangos_templates_do(data):
+    initial = {"when": datetime.date(2026, 11, 27), "flag": True, "many": ["1"]}
+    form = Everything(data, initial=initial)
+    for name, field in form.fields.items():
+        widget, value = field.widget, form[name].value()
+        attrs = form[name].build_widget_attrs({"id": f"id_{name}"})
+        fast = widget.render(name, value, attrs, renderer=FastRenderer())
+        django = widget.render(name, value, attrs, renderer=DjangoTemplates())
+        assert same_html(fast) == same_html(django), name
+
+
+def test_the_project_draws_forms_with_it():
+    assert isinstance(get_default_renderer(), FastRenderer)
+
+
+def test_a_select_escapes_what_the_user_typed():
+    widget = forms.Select(choices=[("<x>", 'Ромашка "<b>"')])
+    html = widget.render("f", "<x>", renderer=FastRenderer())
+    assert '<option value="&lt;x&gt;" selected>Ромашка &quot;&lt;b&gt;&quot;</option>' in html
