@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, FilteredRelation, Q, Window
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +50,53 @@ class ClientQuerySet(models.QuerySet):
         return self.select_related("responsible", "business_region").prefetch_related(
             "segments", models.Prefetch("contact_info", queryset=own_info, to_attr="list_contact_info")
         )
+
+    # Whether the list's order is one no index can give (an extra field's value), so that finding
+    # a page means reading every matching client anyway: see page_and_count().
+    _sorted_in_full = False
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._sorted_in_full = self._sorted_in_full
+        return clone
+
+    def order_by_extra_field(self, field_id: int, value: str, *, descending: bool) -> ClientQuerySet:
+        """Sort by one extra field — `value` is the path under its value row, e.g. "value_number"
+        or "value_option__order" — through a LEFT JOIN on that field's values; clients without a
+        value last either way, then by name."""
+        alias = f"xf{field_id}"
+        key = F(f"{alias}__{value}")
+        clone = self.alias(
+            **{alias: FilteredRelation("extra_values", condition=Q(extra_values__field_id=field_id))}
+        ).order_by(key.desc(nulls_last=True) if descending else key.asc(nulls_last=True), "name", "pk")
+        clone._sorted_in_full = True
+        return clone
+
+    def page_and_count(self, bottom: int, top: int) -> tuple[list[Client], int | None]:
+        """Clients `bottom`..`top` of this filtered, sorted list and how many match in all; the
+        count is None past the last page.
+
+        Sorted by an extra field, every matching client has to be read to find the page, so the
+        page's query counts them as well (COUNT(*) OVER ()) instead of a COUNT(*) that runs the
+        filter again, and it reads ids only; the page's 50 clients are then read with their joins
+        and prefetches. Sorted any other way, an index gives the page without reading every match,
+        which a windowed count would defeat: COUNT(*) and the page, as Django's paginator does."""
+        if not self._sorted_in_full or self.query.annotation_select:
+            total = self.count()
+            if bottom and bottom >= total:
+                return [], None
+            return list(self[bottom:top]), total
+        ids_and_total = self.prefetch_related(None).annotate(list_total=Window(Count("pk")))
+        found = list(ids_and_total.values_list("pk", "list_total")[bottom:top])
+        if not found:
+            return [], 0 if bottom == 0 else None
+        ids = [pk for pk, _total in found]
+        rows = self.model._default_manager.filter(pk__in=ids)
+        rows.query.select_related = self.query.select_related
+        rows._prefetch_related_lookups = self._prefetch_related_lookups
+        by_id = {row.pk: row for row in rows}
+        # A client deleted between the two queries is left out.
+        return [by_id[pk] for pk in ids if pk in by_id], found[0][1]
 
     def for_card(self) -> ClientQuerySet:
         return self.select_related("responsible", "business_region").prefetch_related(

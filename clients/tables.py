@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.db.models import F, FilteredRelation, Q
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -59,14 +58,9 @@ class ExtraFieldColumn(tables.Column):
         super().__init__(verbose_name=field.name, empty_values=(), **kwargs)
 
     def order(self, queryset, is_descending):
-        alias = f"xf{self.field.pk}"
         column = extra.FIELD_TYPES[self.field.value_type].column
-        key = f"{alias}__value_option__order" if column == "value_option" else f"{alias}__{column}"
-        value = F(key).desc(nulls_last=True) if is_descending else F(key).asc(nulls_last=True)
-        queryset = queryset.alias(
-            **{alias: FilteredRelation("extra_values", condition=Q(extra_values__field_id=self.field.pk))}
-        )
-        return queryset.order_by(value, "name", "pk"), True
+        value = "value_option__order" if column == "value_option" else column
+        return queryset.order_by_extra_field(self.field.pk, value, descending=is_descending), True
 
 
 def extra_column_name(field: ExtraField) -> str:

@@ -2,11 +2,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients import services
-from clients.models import ClientChange, ExtraField, ExtraValue
+from clients.models import Client, ClientChange, ExtraField, ExtraValue
 from clients.tests import factories
 from clients.tests.formdata import card_data
 
@@ -224,6 +225,44 @@ def test_list_sorts_by_an_extra_field_with_empty_values_last(client, boss, base)
     assert found(client, columns=columns, sort=f"-extra_{turnover.pk}")[:2] == ["Бета", "Альфа"]
     # list values sort in the order of the list, not alphabetically
     assert found(client, columns=columns, sort=f"extra_{loyalty.pk}") == ["Альфа", "Гамма", "Бета", "Дельта"]
+
+
+def test_a_page_sorted_by_an_extra_field_comes_with_the_count_of_all_matches(base):
+    turnover = base["turnover"]
+    by_turnover = Client.objects.for_list().order_by_extra_field(turnover.pk, "value_number", descending=True)
+
+    def page(queryset, bottom, top):
+        rows, total = queryset.page_and_count(bottom, top)
+        return [c.name for c in rows], total
+
+    assert page(by_turnover, 0, 2) == (["Бета", "Альфа"], 4)
+    assert page(by_turnover, 2, 4) == (["Гамма", "Дельта"], 4)  # no value: last, by name
+    assert page(by_turnover, 4, 6) == ([], None)  # past the end
+    assert page(by_turnover.filter(name="Нет такого"), 0, 2) == ([], 0)
+    # the rows come with the list's joins and prefetches
+    rows, _total = by_turnover.page_and_count(0, 1)
+    assert hasattr(rows[0], "list_contact_info")
+    # sorted by name an index finds the page: COUNT(*) and the page, the usual way
+    by_name = Client.objects.for_list().order_by("name")
+    assert page(by_name, 2, 4) == (["Гамма", "Дельта"], 4)
+    assert page(by_name, 4, 6) == ([], None)
+
+
+def test_a_list_sorted_by_an_extra_field_runs_its_filter_once(client, boss, base):
+    client.force_login(boss)
+    turnover = base["turnover"]
+    column = f"extra_{turnover.pk}"
+    params = {f"extra_{turnover.pk}_isset": "__any__", "sort": f"-{column}", "columns": ["inn", column]}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("clients:list"), params)
+    assert [row.name for row in response.context["table"].page.object_list.data] == ["Бета", "Альфа"]
+    assert response.context["table"].paginator.count == 2
+    filtering = [q["sql"] for q in queries.captured_queries if "EXISTS" in q["sql"]]
+    assert len(filtering) == 1 and "OVER ()" in filtering[0]
+    # a page past the end shows the last one
+    response = client.get(reverse("clients:list"), {**params, "page": 9})
+    assert response.status_code == 200
+    assert [row.name for row in response.context["table"].page.object_list.data] == ["Бета", "Альфа"]
 
 
 def test_bad_extra_filter_values_show_the_list_with_a_message(client, boss, base):
