@@ -1,0 +1,156 @@
+"""What a client card lacks, against checks that the completeness wizards choose and tasks carry.
+
+A check is a short key:
+- ``info:<kind id>`` — at least one value of that contact-information kind, the client's own or,
+  for a contact person, the person's;
+- ``prop:<name>`` — a built-in property of the client (see PROPERTIES); КПП only for companies;
+- ``extra:<field id>`` — a value of that extra field.
+
+Everything here reads today's data, so a task's progress moves as soon as a manager fills a card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField, ExtraValue
+
+# Built-in properties a wizard may require: name → label.
+PROPERTIES = {
+    "inn": _("ИНН"),
+    "kpp": _("КПП"),
+    "full_name": _("Полное наименование"),
+    "business_region": _("Бизнес-регион"),
+    "legal_address": _("Юридический адрес"),
+    "responsible": _("Ответственный менеджер"),
+    "segments": _("Сегменты"),
+    "abc_class": _("ABC-класс"),
+    "xyz_class": _("XYZ-класс"),
+}
+# Properties that a kind of client does not have: they are never missing there.
+NOT_APPLICABLE = {Client.Kind.INDIVIDUAL: {"kpp"}}
+
+
+def info_check(kind: ContactInfoKind | int) -> str:
+    return f"info:{getattr(kind, 'pk', kind)}"
+
+
+def property_check(name: str) -> str:
+    if name not in PROPERTIES:
+        raise ValueError(f"unknown client property {name!r}")
+    return f"prop:{name}"
+
+
+def extra_check(field: ExtraField | int) -> str:
+    return f"extra:{getattr(field, 'pk', field)}"
+
+
+def _split(check: str) -> tuple[str, str]:
+    prefix, _sep, rest = check.partition(":")
+    return prefix, rest
+
+
+@dataclass(frozen=True)
+class Item:
+    """A client (contact None) or one of its contact persons, with the checks it must pass."""
+
+    client_id: int
+    contact_id: int | None
+    checks: Sequence[str]
+
+    @property
+    def key(self) -> tuple[int, int | None]:
+        return (self.client_id, self.contact_id)
+
+
+def missing(items: Iterable[Item]) -> dict[tuple[int, int | None], list[str]]:
+    """{(client id, contact id or None): the item's checks that are not filled today}, in at most
+    three queries whatever the number of items."""
+    items = list(items)
+    kinds_needed, props_needed, fields_needed = set(), set(), set()
+    for item in items:
+        for check in item.checks:
+            prefix, rest = _split(check)
+            if prefix == "info":
+                kinds_needed.add(int(rest))
+            elif prefix == "prop":
+                props_needed.add(rest)
+            elif prefix == "extra":
+                fields_needed.add(int(rest))
+    client_ids = {item.client_id for item in items}
+    contact_ids = {item.contact_id for item in items if item.contact_id is not None}
+
+    has_info: set[tuple[int, int | None, int]] = set()
+    if kinds_needed:
+        has_info = set(
+            ContactInfo.objects.filter(client_id__in=client_ids, kind_id__in=kinds_needed)
+            .exclude(value="")
+            .values_list("client_id", "contact_id", "kind_id")
+            .distinct()
+        )
+    props: dict[int, dict] = {}
+    if props_needed:
+        columns = ["pk", "kind", *(p for p in props_needed if p not in ("segments", "business_region", "responsible"))]
+        columns += [f"{p}_id" for p in props_needed if p in ("business_region", "responsible")]
+        clients = Client.objects.filter(pk__in=client_ids)
+        if "segments" in props_needed:
+            clients = clients.annotate(
+                segments=Exists(Client.segments.through.objects.filter(client_id=OuterRef("pk")))
+            )
+            columns.append("segments")
+        props = {row["pk"]: row for row in clients.values(*columns)}
+    has_extra: set[tuple[int | None, int | None, int]] = set()
+    if fields_needed:
+        owners = Q(client_id__in=client_ids) | Q(contact_id__in=contact_ids)
+        values = ExtraValue.objects.filter(owners, field_id__in=fields_needed)
+        has_extra = set(values.values_list("client_id", "contact_id", "field_id"))
+
+    def filled(item: Item, check: str) -> bool:
+        prefix, rest = _split(check)
+        if prefix == "info":
+            return (item.client_id, item.contact_id, int(rest)) in has_info
+        if prefix == "prop":
+            row = props.get(item.client_id)
+            if row is None:
+                return True  # the client is gone: nothing left to fill
+            if rest in NOT_APPLICABLE.get(row["kind"], ()):
+                return True
+            value = row.get(rest, row.get(f"{rest}_id"))
+            return bool(value)
+        if prefix == "extra":
+            owner = (item.client_id, None) if item.contact_id is None else (None, item.contact_id)
+            return (*owner, int(rest)) in has_extra
+        return True
+
+    return {item.key: [c for c in item.checks if not filled(item, c)] for item in items}
+
+
+def labels(checks: Iterable[str]) -> dict[str, str]:
+    """{check: what a user calls it}, e.g. "info:3" → "Email"; two queries at most."""
+    checks = set(checks)
+    kinds = {int(r) for p, r in map(_split, checks) if p == "info"}
+    fields = {int(r) for p, r in map(_split, checks) if p == "extra"}
+    kind_names = dict(ContactInfoKind.objects.filter(pk__in=kinds).values_list("pk", "name")) if kinds else {}
+    field_names = dict(ExtraField.objects.filter(pk__in=fields).values_list("pk", "name")) if fields else {}
+    result = {}
+    for check in checks:
+        prefix, rest = _split(check)
+        if prefix == "info":
+            result[check] = kind_names.get(int(rest), check)
+        elif prefix == "prop":
+            result[check] = str(PROPERTIES.get(rest, rest))
+        elif prefix == "extra":
+            result[check] = field_names.get(int(rest), check)
+        else:
+            result[check] = check
+    return result
+
+
+def progress(missing_by_item: dict) -> tuple[int, int]:
+    """(items with nothing missing, all items)."""
+    done = sum(1 for lacking in missing_by_item.values() if not lacking)
+    return done, len(missing_by_item)

@@ -1,0 +1,53 @@
+from decimal import Decimal
+
+from clients import completeness, services
+from clients.completeness import Item, extra_check, info_check, property_check
+from clients.tests import factories
+
+
+def test_missing_reads_todays_contact_info_properties_and_extra_values(db, django_assert_max_num_queries):
+    email, phone = factories.kind("Email"), factories.kind("Телефон")
+    company = factories.ClientFactory(name="Альфа", inn="7707083893", kpp="")
+    person = factories.ClientFactory(name="Иванов", kind="individual", inn="", kpp="")
+    contact = factories.ContactPersonFactory(client=company)
+    turnover = factories.ExtraFieldFactory(name="Оборот", value_type="number")
+    position = factories.ExtraFieldFactory(name="Хобби", applies_to="contacts")
+    factories.ContactInfoFactory(client=company, kind=email, value="a@alfa.ru")
+    factories.ContactInfoFactory(client=company, contact=contact, kind=phone, value="+79161234567")
+    services.set_extra_values({turnover: Decimal("5")}, client=company)
+    client_checks = [info_check(email), info_check(phone), property_check("inn"), property_check("kpp")]
+    client_checks += [property_check("business_region"), extra_check(turnover)]
+    items = [
+        Item(company.pk, None, client_checks),
+        Item(company.pk, contact.pk, [info_check(email), info_check(phone), extra_check(position)]),
+        Item(person.pk, None, client_checks),
+    ]
+    with django_assert_max_num_queries(3):
+        lacking = completeness.missing(items)
+    assert lacking[(company.pk, None)] == [info_check(phone), property_check("kpp"), property_check("business_region")]
+    # the company's own e-mail is not the contact person's
+    assert lacking[(company.pk, contact.pk)] == [info_check(email), extra_check(position)]
+    # an individual has no КПП to fill
+    assert lacking[(person.pk, None)] == [
+        info_check(email),
+        info_check(phone),
+        property_check("inn"),
+        property_check("business_region"),
+        extra_check(turnover),
+    ]
+    assert completeness.progress(lacking) == (0, 3)
+
+    factories.ContactInfoFactory(client=company, contact=contact, kind=email, value="p@alfa.ru")
+    services.set_extra_values({position: "рыбалка"}, contact=contact)
+    assert completeness.missing(items)[(company.pk, contact.pk)] == []
+    assert completeness.progress(completeness.missing(items)) == (1, 3)
+
+
+def test_labels_name_checks_as_users_do(db):
+    email = factories.kind("Email")
+    field = factories.ExtraFieldFactory(name="Лояльность")
+    assert completeness.labels([info_check(email), property_check("inn"), extra_check(field)]) == {
+        info_check(email): "Email",
+        property_check("inn"): "ИНН",
+        extra_check(field): "Лояльность",
+    }
