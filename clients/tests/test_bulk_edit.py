@@ -106,7 +106,7 @@ def test_clients_that_already_have_the_values_are_left_alone(boss, loyalty):
 @pytest.mark.django_db
 def test_bulk_edit_is_all_or_nothing(boss, loyalty, monkeypatch):
     clients = factories.ClientFactory.create_batch(3, abc_class="C")
-    monkeypatch.setattr(services, "BULK_EDIT_BATCH", 2)  # the failure comes in the second batch
+    monkeypatch.setattr("clients.services.bulk.BULK_EDIT_BATCH", 2)  # the failure comes in the second batch
     original = ClientChange.objects.bulk_create
     calls = []
 
@@ -128,7 +128,7 @@ def test_bulk_edit_is_all_or_nothing(boss, loyalty, monkeypatch):
 @pytest.mark.django_db
 def test_progress_is_reported_after_each_batch(boss, monkeypatch):
     clients = factories.ClientFactory.create_batch(5)
-    monkeypatch.setattr(services, "BULK_EDIT_BATCH", 2)
+    monkeypatch.setattr("clients.services.bulk.BULK_EDIT_BATCH", 2)
     done = []
     services.bulk_edit_clients(
         [c.pk for c in clients], BulkChanges(builtin={"xyz_class": "X"}), user=boss, on_progress=done.append

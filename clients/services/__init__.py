@@ -1,0 +1,121 @@
+"""Business operations on client cards: saving with optimistic locking and history, bulk changes,
+duplicate detection. Multi-row writes happen here and only here.
+
+- `cards`: saving a card (save_card, StaleEdit), the card as text for the history (snapshot, diff),
+  find_duplicates;
+- `extra_values`: set_extra_values, the upsert of one owner's extra values;
+- `fields`: «Настроить поля», fields, groups and list values;
+- `bulk`: «Изменить выделенные» (bulk_edit_clients and its stored runs) and bulk_update_clients;
+- `imports`: «Загрузка клиентов», the upload, the preview and the import (it reads files with
+  clients.imports).
+
+Every public name is re-exported here, for callers (`services.save_card`). Inside the package a name
+is read from its defining module: a test that changes BULK_EDIT_BATCH patches clients.services.bulk."""
+
+from clients.services.bulk import (
+    BULK_EDIT_BATCH,
+    BULK_EDIT_SYNC_LIMIT,
+    BULK_FIELDS,
+    SKIPPED_NAMES_SHOWN,
+    BulkChanges,
+    BulkEditError,
+    BulkEditResult,
+    bulk_edit_clients,
+    bulk_edit_progress,
+    bulk_edit_sync_limit,
+    bulk_update_clients,
+    create_bulk_edit_run,
+    execute_bulk_edit_run,
+    resolve_bulk_values,
+    runs_in_background,
+)
+from clients.services.cards import (
+    TRACKED_FIELDS,
+    Duplicate,
+    StaleEdit,
+    changes_since,
+    diff,
+    extra_key,
+    find_duplicates,
+    save_card,
+    snapshot,
+)
+from clients.services.extra_values import set_extra_values
+from clients.services.fields import (
+    FieldSettingsRefused,
+    add_option,
+    create_field,
+    create_group,
+    delete_field,
+    delete_group,
+    delete_option,
+    move_field,
+    move_field_by,
+    move_group_by,
+    move_option,
+    option_usage,
+    set_option_retired,
+    update_field,
+)
+from clients.services.imports import (
+    IMPORT_BATCH,
+    IMPORT_KEEP,
+    ImportReport,
+    create_client_import,
+    discard_stale_imports,
+    import_clients,
+    plan_client_import,
+    preview_client_import,
+    run_client_import,
+)
+
+__all__ = [
+    "BULK_EDIT_BATCH",
+    "BULK_EDIT_SYNC_LIMIT",
+    "BULK_FIELDS",
+    "IMPORT_BATCH",
+    "IMPORT_KEEP",
+    "SKIPPED_NAMES_SHOWN",
+    "TRACKED_FIELDS",
+    "BulkChanges",
+    "BulkEditError",
+    "BulkEditResult",
+    "Duplicate",
+    "FieldSettingsRefused",
+    "ImportReport",
+    "StaleEdit",
+    "add_option",
+    "bulk_edit_clients",
+    "bulk_edit_progress",
+    "bulk_edit_sync_limit",
+    "bulk_update_clients",
+    "changes_since",
+    "create_bulk_edit_run",
+    "create_client_import",
+    "create_field",
+    "create_group",
+    "delete_field",
+    "delete_group",
+    "delete_option",
+    "diff",
+    "discard_stale_imports",
+    "execute_bulk_edit_run",
+    "extra_key",
+    "find_duplicates",
+    "import_clients",
+    "move_field",
+    "move_field_by",
+    "move_group_by",
+    "move_option",
+    "option_usage",
+    "plan_client_import",
+    "preview_client_import",
+    "resolve_bulk_values",
+    "run_client_import",
+    "runs_in_background",
+    "save_card",
+    "set_extra_values",
+    "set_option_retired",
+    "snapshot",
+    "update_field",
+]

@@ -1,0 +1,420 @@
+"""«Изменить выделенные»: many clients at once, in the request or as a Celery job; and
+bulk_update_clients, the same built-in values on many clients (the clients.bulk_update_clients job)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from clients import extra_fields
+from clients.models import BulkEditRun, Client, ClientChange, ExtraField, ExtraValue, Segment
+from clients.services.cards import _display, diff, extra_key
+
+# Fields that a bulk change may set.
+BULK_FIELDS = ("responsible", "business_region", "abc_class", "xyz_class", "kind")
+
+
+@transaction.atomic
+def bulk_update_clients(
+    clients: QuerySet[Client], values: dict, *, user, source: str = ClientChange.Source.BULK
+) -> int:
+    """Set the same built-in field values on many clients at once, all or nothing, writing one
+    history entry per client that actually changed. Returns how many clients changed."""
+    unknown = set(values) - set(BULK_FIELDS)
+    if unknown:
+        raise ValueError(f"fields not settable in bulk: {sorted(unknown)}")
+    locked = list(
+        clients.select_for_update(of=("self",)).select_related(
+            *[f for f in values if f in ("responsible", "business_region")]
+        )
+    )
+    changed: list[Client] = []
+    history: list[ClientChange] = []
+    for client in locked:
+        before = {name: _display(client, name) for name in values}
+        for name, value in values.items():
+            setattr(client, name, value)
+        after = {name: _display(client, name) for name in values}
+        entry = diff(before, after)
+        if not entry:
+            continue
+        client.version += 1
+        changed.append(client)
+        history.append(ClientChange(client=client, user=user, source=source, version=client.version, changes=entry))
+    if changed:
+        Client.objects.bulk_update(changed, [*values, "version", "updated_at"], batch_size=1000)
+        ClientChange.objects.bulk_create(history, batch_size=1000)
+    return len(changed)
+
+
+def resolve_bulk_values(raw: dict) -> dict:
+    """Turn JSON-safe values (primary keys for related fields) into what bulk_update_clients takes."""
+    resolved = {}
+    for name, value in raw.items():
+        field = Client._meta.get_field(name)
+        if field.is_relation:
+            resolved[name] = field.related_model.objects.get(pk=value) if value is not None else None
+        else:
+            resolved[name] = value
+    return resolved
+
+
+BULK_EDIT_BATCH = 1000
+# Up to this many clients a bulk edit runs in the request; above it, a Celery job does it
+# (settings.CLIENTS_BULK_EDIT_SYNC_LIMIT overrides).
+BULK_EDIT_SYNC_LIMIT = 1000
+# How many of the clients skipped for lack of rights the result names.
+SKIPPED_NAMES_SHOWN = 5
+
+logger = logging.getLogger(__name__)
+
+
+class BulkEditError(Exception):
+    """A bulk edit that cannot be done as asked; the message says why, for the user."""
+
+
+@dataclass
+class BulkChanges:
+    """What «Изменить выделенные» sets: built-in fields (None or "" clears), extra fields of
+    clients (None clears), and a segment to add or to remove."""
+
+    builtin: dict[str, object] = dataclass_field(default_factory=dict)
+    extra: dict[ExtraField, object] = dataclass_field(default_factory=dict)
+    add_segment: Segment | None = None
+    remove_segment: Segment | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.builtin or self.extra or self.add_segment or self.remove_segment)
+
+    def to_json(self) -> dict:
+        """JSON-safe, for a stored run: primary keys for objects, text for numbers and dates."""
+        return {
+            "builtin": {name: getattr(value, "pk", value) for name, value in self.builtin.items()},
+            "extra": {str(field.pk): _extra_to_json(field, value) for field, value in self.extra.items()},
+            "add_segment": self.add_segment.pk if self.add_segment else None,
+            "remove_segment": self.remove_segment.pk if self.remove_segment else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> BulkChanges:
+        """The changes a run stored; raises BulkEditError when something they name is gone."""
+        builtin = {}
+        for name, value in data.get("builtin", {}).items():
+            model_field = Client._meta.get_field(name)
+            if model_field.is_relation and value is not None:
+                value = model_field.related_model.objects.filter(pk=value).first()
+                if value is None:
+                    raise BulkEditError(
+                        _("Значение поля «%(field)s» удалено, пока шло изменение.")
+                        % {"field": model_field.verbose_name}
+                    )
+            builtin[name] = value
+        raw_extra = data.get("extra", {})
+        fields = ExtraField.objects.filter(pk__in=[int(k) for k in raw_extra]).prefetch_related("options")
+        fields = {f.pk: f for f in fields} if raw_extra else {}
+        extra = {}
+        for key, value in raw_extra.items():
+            field = fields.get(int(key))
+            if field is None:
+                raise BulkEditError(_("Дополнительное поле удалено, пока шло изменение."))
+            extra[field] = _extra_from_json(field, value)
+        add, remove = data.get("add_segment"), data.get("remove_segment")
+        wanted = [pk for pk in (add, remove) if pk is not None]
+        segments = {s.pk: s for s in Segment.objects.filter(pk__in=wanted)} if wanted else {}
+        if (add is not None and add not in segments) or (remove is not None and remove not in segments):
+            raise BulkEditError(_("Сегмент удалён, пока шло изменение."))
+        return cls(builtin, extra, segments.get(add), segments.get(remove))
+
+
+def _extra_to_json(field: ExtraField, value):
+    if value is None or field.value_type in (ExtraField.ValueType.FLAG, ExtraField.ValueType.STRING):
+        return value
+    if field.value_type == ExtraField.ValueType.LIST:
+        return value.pk
+    if field.value_type == ExtraField.ValueType.NUMBER:
+        return str(value)
+    return value.isoformat()
+
+
+def _extra_from_json(field: ExtraField, value):
+    if value is None or field.value_type in (ExtraField.ValueType.FLAG, ExtraField.ValueType.STRING):
+        return value
+    if field.value_type == ExtraField.ValueType.LIST:
+        option = next((o for o in field.options.all() if o.pk == value), None)
+        if option is None:
+            raise BulkEditError(
+                _("Значение списка поля «%(field)s» удалено, пока шло изменение.") % {"field": field.name}
+            )
+        return option
+    if field.value_type == ExtraField.ValueType.NUMBER:
+        return Decimal(value)
+    return date.fromisoformat(value)
+
+
+@dataclass
+class BulkEditResult:
+    total: int = 0  # the selected clients that exist
+    changed: int = 0
+    skipped: int = 0  # the user may not edit them
+    skipped_names: list[str] = dataclass_field(default_factory=list)
+
+
+def _kind_conflicts(client: Client, kind: str) -> bool:
+    """Whether the client's ИНН or КПП cannot stay as they are under the other kind."""
+    if kind == client.kind:
+        return False
+    if kind == Client.Kind.INDIVIDUAL:
+        return bool(client.kpp) or len(client.inn) == 10
+    return len(client.inn) == 12
+
+
+@transaction.atomic
+def bulk_edit_clients(
+    client_ids: Iterable[int],
+    changes: BulkChanges,
+    *,
+    user,
+    on_progress: Callable[[int], None] | None = None,
+) -> BulkEditResult:
+    """«Изменить выделенные»: apply the same changes to many clients, all or nothing. Clients the
+    user may not edit are skipped and counted; unknown ids are ignored. Every client that actually
+    changes gets its version bumped and one history entry listing all its changes. A few
+    statements per 1,000 clients, whatever the number of fields."""
+    unknown = set(changes.builtin) - set(BULK_FIELDS)
+    if unknown:
+        raise ValueError(f"fields not settable in bulk: {sorted(unknown)}")
+    if any(field.for_contacts for field in changes.extra):
+        raise ValueError("contact person fields are not set on clients")
+    ids = sorted(set(client_ids))
+    result = BulkEditResult()
+    now = timezone.now()
+    # History text is stored once, in the site's language, whoever made the change.
+    with override(settings.LANGUAGE_CODE):
+        for start in range(0, len(ids), BULK_EDIT_BATCH):
+            _bulk_edit_batch(ids[start : start + BULK_EDIT_BATCH], changes, user=user, result=result, now=now)
+            if on_progress is not None:
+                on_progress(min(start + BULK_EDIT_BATCH, len(ids)))
+    return result
+
+
+def _bulk_edit_batch(ids: list[int], changes: BulkChanges, *, user, result: BulkEditResult, now) -> None:
+    related = [name for name in changes.builtin if name in ("responsible", "business_region")]
+    clients = list(
+        Client.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",)).select_related(*related)
+    )
+    result.total += len(clients)
+    editable = []
+    for client in clients:
+        if client.editable_by(user):
+            editable.append(client)
+        else:
+            result.skipped += 1
+            if len(result.skipped_names) < SKIPPED_NAMES_SHOWN:
+                result.skipped_names.append(client.name)
+    if "kind" in changes.builtin:
+        conflicts = [c.name for c in editable if _kind_conflicts(c, changes.builtin["kind"])]
+        if conflicts:
+            raise BulkEditError(
+                _(
+                    "Вид нельзя изменить на «%(kind)s»: ИНН или КПП не подходят у клиентов: %(names)s. "
+                    "Исправьте их карточки или уберите их из выбора."
+                )
+                % {
+                    "kind": Client.Kind(changes.builtin["kind"]).label,
+                    "names": ", ".join(conflicts[:SKIPPED_NAMES_SHOWN])
+                    + (f" (+{len(conflicts) - SKIPPED_NAMES_SHOWN})" if len(conflicts) > SKIPPED_NAMES_SHOWN else ""),
+                }
+            )
+    editable_ids = [c.pk for c in editable]
+
+    segment_names: dict[int, set[str]] = defaultdict(set)
+    segment_ids: dict[int, set[int]] = defaultdict(set)
+    through = Client.segments.through
+    if changes.add_segment or changes.remove_segment:
+        rows = through.objects.filter(client_id__in=editable_ids).values_list(
+            "client_id", "segment_id", "segment__name"
+        )
+        for client_id, segment_id, name in rows:
+            segment_ids[client_id].add(segment_id)
+            segment_names[client_id].add(name)
+
+    current: dict[tuple[int, int], str] = {}
+    if changes.extra:
+        by_id = {field.pk: field for field in changes.extra}
+        rows = ExtraValue.objects.filter(client_id__in=editable_ids, field_id__in=list(by_id)).select_related(
+            "value_option"
+        )
+        for row in rows:
+            current[(row.client_id, row.field_id)] = extra_fields.display(by_id[row.field_id], row.value)
+    new_text = {
+        field: "" if value is None else extra_fields.display(field, value) for field, value in changes.extra.items()
+    }
+    attnames = {name: Client._meta.get_field(name).attname for name in changes.builtin}
+    # Rows are built from ids, not objects: 10,000 of them cost noticeably less that way.
+    columns = {
+        field: ExtraValue._meta.get_field(extra_fields.FIELD_TYPES[field.value_type].column).attname
+        for field in changes.extra
+    }
+    values = {field: getattr(value, "pk", value) for field, value in changes.extra.items()}
+    changed_ids: list[int] = []
+    history: list[ClientChange] = []
+    upserts: list[ExtraValue] = []
+    cleared: dict[int, list[int]] = defaultdict(list)
+    segment_added: list[int] = []
+    segment_removed: list[int] = []
+    for client in editable:
+        entry = []
+        for name, value in changes.builtin.items():
+            attname = attnames[name]
+            old_value, old_text = getattr(client, attname), _display(client, name)
+            setattr(client, name, value)
+            if getattr(client, attname) != old_value:
+                entry.append({"field": name, "old": old_text, "new": _display(client, name)})
+        if changes.add_segment or changes.remove_segment:
+            before = segment_names[client.pk]
+            after = set(before)
+            if changes.add_segment and changes.add_segment.pk not in segment_ids[client.pk]:
+                after.add(changes.add_segment.name)
+                segment_added.append(client.pk)
+            if changes.remove_segment and changes.remove_segment.pk in segment_ids[client.pk]:
+                after.discard(changes.remove_segment.name)
+                segment_removed.append(client.pk)
+            if after != before:
+                entry.append({"field": "segments", "old": ", ".join(sorted(before)), "new": ", ".join(sorted(after))})
+        for field, value in changes.extra.items():
+            if not field.applies_to_client(client):
+                continue
+            old = current.get((client.pk, field.pk), "")
+            if old == new_text[field]:
+                continue
+            entry.append({"field": extra_key(field), "label": field.name, "old": old, "new": new_text[field]})
+            if value is None:
+                cleared[field.pk].append(client.pk)
+            else:
+                upserts.append(ExtraValue(field_id=field.pk, client_id=client.pk, **{columns[field]: values[field]}))
+        if entry:
+            client.version += 1
+            changed_ids.append(client.pk)
+            history.append(
+                ClientChange(
+                    client_id=client.pk,
+                    user_id=user.pk,
+                    source=ClientChange.Source.BULK,
+                    version=client.version,
+                    changes=entry,
+                )
+            )
+    if not changed_ids:
+        return
+    # The same values for every changed client: one UPDATE, the version bumped by the database.
+    Client.objects.filter(pk__in=changed_ids).update(**changes.builtin, version=F("version") + 1, updated_at=now)
+    for field_id, client_ids in cleared.items():
+        ExtraValue.objects.filter(field_id=field_id, client_id__in=client_ids).delete()
+    if upserts:
+        ExtraValue.objects.bulk_create(
+            upserts,
+            update_conflicts=True,
+            unique_fields=["field", "client"],
+            update_fields=list(ExtraValue.TYPED_COLUMNS),
+            batch_size=BULK_EDIT_BATCH,
+        )
+    if segment_added:
+        through.objects.bulk_create(
+            [through(client_id=pk, segment_id=changes.add_segment.pk) for pk in segment_added],
+            ignore_conflicts=True,
+            batch_size=BULK_EDIT_BATCH,
+        )
+    if segment_removed:
+        through.objects.filter(segment_id=changes.remove_segment.pk, client_id__in=segment_removed).delete()
+    ClientChange.objects.bulk_create(history, batch_size=BULK_EDIT_BATCH)
+    result.changed += len(changed_ids)
+
+
+def bulk_edit_sync_limit() -> int:
+    return getattr(settings, "CLIENTS_BULK_EDIT_SYNC_LIMIT", BULK_EDIT_SYNC_LIMIT)
+
+
+def create_bulk_edit_run(
+    client_ids: Sequence[int], changes: BulkChanges, *, user, filter_query: str = ""
+) -> BulkEditRun:
+    """Store what to change on which clients; execute_bulk_edit_run does it."""
+    if changes.is_empty():
+        raise ValueError("nothing to change")
+    return BulkEditRun.objects.create(
+        author=user,
+        parameters={"ids": list(client_ids), "filter": filter_query, "changes": changes.to_json()},
+        total=len(client_ids),
+    )
+
+
+def runs_in_background(run: BulkEditRun) -> bool:
+    """Large runs go to a Celery job, so that the request does not wait for them."""
+    return run.total > bulk_edit_sync_limit()
+
+
+def _progress_key(run_id: int) -> str:
+    return f"clients:bulk-edit:{run_id}:done"
+
+
+def bulk_edit_progress(run: BulkEditRun) -> int:
+    """How many of the run's clients are processed: read from the cache while the run's
+    transaction is open, since its rows are not visible before the commit."""
+    if run.finished:
+        return run.total
+    return cache.get(_progress_key(run.pk), 0)
+
+
+def execute_bulk_edit_run(run_id: int) -> BulkEditRun | None:
+    """Do a stored run, once. The run is claimed (new → running) and then locked inside the
+    transaction that changes the clients and marks it done, so a duplicated or retried job finds
+    it taken or finished and does nothing, while a run whose worker died (its transaction rolled
+    back, the run left running) is taken again. Returns the run if this call did it."""
+    BulkEditRun.objects.filter(pk=run_id, state=BulkEditRun.State.NEW).update(
+        state=BulkEditRun.State.RUNNING, started_at=timezone.now()
+    )
+    try:
+        with transaction.atomic():
+            run = (
+                BulkEditRun.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("author")
+                .filter(pk=run_id, state=BulkEditRun.State.RUNNING)
+                .first()
+            )
+            if run is None:
+                return None
+            if run.author is None:
+                raise BulkEditError(_("Автор изменения удалён."))
+            result = bulk_edit_clients(
+                run.parameters.get("ids", []),
+                BulkChanges.from_json(run.parameters.get("changes", {})),
+                user=run.author,
+                on_progress=lambda done: cache.set(_progress_key(run_id), done, timeout=3600),
+            )
+            run.state = BulkEditRun.State.DONE
+            run.total, run.changed, run.skipped = result.total, result.changed, result.skipped
+            run.skipped_names = result.skipped_names
+            run.finished_at = timezone.now()
+            run.save()
+            return run
+    except BulkEditError as error:
+        message = str(error)
+    except Exception:
+        logger.exception("bulk edit run %s failed", run_id)
+        message = _("Не удалось выполнить изменение из-за ошибки на сервере.")
+    BulkEditRun.objects.filter(pk=run_id, state=BulkEditRun.State.RUNNING).update(
+        state=BulkEditRun.State.FAILED, error=message, finished_at=timezone.now()
+    )
+    return BulkEditRun.objects.get(pk=run_id)
