@@ -31,6 +31,12 @@ PROPERTIES = {
     "abc_class": _("ABC-класс"),
     "xyz_class": _("XYZ-класс"),
 }
+# Where a property's value is read from, when not from the column of its name.
+PROPERTY_COLUMNS = {
+    "business_region": "business_region_id",
+    "responsible": "responsible_id",
+    "segments": "has_segments",
+}
 # Properties that a kind of client does not have: they are never missing there.
 NOT_APPLICABLE = {Client.Kind.INDIVIDUAL: {"kpp"}}
 
@@ -71,6 +77,12 @@ def missing(items: Iterable[Item]) -> dict[tuple[int, int | None], list[str]]:
     """{(client id, contact id or None): the item's checks that are not filled today}, in at most
     three queries whatever the number of items."""
     items = list(items)
+    return {item.key: lacking for item, lacking in zip(items, missing_in_order(items), strict=True)}
+
+
+def missing_in_order(items: Sequence[Item]) -> list[list[str]]:
+    """The checks each item lacks today, in the order of `items` (which may hold the same client
+    twice, with other checks: items of several tasks)."""
     kinds_needed, props_needed, fields_needed = set(), set(), set()
     for item in items:
         for check in item.checks:
@@ -94,15 +106,12 @@ def missing(items: Iterable[Item]) -> dict[tuple[int, int | None], list[str]]:
         )
     props: dict[int, dict] = {}
     if props_needed:
-        columns = ["pk", "kind", *(p for p in props_needed if p not in ("segments", "business_region", "responsible"))]
-        columns += [f"{p}_id" for p in props_needed if p in ("business_region", "responsible")]
         clients = Client.objects.filter(pk__in=client_ids)
         if "segments" in props_needed:
-            clients = clients.annotate(
-                segments=Exists(Client.segments.through.objects.filter(client_id=OuterRef("pk")))
-            )
-            columns.append("segments")
-        props = {row["pk"]: row for row in clients.values(*columns)}
+            links = Client.segments.through.objects.filter(client_id=OuterRef("pk"))
+            clients = clients.annotate(has_segments=Exists(links))
+        columns = {PROPERTY_COLUMNS.get(p, p) for p in props_needed}
+        props = {row["pk"]: row for row in clients.values("pk", "kind", *columns)}
     has_extra: set[tuple[int | None, int | None, int]] = set()
     if fields_needed:
         owners = Q(client_id__in=client_ids) | Q(contact_id__in=contact_ids)
@@ -119,14 +128,13 @@ def missing(items: Iterable[Item]) -> dict[tuple[int, int | None], list[str]]:
                 return True  # the client is gone: nothing left to fill
             if rest in NOT_APPLICABLE.get(row["kind"], ()):
                 return True
-            value = row.get(rest, row.get(f"{rest}_id"))
-            return bool(value)
+            return bool(row[PROPERTY_COLUMNS.get(rest, rest)])
         if prefix == "extra":
             owner = (item.client_id, None) if item.contact_id is None else (None, item.contact_id)
             return (*owner, int(rest)) in has_extra
         return True
 
-    return {item.key: [c for c in item.checks if not filled(item, c)] for item in items}
+    return [[c for c in item.checks if not filled(item, c)] for item in items]
 
 
 def labels(checks: Iterable[str]) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The project's benchmark: server time and SQL queries of pages against the budgets of DESIGN.md.
 
 `manage.py bench [--size S|M|L] [--repeat N] [--json FILE]` (crm/management/commands/bench.py)
-runs every registered scenario in-process through django.test.Client, logged in as the supervisor:
+runs every registered scenario in-process through django.test.Client, logged in as the supervisor
+(or as the user a scenario names):
 a few warm-up requests, then N timed ones, measuring each request's time with time.perf_counter
 and its SQL queries with CaptureQueriesContext. Each scenario also has a *floor*: the raw SQL
 (cursor.execute) that answers the same question, timed the same way, to tell the cost of the data
@@ -73,6 +74,10 @@ class Scenario:
 
     def setup(self, ctx: BenchContext) -> None:
         """Pick the parameters of the requests from the data, once."""
+
+    def user(self, ctx: BenchContext) -> Any:
+        """Whom the requests are made as (called after setup); the bench user by default."""
+        return ctx.user
 
     def url(self, i: int) -> str:
         raise NotImplementedError
@@ -206,18 +211,22 @@ def run(
     hosts = [*settings.ALLOWED_HOSTS, "testserver"]
     # DEBUG off as in production (no query log kept, no debug pages); the test client's host allowed.
     with override_settings(ALLOWED_HOSTS=hosts, DEBUG=False):
-        http = HttpClient(raise_request_exception=True)
-        http.force_login(user)
+        clients: dict[int, HttpClient] = {}
         try:
             for name in chosen:
                 scenario = registry[name]()
                 scenario.setup(ctx)
-                result = measure(scenario, http, repeat=repeat, warmup=warmup)
+                who = scenario.user(ctx)
+                if who.pk not in clients:
+                    clients[who.pk] = HttpClient(raise_request_exception=True)
+                    clients[who.pk].force_login(who)
+                result = measure(scenario, clients[who.pk], repeat=repeat, warmup=warmup)
                 if log:
                     log(format_row(result))
                 results.append(result)
         finally:
-            http.logout()  # do not leave the bench's session behind
+            for http in clients.values():
+                http.logout()  # do not leave the bench's sessions behind
     return results
 
 

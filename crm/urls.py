@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("clients/", include("clients.urls")),
+    path("tasks/", include("tasks.urls")),
     path("service/", views.service_index, name="service"),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),

@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from clients import completeness
 from crm import roles
-from tasks.models import Task, TaskEvent, TaskItem
+from tasks.models import Task, TaskAttachment, TaskEvent, TaskItem
 
 State = Task.State
 
@@ -162,13 +163,50 @@ def create_task(*, items: Iterable[completeness.Item] = (), author=None, origin:
     return task
 
 
-def items_of(task: Task) -> list[completeness.Item]:
-    return [
-        completeness.Item(client_id, contact_id, checks)
-        for client_id, contact_id, checks in task.items.values_list("client_id", "contact_id", "checks")
-    ]
+def counts_for(user) -> dict[str, int]:
+    """{"tasks": my open tasks not postponed now, "reminders": done tasks waiting for my review}."""
+    awake = Q(postponed_until__isnull=True) | Q(postponed_until__lte=timezone.now())
+    to_do = Q(executor=user, state__in=Task.OPEN_STATES) & awake
+    to_review = Q(reviewer=user, state=State.DONE)
+    return Task.objects.filter(to_do | to_review).aggregate(
+        tasks=Count("pk", filter=to_do), reminders=Count("pk", filter=to_review)
+    )
+
+
+def items_of_rows(rows: Iterable[TaskItem]) -> list[completeness.Item]:
+    return [completeness.Item(row.client_id, row.contact_id, row.checks) for row in rows]
 
 
 def progress(task: Task) -> tuple[int, int]:
     """(items filled today, all items) of the task."""
-    return completeness.progress(completeness.missing(items_of(task)))
+    return completeness.progress(completeness.missing(items_of_rows(task.items.all())))
+
+
+def progress_of(tasks: Iterable[Task]) -> dict[int, tuple[int, int]]:
+    """{task id: (items filled today, all items)} for a list of tasks, in four queries; tasks
+    without items are left out."""
+    rows = list(TaskItem.objects.filter(task__in=list(tasks)))
+    result: dict[int, list[int]] = {}
+    for row, lacking in zip(rows, completeness.missing_in_order(items_of_rows(rows)), strict=True):
+        counts = result.setdefault(row.task_id, [0, 0])
+        counts[1] += 1
+        counts[0] += not lacking
+    return {task_id: (done, total) for task_id, (done, total) in result.items()}
+
+
+@transaction.atomic
+def attach(task: Task, user, upload) -> TaskAttachment:
+    """Add a file to the task's «Поручение»: its executor, reviewer and author, or a supervisor."""
+    if not task.visible_to(user):
+        raise TaskError(_("Добавлять файлы могут исполнитель, проверяющий и автор задачи."))
+    attachment = TaskAttachment(
+        task=task,
+        name=upload.name[:255],
+        size=upload.size,
+        content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
+        uploaded_by=user,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    _event(task, user, TaskEvent.Kind.ATTACHED, attachment.name)
+    return attachment

@@ -520,11 +520,11 @@ def test_bulk_edit_page_queries_do_not_grow_with_the_selection(
     client.force_login(owner)
     client.get(reverse("clients:list"))
     # session, user, roles, 2 for field definitions, 2 counts (+ the editable one for a manager),
-    # preview, users, regions, segments ×2
-    with django_assert_max_num_queries(13):
+    # preview, users, regions, segments ×2, the «Мои дела» counters of the top bar
+    with django_assert_max_num_queries(14):
         response = client.get(BULK_URL, {"pk": [c.pk for c in clients]})
     assert f"Выбрано клиентов: {size}" in response.content.decode()
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(BULK_URL, {"all": "1", "filter": f"responsible={owner.pk}&extra_{loyalty.pk}_isset="})
     assert f"Выбрано клиентов: {size}" in response.content.decode()
 
@@ -536,7 +536,7 @@ def test_the_run_page_reads_a_constant_number_of_queries(client, boss, size, dja
     services.execute_bulk_edit_run(run.pk)
     client.force_login(boss)
     client.get(reverse("clients:list"))
-    with django_assert_max_num_queries(4):  # session, user, roles, the run
+    with django_assert_max_num_queries(5):  # session, user, roles, the run, the top bar's task counters
         response = client.get(run.get_absolute_url())
     assert f"Изменено клиентов: {size}" in response.content.decode()
 

@@ -280,8 +280,8 @@ def test_list_queries_do_not_grow_with_page_size(
     columns = ["kind", "inn", "business_region", "responsible", "segments", "phone", "email"]
     client.get(reverse("clients:list"), {"columns": [*columns, f"extra_{loyalty.pk}", f"extra_{turnover.pk}"]})
     # session, user, roles, 3 filter choice lists, the chosen responsible, 2 for the extra field
-    # definitions, count, page, 2 prefetches, the page's extra values
-    with django_assert_max_num_queries(14):
+    # definitions, count, page, 2 prefetches, the page's extra values, the top bar's task counters
+    with django_assert_max_num_queries(15):
         response = client.get(
             reverse("clients:list"),
             {
@@ -369,8 +369,9 @@ def test_card_shows_sections_contacts_and_history_in_constant_queries(
     for contact in card.contacts.all():
         services.set_extra_values({role: factories.option(role, "ЛПР")}, contact=contact)
     client.force_login(owner)
-    # 9 for the card, 2 for the extra field definitions, 1 for the client's and 1 for its contacts' values
-    with django_assert_max_num_queries(13):
+    # 9 for the card, 2 for the extra field definitions, 1 for the client's and 1 for its contacts' values,
+    # 1 for the top bar's task counters
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("clients:detail", args=[card.pk]))
     page = response.content.decode()
     for text in [
@@ -397,7 +398,7 @@ def test_edit_page_queries_do_not_grow_with_contacts(client, card, owner, contac
         factories.ContactInfoFactory(client=card, contact=contact, kind=factories.kind("Email"), value=f"k{i}@r.ru")
         services.set_extra_values({role: factories.option(role, "ЛПР")}, contact=contact)
     client.force_login(owner)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):  # with the top bar's task counters
         response = client.get(edit_url(card))
     assert response.content.decode().count('name="contacts-') > contacts
 

@@ -12,6 +12,7 @@ from clients.models import Client
 from crm import bench
 
 SCENARIOS = {"clients:list", "clients:list all", "clients:list search", "clients:list search phone", "clients:detail"}
+SCENARIOS |= {"tasks:my", "tasks:my reviewer", "tasks:detail 500 items"}
 NUMBERS = ("p50_ms", "p95_ms", "floor_ms", "budget_p50_ms")
 
 

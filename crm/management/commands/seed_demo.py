@@ -8,6 +8,9 @@ sees the new data at once.
 
 Adding a seeder (e.g. for `sales` or `funnel`)
 ----------------------------------------------
+`--missing` runs only the seeders whose SEED_GUARD table is empty: a data set made before an app had a
+seeder gets that app's rows without being generated again.
+
 Create `<app>/seed.py` in the app; it is found by module name, like Celery's autodiscovery, and the
 seeders run in INSTALLED_APPS order, which is the order of the dependencies (clients, sales, tasks,
 quality, funnel), so a seeder may read the rows made by the ones before it. The module provides:
@@ -153,10 +156,23 @@ class Command(BaseCommand):
             "--seed", type=int, default=1, help="random seed; the same seed gives the same data (default 1)"
         )
         parser.add_argument("--reset", action="store_true", help="delete the seeded data first")
+        parser.add_argument(
+            "--missing",
+            action="store_true",
+            help="seed only the apps that have no data yet (e.g. tasks for a base seeded before them)",
+        )
 
-    def handle(self, *args, size: str, seed: int, reset: bool, verbosity: int, **options):
+    def handle(self, *args, size: str, seed: int, reset: bool, missing: bool = False, verbosity: int, **options):
         seeders = discover_seeders()
-        if not reset:
+        if missing and reset:
+            raise CommandError("--missing adds to the data and --reset replaces it: give one of them")
+        if missing:
+            seeders = [s for s in seeders if getattr(s, "SEED_GUARD", None) and not s.SEED_GUARD.objects.exists()]
+            if not seeders:
+                if verbosity:
+                    self.stdout.write("Every app already has its data; nothing to seed.")
+                return
+        elif not reset:
             for seeder in seeders:
                 guard = getattr(seeder, "SEED_GUARD", None)
                 if guard is not None and guard.objects.exists():

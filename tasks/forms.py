@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from crm.forms import MarksInvalidFieldsMixin, style_widgets
+from tasks.models import Task
+
+
+class TaskEssentialsForm(MarksInvalidFieldsMixin, forms.ModelForm):
+    """The left block of the task: importance, dates, «Результат выполнения»."""
+
+    class Meta:
+        model = Task
+        fields = ["importance", "due_date", "control_date", "result"]
+        widgets = {
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "control_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "result": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self.fields)
+
+    def clean(self):
+        cleaned = super().clean()
+        due, control = cleaned.get("due_date"), cleaned.get("control_date")
+        if due and control and control < due:
+            self.add_error("control_date", _("Дата контроля не может быть раньше даты исполнения."))
+        return cleaned
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(label=_("Комментарий"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PostponeForm(forms.Form):
+    until = forms.DateTimeField(
+        label=_("Отложить до"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    period = forms.ChoiceField(required=False, choices=[("", ""), ("hour", ""), ("day", ""), ("week", "")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self.fields)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("until") and not cleaned.get("period"):
+            raise forms.ValidationError(_("Укажите, до какого времени отложить задачу."))
+        return cleaned
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Файл"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.TASK_ATTACHMENT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("Файл больше %(limit)s МБ: загрузите файл поменьше.") % {"limit": limit // (1024 * 1024)}
+            )
+        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if extension not in settings.TASK_ATTACHMENT_EXTENSIONS:
+            raise forms.ValidationError(
+                _("Файлы «.%(ext)s» не принимаются. Можно: %(allowed)s.")
+                % {"ext": extension or "?", "allowed": ", ".join(sorted(settings.TASK_ATTACHMENT_EXTENSIONS))}
+            )
+        return upload
