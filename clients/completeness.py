@@ -101,14 +101,16 @@ def missing_in_order(items: Sequence[Item]) -> list[list[str]]:
         has_info = set(
             ContactInfo.objects.filter(client_id__in=client_ids, kind_id__in=kinds_needed)
             .exclude(value="")
+            .order_by()
             .values_list("client_id", "contact_id", "kind_id")
             .distinct()
         )
     props: dict[int, dict] = {}
     if props_needed:
-        clients = Client.objects.filter(pk__in=client_ids)
+        clients = Client.objects.filter(pk__in=client_ids).order_by()
         if "segments" in props_needed:
-            links = Client.segments.through.objects.filter(client_id=OuterRef("pk"))
+            # Restricted to the same clients, so that PostgreSQL does not hash every segment link.
+            links = Client.segments.through.objects.filter(client_id__in=client_ids).filter(client_id=OuterRef("pk"))
             clients = clients.annotate(has_segments=Exists(links))
         columns = {PROPERTY_COLUMNS.get(p, p) for p in props_needed}
         props = {row["pk"]: row for row in clients.values("pk", "kind", *columns)}
@@ -116,7 +118,7 @@ def missing_in_order(items: Sequence[Item]) -> list[list[str]]:
     if fields_needed:
         owners = Q(client_id__in=client_ids) | Q(contact_id__in=contact_ids)
         values = ExtraValue.objects.filter(owners, field_id__in=fields_needed)
-        has_extra = set(values.values_list("client_id", "contact_id", "field_id"))
+        has_extra = set(values.order_by().values_list("client_id", "contact_id", "field_id"))
 
     def filled(item: Item, check: str) -> bool:
         prefix, rest = _split(check)
