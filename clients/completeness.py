@@ -164,3 +164,70 @@ def progress(missing_by_item: dict) -> tuple[int, int]:
     """(items with nothing missing, all items)."""
     done = sum(1 for lacking in missing_by_item.values() if not lacking)
     return done, len(missing_by_item)
+
+
+# --- in SQL, over the whole base (the wizards' step 3) ----------------------------------------------
+
+
+def lacking_condition(check: str, *, of_contacts: bool = False) -> Q:
+    """A condition true for the clients (or, with `of_contacts`, the contact persons) that lack
+    `check` today; built from NOT EXISTS and column tests, so it runs through indexes."""
+    prefix, rest = _split(check)
+    owner = "contact" if of_contacts else "client"
+    if prefix == "info":
+        values = ContactInfo.objects.filter(kind_id=int(rest)).exclude(value="")
+        values = (
+            values.filter(contact=OuterRef("pk"))
+            if of_contacts
+            else values.filter(client=OuterRef("pk"), contact__isnull=True)
+        )
+        return ~Q(Exists(values))
+    if prefix == "extra":
+        condition = ~Q(Exists(ExtraValue.objects.filter(field_id=int(rest), **{owner: OuterRef("pk")})))
+        if not of_contacts:
+            kinds = applicable_kinds(ExtraField.objects.get(pk=int(rest)).applies_to)
+            if kinds is not None:
+                condition &= Q(kind__in=kinds)
+        return condition
+    if prefix == "prop" and not of_contacts:
+        if rest == "segments":
+            return ~Q(Exists(Client.segments.through.objects.filter(client_id=OuterRef("pk"))))
+        if rest in ("business_region", "responsible"):
+            return Q(**{f"{rest}__isnull": True})
+        condition = Q(**{rest: ""})
+        for kind, names in NOT_APPLICABLE.items():
+            if rest in names:
+                condition &= ~Q(kind=kind)
+        return condition
+    raise ValueError(f"no condition for {check!r}" + (" on contact persons" if of_contacts else ""))
+
+
+def applicable_kinds(applies_to: str) -> list[str] | None:
+    """The kinds of client an extra field with this «Принадлежность» applies to (None: all)."""
+    return {
+        ExtraField.AppliesTo.COMPANIES: [Client.Kind.COMPANY],
+        ExtraField.AppliesTo.INDIVIDUALS: [Client.Kind.INDIVIDUAL],
+        ExtraField.AppliesTo.CONTACTS: [],
+    }.get(applies_to)
+
+
+def applies(check: str, client_kind: str, applies_to: dict[int, str]) -> bool:
+    """Whether a client check concerns a client of `client_kind`; `applies_to` gives the
+    «Принадлежность» of the extra fields by id."""
+    prefix, rest = _split(check)
+    if prefix == "prop":
+        return rest not in NOT_APPLICABLE.get(client_kind, ())
+    if prefix == "extra":
+        kinds = applicable_kinds(applies_to.get(int(rest), ExtraField.AppliesTo.ALL))
+        return kinds is None or client_kind in kinds
+    return True
+
+
+def lacking_any(queryset, checks: Sequence[str], *, of_contacts: bool = False):
+    """The clients (or contact persons) of `queryset` that lack at least one of `checks`."""
+    if not checks:
+        return queryset.none()
+    condition = Q()
+    for check in checks:
+        condition |= lacking_condition(check, of_contacts=of_contacts)
+    return queryset.filter(condition)
