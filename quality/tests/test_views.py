@@ -117,3 +117,49 @@ def test_step_three_reads_a_constant_number_of_queries(client, boss, email_run, 
     with django_assert_max_num_queries(16):
         response = client.get(step(email_run, 3))
     assert len(response.context["rows"]) == 100  # 50 clients of page 1 and their contact persons
+
+
+def test_the_properties_wizard_from_choice_to_accepted_task(client, boss, anna, base):
+    """The same story at view level for «Контроль заполнения свойств клиентов»: ИНН and a list
+    field; the manager fills one client; the reviewer returns, then accepts."""
+    from clients import services as client_services
+    from quality import services
+    from tasks import services as task_services
+    from tasks.models import Task
+
+    loyalty = factories.list_field("Лояльность", ["Высокая", "Низкая"])
+    for name in ("alfa", "beta"):
+        base[name].inn = ""
+        base[name].save()
+    client.force_login(boss)
+    response = client.post(
+        reverse("quality:properties_wizard"), {"client_properties": ["prop:inn", f"extra:{loyalty.pk}"]}
+    )
+    run = WizardRun.objects.get()
+    assert response.url == step(run, 2)
+    client.post(step(run, 2), {"responsible": anna.pk})
+    page = client.get(step(run, 3)).content.decode()
+    assert "Альфа" in page and "Бета" in page and "ИНН, Лояльность" in page and "Гамма" not in page
+    response = client.post(step(run, 4), {"distribution": "responsible", "reviewer": boss.pk})
+    assert response.url == run.get_absolute_url()
+    run = services.generate_tasks(run.pk)
+    task = Task.objects.get(origin=run.origin)
+    assert (task.executor, task.kind) == (anna, "properties")
+    assert task.title == "Заполнить свойства клиентов: ИНН, Лояльность"
+    assert task_services.progress(task) == (0, 2)
+
+    base["beta"].inn = "7707083893"
+    base["beta"].save()
+    client_services.set_extra_values({loyalty: factories.option(loyalty, "Высокая")}, client=base["beta"])
+    assert task_services.progress(task) == (1, 2)
+    client.force_login(anna)
+    assert "Заполнено 1 из 2, 50 %" in client.get(task.get_absolute_url()).content.decode()
+    client.post(reverse("tasks:action", args=[task.pk, "complete"]))
+    client.force_login(boss)
+    client.post(reverse("tasks:action", args=[task.pk, "return"]), {"comment": "У Альфы нет ИНН"})
+    client.force_login(anna)
+    client.post(reverse("tasks:action", args=[task.pk, "complete"]))
+    client.force_login(boss)
+    client.post(reverse("tasks:action", args=[task.pk, "accept"]))
+    task.refresh_from_db()
+    assert (task.state, task.iteration) == ("accepted", 2)
