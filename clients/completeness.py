@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db import transaction
+from django.db.models import Case, Exists, ExpressionWrapper, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import NullIf
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField, ExtraValue
+from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField, ExtraValue, RequiredProperty
 
 # Built-in properties a wizard may require: name → label.
 PROPERTIES = {
@@ -231,3 +233,78 @@ def lacking_any(queryset, checks: Sequence[str], *, of_contacts: bool = False):
     for check in checks:
         condition |= lacking_condition(check, of_contacts=of_contacts)
     return queryset.filter(condition)
+
+
+# --- «Заполненность»: the share of the required checks a client passes ------------------------------
+
+
+def required_checks() -> list[str]:
+    """The checks every client card is held to: the required built-in properties, contact
+    information kinds and extra fields of clients."""
+    names = RequiredProperty.objects.values_list("name", flat=True)
+    kinds = ContactInfoKind.objects.filter(required=True, for_clients=True).values_list("pk", flat=True)
+    fields = ExtraField.objects.filter(required=True, hidden=False).exclude(applies_to=ExtraField.AppliesTo.CONTACTS)
+    return [
+        *(property_check(n) for n in sorted(names) if n in PROPERTIES),
+        *(info_check(k) for k in kinds),
+        *(extra_check(f) for f in fields.values_list("pk", flat=True)),
+    ]
+
+
+def _applicable(check: str) -> Q:
+    """Which clients a check concerns (КПП: companies; a field: its «Принадлежность»)."""
+    prefix, rest = _split(check)
+    if prefix == "prop":
+        excluded = [kind for kind, names in NOT_APPLICABLE.items() if rest in names]
+        return ~Q(kind__in=excluded) if excluded else Q()
+    if prefix == "extra":
+        kinds = applicable_kinds(ExtraField.objects.get(pk=int(rest)).applies_to)
+        return Q(kind__in=kinds) if kinds is not None else Q()
+    return Q()
+
+
+def score(checks: Sequence[str]):
+    """An SQL expression: the percentage of `checks` that a client passes, of those that concern
+    it; NULL when none does."""
+    if not checks:
+        return Value(None, output_field=IntegerField())
+    passed = applicable = Value(0)
+    for check in checks:
+        concerns = _applicable(check)
+        filled = ~lacking_condition(check)
+        if concerns:
+            passed = passed + Case(When(concerns & filled, then=Value(1)), default=Value(0))
+            applicable = applicable + Case(When(concerns, then=Value(1)), default=Value(0))
+        else:  # it concerns every client
+            passed = passed + Case(When(filled, then=Value(1)), default=Value(0))
+            applicable = applicable + Value(1)
+    return ExpressionWrapper(passed * 100 / NullIf(applicable, Value(0)), output_field=IntegerField())
+
+
+def recompute(clients=None) -> int:
+    """Store the «Заполненность» of `clients` (a queryset; all clients when None) in one UPDATE.
+    Returns how many clients were updated."""
+    queryset = Client.objects.all() if clients is None else clients
+    return queryset.update(completeness=score(required_checks()))
+
+
+def lacking_of(client: Client) -> tuple[list[str], list[str]]:
+    """(labels of the required checks the client lacks, labels of all that concern it)."""
+    applies_to = dict(ExtraField.objects.values_list("pk", "applies_to"))
+    checks = [c for c in required_checks() if applies(c, client.kind, applies_to)]
+    lacking = missing([Item(client.pk, None, checks)])[(client.pk, None)]
+    names = labels(checks)
+    return [names[c] for c in lacking], [names[c] for c in checks]
+
+
+def set_required(*, properties: Sequence[str], kind_ids: Sequence[int], field_ids: Sequence[int]) -> None:
+    """Save what a complete card has; the caller recomputes the scores (clients.jobs)."""
+    with transaction.atomic():
+        RequiredProperty.objects.exclude(name__in=properties).delete()
+        for name in properties:
+            RequiredProperty.objects.get_or_create(name=name)
+        ContactInfoKind.objects.exclude(pk__in=kind_ids).update(required=False)
+        ContactInfoKind.objects.filter(pk__in=kind_ids).update(required=True)
+        clients_fields = ExtraField.objects.exclude(applies_to=ExtraField.AppliesTo.CONTACTS)
+        clients_fields.exclude(pk__in=field_ids).update(required=False)
+        clients_fields.filter(pk__in=field_ids).update(required=True)

@@ -53,6 +53,7 @@ def builtin_values() -> dict[str, Callable[[Client], object]]:
         "phone": _contacts(ContactInfoKind.ValueType.PHONE),
         "email": _contacts(ContactInfoKind.ValueType.EMAIL),
         "created_at": lambda c: localtime(c.created_at).date(),
+        "completeness": lambda c: c.completeness,
     }
 
 

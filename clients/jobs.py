@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
-from clients import services
+from clients import completeness, services
 from clients.models import Client
 
 
@@ -22,3 +22,9 @@ def bulk_edit_clients(run_id: int) -> int | None:
     finished and does nothing. Returns how many clients changed, None if another job did it."""
     run = services.execute_bulk_edit_run(run_id)
     return run.changed if run is not None else None
+
+
+@shared_task(name="clients.recompute_completeness")
+def recompute_completeness() -> int:
+    """Recompute every client's «Заполненность» after what is required changed."""
+    return completeness.recompute()

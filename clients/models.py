@@ -155,6 +155,9 @@ class Client(models.Model):
     updated_at = models.DateTimeField(_("Изменён"), auto_now=True)
     # Optimistic locking: every save bumps it, a save from a stale form is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # «Заполненность»: the share of the required properties, contact information and extra fields
+    # that are filled (clients.completeness.recompute keeps it); None while nothing is required.
+    completeness = models.PositiveSmallIntegerField(_("Заполненность, %"), null=True, blank=True, editable=False)
 
     objects = ClientQuerySet.as_manager()
 
@@ -170,6 +173,7 @@ class Client(models.Model):
             models.Index(fields=["business_region", "name"], name="client_region_idx"),
             models.Index(fields=["created_at"], name="client_created_idx"),
             models.Index(fields=["abc_class", "xyz_class"], name="client_abcxyz_idx"),
+            models.Index(fields=["completeness", "name", "id"], name="client_completeness_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind="company") | Q(kpp=""), name="client_kpp_only_for_company"),
@@ -225,6 +229,8 @@ class ContactInfoKind(models.Model):
     for_clients = models.BooleanField(_("Для клиентов"), default=True)
     for_contacts = models.BooleanField(_("Для контактных лиц"), default=True)
     order = models.PositiveIntegerField(_("Порядок"), default=0)
+    # A client without a value of this kind is not complete («Заполненность»).
+    required = models.BooleanField(_("Обязательно для заполнения"), default=False)
 
     class Meta:
         ordering = ["order", "name"]
@@ -269,6 +275,21 @@ class ContactInfo(models.Model):
         if self.kind.value_type == ContactInfoKind.ValueType.PHONE:
             return format_phone(self.value)
         return self.value
+
+
+class RequiredProperty(models.Model):
+    """A built-in property of the client that must be filled («Заполненность»): one row per
+    property name of clients.completeness.PROPERTIES."""
+
+    name = models.CharField(_("Реквизит"), max_length=30, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Обязательный реквизит клиента")
+        verbose_name_plural = _("Обязательные реквизиты клиентов")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ClientChange(models.Model):

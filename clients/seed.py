@@ -42,6 +42,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import override
 
+from clients import completeness
 from clients.models import (
     BusinessRegion,
     Client,
@@ -945,6 +946,11 @@ def seed_clients(
     finally:
         bar.close()
     return counts
+
+
+def finish() -> None:
+    """Every client's «Заполненность», once the indexes are back."""
+    completeness.recompute()
 
 
 # The seed_demo command's plug-in interface (see crm/management/commands/seed_demo.py).

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.db.models import F
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -27,6 +28,7 @@ OPTIONAL_COLUMNS = (
     "phone",
     "email",
     "created_at",
+    "completeness",
 )
 
 
@@ -63,6 +65,21 @@ class ExtraFieldColumn(tables.Column):
         return queryset.order_by_extra_field(self.field.pk, value, descending=is_descending), True
 
 
+class CompletenessColumn(tables.Column):
+    """«Заполненность, %», sorted with the cards nothing is required of last, either way."""
+
+    def order(self, queryset, is_descending):
+        key = F("completeness").desc(nulls_last=True) if is_descending else F("completeness").asc(nulls_last=True)
+        return queryset.order_by(key, "name", "pk"), True
+
+
+def completeness_cell(client: Client) -> str:
+    if client.completeness is None:
+        return EMPTY
+    tone = "success" if client.completeness == 100 else "warning" if client.completeness >= 50 else "danger"
+    return format_html('<span class="text-{}">{}&nbsp;%</span>', tone, client.completeness)
+
+
 def extra_column_name(field: ExtraField) -> str:
     return f"extra_{field.pk}"
 
@@ -95,6 +112,7 @@ class ClientTable(FastTable):
     phone = tables.Column(verbose_name=_("Телефон"), orderable=False, empty_values=())
     email = tables.Column(verbose_name=_("E-mail"), orderable=False, empty_values=())
     created_at = tables.Column(verbose_name=_("Создан"))
+    completeness = CompletenessColumn(verbose_name=_("Заполненность"))
 
     OPTIONAL = OPTIONAL_COLUMNS
     DEFAULT_HIDDEN = ("kpp", "segments", "created_at")
@@ -115,6 +133,7 @@ class ClientTable(FastTable):
         "phone": contact_values(ContactInfoKind.ValueType.PHONE),
         "email": contact_values(ContactInfoKind.ValueType.EMAIL),
         "created_at": lambda c: date_format(localtime(c.created_at), "d.m.Y"),
+        "completeness": completeness_cell,
     }
 
     def __init__(self, data, *, visible: list[str], extra_fields: list[ExtraField] = (), **kwargs):

@@ -70,7 +70,11 @@ def seed_tasks(size: str, rng_seed: int, progress=no_progress) -> dict[str, int]
         for _n in range(TASKS_PER_MANAGER[size]):
             state = rng.choices(states, weights)[0]
             created = now - timedelta(days=rng.randint(1, 120), minutes=rng.randint(0, 600))
-            due = (created + timedelta(days=rng.randint(3, 30))).date()
+            if state in Task.OPEN_STATES:
+                # most open tasks are due around today, a few are late
+                due = today + timedelta(days=rng.randint(-5, 25))
+            else:
+                due = (created + timedelta(days=rng.randint(3, 30))).date()
             kind = rng.choice((Task.Kind.CONTACT_INFO, Task.Kind.CONTACT_INFO, Task.Kind.PROPERTIES, Task.Kind.GENERAL))
             items: list[tuple[int, int | None, list[str]]] = []
             if kind == Task.Kind.GENERAL or not own:

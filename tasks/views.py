@@ -60,11 +60,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     mine = mine.order_by("due_date", "-importance", "-id")
     page = Paginator(mine, MY_TASKS_PER_PAGE).get_page(request.GET.get("page"))
 
-    reminders = list(
-        Task.objects.filter(reviewer=request.user, state=Task.State.DONE)
-        .select_related("executor", "project")
-        .order_by("done_at", "id")[:MY_TASKS_PER_PAGE]
-    )
+    waiting = Task.objects.filter(reviewer=request.user, state=Task.State.DONE)
+    reminders = list(waiting.select_related("executor", "project").order_by("done_at", "id")[:MY_TASKS_PER_PAGE])
     progress = services.progress_of(reminders)
     for task in reminders:
         task.progress = progress.get(task.pk)
@@ -72,6 +69,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "reminders": reminders,
+        # the top bar's counter has the total; the list shows the oldest ones
+        "reminders_shown": len(reminders),
         "state": state,
         "importance": importance,
         "overdue": overdue,

@@ -10,6 +10,7 @@ from clients.forms.card import (
     ContactPersonFormSet,
     PersonInfoFormSet,
 )
+from clients.forms.completeness import RequiredFieldsForm
 from clients.forms.fields import (
     FieldCreateForm,
     FieldEditForm,
@@ -37,3 +38,4 @@ __all__ += [
 ]
 __all__ += ["BulkEditForm"]
 __all__ += ["ImportMappingForm", "ImportUploadForm"]
+__all__ += ["RequiredFieldsForm"]

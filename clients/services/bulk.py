@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from clients import extra_fields
+from clients import completeness, extra_fields
 from clients.models import BulkEditRun, Client, ClientChange, ExtraField, ExtraValue, Segment
 from clients.services.cards import _display, diff, extra_key
 
@@ -57,6 +57,7 @@ def bulk_update_clients(
     if changed:
         Client.objects.bulk_update(changed, [*values, "version", "updated_at"], batch_size=1000)
         ClientChange.objects.bulk_create(history, batch_size=1000)
+        completeness.recompute(Client.objects.filter(pk__in=[c.pk for c in changed]))
     return len(changed)
 
 
@@ -340,6 +341,7 @@ def _bulk_edit_batch(ids: list[int], changes: BulkChanges, *, user, result: Bulk
     if segment_removed:
         through.objects.filter(segment_id=changes.remove_segment.pk, client_id__in=segment_removed).delete()
     ClientChange.objects.bulk_create(history, batch_size=BULK_EDIT_BATCH)
+    completeness.recompute(Client.objects.filter(pk__in=changed_ids))
     result.changed += len(changed_ids)
 
 

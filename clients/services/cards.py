@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from clients import extra_fields
+from clients import completeness, extra_fields
 from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind, ExtraField
 from clients.services.extra_values import set_extra_values
 
@@ -147,6 +147,7 @@ def save_card(form, info_formset, contact_formset, *, user, expected_version: in
             ClientChange.objects.create(
                 client=client, user=user, source=ClientChange.Source.FORM, version=client.version, changes=changes
             )
+    completeness.recompute(Client.objects.filter(pk=client.pk))
     return client
 
 

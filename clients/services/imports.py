@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from clients import extra_fields, imports
+from clients import completeness, extra_fields, imports
 from clients.models import Client, ClientChange, ClientImport, ContactInfo, ContactInfoKind, ExtraField, ExtraValue
 from clients.services.cards import _display, diff, extra_key
 
@@ -291,6 +291,7 @@ def import_clients(rows: Sequence[imports.ImportRow], *, user) -> ImportReport:
                 )
             )
         ClientChange.objects.bulk_create(history, batch_size=IMPORT_BATCH)
+    completeness.recompute(Client.objects.filter(pk__in=[c.pk for c in (*created, *changed)]))
     report.created, report.updated = len(created), len(changed)
     return report
 

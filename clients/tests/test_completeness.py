@@ -51,3 +51,33 @@ def test_labels_name_checks_as_users_do(db):
         property_check("inn"): "ИНН",
         extra_check(field): "Лояльность",
     }
+
+
+def test_the_score_is_the_share_of_required_checks_filled_and_follows_every_way_of_editing(db, boss):
+    from clients.models import Client, RequiredProperty
+
+    email = factories.kind("Email")
+    assert set(RequiredProperty.objects.values_list("name", flat=True)) == {"inn", "business_region"}
+    required = completeness.required_checks()
+    assert property_check("inn") in required and info_check(email) in required  # the defaults
+    staff = factories.ExtraFieldFactory(name="Штат", value_type="number", applies_to="companies")
+    completeness.set_required(properties=["business_region", "kpp"], kind_ids=[email.pk], field_ids=[staff.pk])
+    region = factories.BusinessRegionFactory(name="Юг")
+    company = factories.ClientFactory(name="Альфа", kind="company", business_region=region, kpp="")
+    person = factories.ClientFactory(name="Иванов", kind="individual", business_region=None, kpp="")
+    factories.ContactInfoFactory(client=person, kind=email, value="i@ivanov.ru")
+    completeness.recompute()
+    company.refresh_from_db()
+    person.refresh_from_db()
+    assert company.completeness == 25  # the region of region, КПП, Email, Штат
+    assert person.completeness == 50  # Email of region, Email: КПП and Штат do not concern a person
+    assert completeness.lacking_of(person) == (["Бизнес-регион"], ["Бизнес-регион", "Email"])
+
+    # a bulk edit recomputes the clients it changed
+    services.bulk_update_clients(Client.objects.filter(pk=person.pk), {"business_region": region}, user=boss)
+    person.refresh_from_db()
+    assert person.completeness == 100
+    completeness.set_required(properties=[], kind_ids=[], field_ids=[])
+    assert completeness.recompute() == 2
+    person.refresh_from_db()
+    assert person.completeness is None  # nothing is required

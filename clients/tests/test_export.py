@@ -54,6 +54,7 @@ def test_the_export_is_an_xlsx_named_by_date_with_bold_russian_headers(client, o
         "XYZ",
         "Телефон",
         "E-mail",
+        "Заполненность",
     ]
     assert all(c.font.bold for c in header)
     owner_name = owner.get_full_name()
@@ -67,6 +68,7 @@ def test_the_export_is_an_xlsx_named_by_date_with_bold_russian_headers(client, o
         None,
         "+7 916 123-45-67",
         None,
+        None,  # not scored yet: the factory does not recompute
     ]
 
 

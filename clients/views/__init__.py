@@ -9,6 +9,7 @@ from clients.views.cards import (
     contact_info_kinds,
     fill_by_inn,
 )
+from clients.views.completeness import client_completeness, required_fields
 from clients.views.fields import (
     field_create,
     field_delete,
@@ -46,5 +47,5 @@ __all__ += [
     "field_option_retire",
     "field_settings",
 ]
-__all__ += ["bulk_edit", "bulk_edit_run"]
+__all__ += ["bulk_edit", "bulk_edit_run", "client_completeness", "required_fields"]
 __all__ += ["client_export", "client_import", "client_import_detail"]

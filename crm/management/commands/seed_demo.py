@@ -23,6 +23,9 @@ quality, funnel), so a seeder may read the rows made by the ones before it. The 
         desc=.., unit=..)` returns a tqdm-like bar (`update(n)`, `close()`).
     SEED_MODELS = (ModelA, ModelB, ...)
         The models the seeder fills, parents first. `--reset` empties them (children first).
+    def finish() -> None   (optional)
+        Called once every seeder has run and the indexes are back, in the same transaction: for
+        derived data that is computed by SQL over what was seeded.
     SEED_GUARD = ModelA   (optional)
         The command refuses to seed while this model holds rows, unless `--reset` is given.
 
@@ -68,8 +71,12 @@ def reset_seeded_data(seeders: list[ModuleType]) -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Deferred foreign-key checks of rows changed earlier in this transaction must run
+            # before TRUNCATE, which refuses tables with pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             # CASCADE also empties tables of apps without a seeder that point at these rows.
             cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in tables)} RESTART IDENTITY CASCADE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             for table in reversed(tables):
                 cursor.execute(f"DELETE FROM {quote(table)}")
@@ -198,6 +205,13 @@ class Command(BaseCommand):
                 t0 = time.perf_counter()
             if connection.vendor == "postgresql" and verbosity:
                 self.stdout.write(f"Checked foreign keys and rebuilt the indexes in {time.perf_counter() - t0:.1f} s.")
+            for seeder in seeders:
+                finish = getattr(seeder, "finish", None)
+                if finish is not None:
+                    t0 = time.perf_counter()
+                    finish()
+                    if verbosity:
+                        self.stdout.write(f"{seeder.__name__}: finished in {time.perf_counter() - t0:.1f} s")
         t0 = time.perf_counter()
         analyze()
         analyzed = time.perf_counter() - t0
