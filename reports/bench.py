@@ -3,12 +3,18 @@ same question."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import BusinessRegion, Client, ExtraField, ExtraFieldOption, ExtraValue
 from crm.bench import BenchContext, Scenario, register, run_sql
+from crm.models import Project
+from tasks.models import Task
 
 
 def _t(model) -> str:
@@ -64,4 +70,58 @@ class ClientAnalysis(Scenario):
         users = sorted({r[0] for r in counts if r[0] is not None})
         run_sql(
             cursor, f"SELECT id, username, first_name, last_name, is_active FROM {_t(User)} WHERE id = ANY(%s)", [users]
+        )
+
+
+@register
+class TaskIterations(Scenario):
+    """«Итерации задач» over all tasks on even requests; on odd ones, the tasks of one project given
+    in the last 30 days."""
+
+    name = "reports:task_iterations"
+
+    def setup(self, ctx: BenchContext) -> None:
+        projects = Project.objects.filter(Exists(Task.objects.filter(project=OuterRef("pk")))).order_by("name")
+        self.project = projects.first()
+        if self.project is None:
+            raise RuntimeError("no task with a project: seed the data set again (manage.py seed_demo --missing)")
+        self.since = timezone.localdate() - timedelta(days=30)
+
+    def url(self, i: int) -> str:
+        url = reverse("reports:task_iterations")
+        return url if i % 2 == 0 else f"{url}?created_after={self.since.isoformat()}&project={self.project.pk}"
+
+    def floor(self, cursor, i: int) -> None:
+        User = get_user_model()
+        where, params = "", []
+        if i % 2:
+            where = "WHERE t.created_at >= %s AND t.project_id = %s"
+            params = [timezone.make_aware(datetime.combine(self.since, time.min)), self.project.pk]
+        # Counted first, then joined to the names: the fastest form of the question.
+        run_sql(
+            cursor,
+            f"""
+            SELECT u.id, u.first_name, u.last_name, u.username, a.*
+            FROM (
+                SELECT t.executor_id, count(*),
+                       count(*) FILTER (WHERE t.state IN ('new', 'in_progress', 'returned')),
+                       count(*) FILTER (WHERE t.state = 'done'),
+                       count(*) FILTER (WHERE t.state = 'accepted'),
+                       sum(t.iteration) FILTER (WHERE t.state = 'accepted'),
+                       max(t.iteration) FILTER (WHERE t.state = 'accepted')
+                FROM {_t(Task)} t {where}
+                GROUP BY 1
+            ) a JOIN {_t(User)} u ON u.id = a.executor_id
+            """,
+            params,
+        )
+        # The filter's choices: projects, and the users who review tasks.
+        run_sql(cursor, f"SELECT id, name FROM {_t(Project)} ORDER BY name")
+        run_sql(
+            cursor,
+            f"""
+            SELECT u.id, u.first_name, u.last_name, u.username FROM {_t(User)} u
+            WHERE EXISTS (SELECT 1 FROM {_t(Task)} t WHERE t.reviewer_id = u.id)
+            ORDER BY u.last_name, u.first_name, u.username
+            """,
         )

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.analysis import CountTable
+from reports.iterations import COLUMNS, IterationTable
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -67,6 +68,41 @@ def client_analysis_xlsx(table: CountTable, *, title: str, conditions: list[str]
     sheet.column_dimensions["A"].width = max(20, min(60, max((len(r.member.label) for r in table.rows), default=0) + 2))
     for column in range(2, len(header) + 1):
         sheet.column_dimensions[get_column_letter(column)].width = max(10, min(30, len(str(header[column - 1])) + 2))
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def task_iterations_xlsx(table: IterationTable, *, title: str, conditions: list[str]) -> bytes:
+    """«Итерации задач»: a title, the filter as text, then one row per executor and the total."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Итерации")
+    write(sheet, 1, 1, title, bold=True)
+    row = 2
+    for condition in conditions:
+        write(sheet, row, 1, condition)
+        row += 1
+    row += 1
+
+    header = [str(label) for label in COLUMNS]
+    for column, value in enumerate(header, start=1):
+        write(sheet, row, column, value, bold=True)
+    sheet.freeze_panes = sheet.cell(row=row + 1, column=2)
+    lines = [(r.name, r.counts, False) for r in table.rows] + [(_("Итого"), table.total, True)]
+    for name, counts, bold in lines:
+        row += 1
+        values = [name, counts.total, counts.open, counts.waiting, counts.accepted]
+        for column, value in enumerate(values, start=1):
+            write(sheet, row, column, value, bold=bold)
+        if counts.average is not None:
+            write(sheet, row, 6, float(counts.average), bold=bold).number_format = "0.00"
+        if counts.max_iteration is not None:
+            write(sheet, row, 7, counts.max_iteration, bold=bold)
+
+    sheet.column_dimensions["A"].width = max(20, min(60, max((len(r.name) for r in table.rows), default=0) + 2))
+    for column in range(2, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = max(10, len(str(header[column - 1])) + 2)
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -7,4 +7,6 @@ app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("client-analysis/", views.client_analysis, name="client_analysis"),
+    path("task-iterations/", views.task_iterations, name="task_iterations"),
+    path("task-iterations/<int:executor_id>/", views.task_iterations_tasks, name="task_iterations_tasks"),
 ]

@@ -1,28 +1,41 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
-from django.db.models import Model
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.formats import date_format, number_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django_filters import FilterSet
 
 from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.models import Client
+from crm import roles
 from crm.access import role_required
-from reports import analysis, exports, tables
+from reports import analysis, exports, iterations, tables
+from reports.filters import TaskIterationsFilterSet
+from tasks.models import Task
 
 REPORT_PARAMS = ("rows", "columns", "export")
+# Reports on how people work are for management; a manager sees only their own tasks, in «Мои дела».
+TASK_REPORT_ROLES = (roles.SUPERVISOR, roles.SALES_HEAD, roles.ADMINISTRATOR)
+TASK_REPORT_PARAMS = ("export", "state", "page")
+TASKS_PER_PAGE = 50
 
 
 @require_GET
 @role_required()
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/index.html")
+    context = {"may_see_task_reports": roles.has_any_role(request.user, *TASK_REPORT_ROLES)}
+    return render(request, "reports/index.html", context)
 
 
 def _choose(data, name: str, default: str, known: dict, problems: list[str], *, allow_none: bool = False) -> str:
@@ -59,7 +72,7 @@ def _shown(value, form_field) -> str:
     return choices.get(str(value), str(value))
 
 
-def filter_conditions(filterset: ClientFilterSet) -> list[str]:
+def filter_conditions(filterset: FilterSet) -> list[str]:
     """The filter as lines of text («Бизнес-регион: Москва»), for the xlsx file."""
     if not filterset.is_bound or not filterset.is_valid():
         return []
@@ -69,6 +82,17 @@ def filter_conditions(filterset: ClientFilterSet) -> list[str]:
         if value in (None, "", [], ()) or (isinstance(value, slice) and value.start is None and value.stop is None):
             continue
         lines.append(f"{form_field.label}: {_shown(value, form_field)}")
+    return lines
+
+
+def filter_errors(filterset: FilterSet) -> list[str]:
+    """The errors of an invalid filter as lines of text («Проект: Выберите корректный вариант…»)."""
+    if not filterset.is_bound or filterset.is_valid():
+        return []
+    lines = []
+    for name, errors in filterset.errors.items():
+        field = filterset.form.fields.get(name)
+        lines += [f"{field.label}: {error}" if field else str(error) for error in errors]
     return lines
 
 
@@ -125,3 +149,85 @@ def client_analysis(request: HttpRequest) -> HttpResponse:
         "export_url": f"{request.path}?{export_query.urlencode()}",
     }
     return render(request, "reports/client_analysis.html", context)
+
+
+def _task_filter(
+    request: HttpRequest, problems: list[str], invalid: str
+) -> tuple[TaskIterationsFilterSet, QuerySet[Task], list]:
+    """The task filter of the request, the tasks it selects and its parameters for the links; all
+    tasks, with the message `invalid`, when it is not valid."""
+    data = request.GET.copy()
+    for name in TASK_REPORT_PARAMS:
+        data.pop(name, None)
+    filterset = TaskIterationsFilterSet(data or None, queryset=Task.objects.all())
+    tasks, base_params = Task.objects.all(), []
+    if filterset.is_bound:
+        if filterset.is_valid():
+            tasks, base_params = filterset.qs, analysis.drill_down_base(filterset)
+        else:
+            problems.append(invalid)
+    return filterset, tasks, base_params
+
+
+@require_GET
+@role_required(*TASK_REPORT_ROLES)
+def task_iterations(request: HttpRequest) -> HttpResponse:
+    """«Итерации задач»: by executor, the tasks accepted, open and waiting for review, and the rounds
+    the accepted ones took, on average and at most."""
+    problems: list[str] = []
+    invalid = _("Отбор задан неверно (см. поля отбора): отчёт построен по всем задачам.")
+    filterset, tasks, base_params = _task_filter(request, problems, invalid)
+    table = iterations.iteration_table(tasks, base_params=base_params)
+    title = _("Итерации задач")
+    if request.GET.get("export") == "xlsx":
+        conditions = [str(iterations.PERIOD_NOTE), *filter_conditions(filterset)]
+        content = exports.task_iterations_xlsx(table, title=title, conditions=conditions)
+        response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="task-iterations.xlsx"'
+        return response
+
+    export_query = request.GET.copy()
+    export_query["export"] = "xlsx"
+    context = {
+        "title": title,
+        "filter": filterset,
+        "table": table,
+        "table_html": tables.iteration_table_html(table),
+        "period_note": iterations.PERIOD_NOTE,
+        "iterations_note": iterations.ITERATIONS_NOTE,
+        "problems": problems,
+        "export_url": f"{request.path}?{export_query.urlencode()}",
+    }
+    return render(request, "reports/task_iterations.html", context)
+
+
+@require_GET
+@role_required(*TASK_REPORT_ROLES)
+def task_iterations_tasks(request: HttpRequest, executor_id: int) -> HttpResponse:
+    """The drill-down of «Итерации задач»: one executor's tasks under the report's filter, the most
+    rounds first, each with a link to the task for those who may open it."""
+    executor = get_object_or_404(get_user_model(), pk=executor_id)
+    problems: list[str] = []
+    invalid = _("Отбор задан неверно: показаны все задачи исполнителя.")
+    filterset, tasks, base_params = _task_filter(request, problems, invalid)
+    problems += filter_errors(filterset)  # the page has no filter fields to show them beside
+    state = request.GET.get("state", "")
+    if state and state not in iterations.STATE_GROUPS:
+        problems.append(_("Нет отбора по состоянию «%(value)s»: показаны задачи в любом состоянии.") % {"value": state})
+        state = ""
+    page = Paginator(iterations.executor_tasks(tasks, executor.pk, state), TASKS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for task in page:
+        task.may_open = task.visible_to(request.user)
+    report_url, report_query = reverse("reports:task_iterations"), urlencode(base_params)
+    context = {
+        "title": _("Итерации задач: %(executor)s") % {"executor": executor.get_full_name() or executor.username},
+        "executor": executor,
+        "state_label": iterations.STATE_LABELS.get(state, ""),
+        "page": page,
+        "conditions": filter_conditions(filterset),
+        "problems": problems,
+        "back_url": f"{report_url}?{report_query}" if report_query else report_url,
+    }
+    return render(request, "reports/task_iterations_tasks.html", context)

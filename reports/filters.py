@@ -1,0 +1,69 @@
+"""The filters of the task reports: period, project, reviewer and kind of task."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Project
+from tasks.models import Task
+
+
+def _select() -> forms.Select:
+    return forms.Select(attrs={"class": "form-select form-select-sm"})
+
+
+def user_name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+class TaskPeriodForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        period = cleaned.get("created")
+        if period and period.start and period.stop and period.start > period.stop:
+            self.add_error("created", _("Конец периода раньше его начала."))
+        return cleaned
+
+
+class TaskIterationsFilterSet(django_filters.FilterSet):
+    """The period is the task's creation date, as the «Дата» of a task in 1C: the report shows the
+    tasks given in the period, in whatever state they are now."""
+
+    created = django_filters.DateFromToRangeFilter(
+        field_name="created_at",
+        label=_("Период (дата создания задачи)"),
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date", "class": "form-control form-control-sm"}),
+    )
+    project = django_filters.ModelChoiceFilter(
+        queryset=Project.objects.order_by("name"),
+        label=_("Проект"),
+        empty_label=_("Все"),
+        null_label=_("— без проекта —"),
+        widget=_select(),
+    )
+    reviewer = django_filters.ModelChoiceFilter(
+        # Whoever reviews tasks, former employees included: the report reads history.
+        queryset=get_user_model()
+        .objects.filter(Exists(Task.objects.filter(reviewer=OuterRef("pk"))))
+        .order_by("last_name", "first_name", "username"),
+        label=_("Проверяющий"),
+        empty_label=_("Все"),
+        null_label=_("— без проверяющего —"),
+        widget=_select(),
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=Task.Kind.choices, label=_("Вид задачи"), empty_label=_("Все"), widget=_select()
+    )
+
+    class Meta:
+        model = Task
+        fields = ["created", "project", "reviewer", "kind"]
+        form = TaskPeriodForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["reviewer"].field.label_from_instance = user_name
