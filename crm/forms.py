@@ -5,7 +5,10 @@ def style_widgets(fields) -> None:
     """Bootstrap's small controls on every widget of a form."""
     for field in fields.values():
         widget = field.widget
-        if isinstance(widget, (forms.CheckboxSelectMultiple, forms.HiddenInput, forms.CheckboxInput)):
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect, forms.CheckboxInput)):
+            widget.attrs.setdefault("class", "form-check-input")
             continue
         if isinstance(widget, (forms.Select, forms.SelectMultiple)):
             widget.attrs.setdefault("class", "form-select form-select-sm")
