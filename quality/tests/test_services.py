@@ -133,3 +133,12 @@ def test_submit_queues_once(base, email_run, boss, django_capture_on_commit_call
         assert services.submit(email_run) is False
     assert len(callbacks) == 1
     assert WizardRun.objects.get(pk=email_run.pk).state == WizardRun.State.QUEUED
+
+
+def test_a_run_whose_rows_were_all_unticked_makes_no_empty_task(base, email_run, boss):
+    keys = [f"c{base[n].pk}" for n in ("beta", "gamma", "delta")] + [f"p{base['petrov'].pk}"]
+    services.set_ticked(email_run, keys, ticked=False)
+    WizardRun.objects.filter(pk=email_run.pk).update(state=WizardRun.State.QUEUED)
+    run = services.generate_tasks(email_run.pk)
+    assert (run.state, run.tasks_count) == (WizardRun.State.DONE, 0)
+    assert not Task.objects.filter(origin=run.origin).exists()
