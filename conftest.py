@@ -91,6 +91,18 @@ def _require_postgresql():
         )
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (Russian). A request in English switches the
+    thread's language (LocaleMiddleware does not switch it back), which would leak into the next
+    test's messages."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 # --- Celery ------------------------------------------------------------------------------------------
 
 
