@@ -7,11 +7,20 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import BusinessRegion, Client, ExtraField, ExtraFieldOption, ExtraValue
+from clients.models import (
+    BusinessRegion,
+    Client,
+    ContactInfoKind,
+    ExtraField,
+    ExtraFieldOption,
+    ExtraValue,
+    RequiredProperty,
+    Segment,
+)
 from crm.bench import BenchContext, Scenario, register, run_sql
 from crm.models import Project
 from tasks.models import Task
@@ -125,3 +134,60 @@ class TaskIterations(Scenario):
             ORDER BY u.last_name, u.first_name, u.username
             """,
         )
+
+
+@register
+class CompletenessByManager(Scenario):
+    """«Заполненность карточек по менеджерам» over the whole base on even requests; on odd ones, the
+    clients of class A in the business region with the most clients."""
+
+    name = "reports:completeness_by_manager"
+
+    def setup(self, ctx: BenchContext) -> None:
+        region = (
+            Client.objects.filter(business_region__isnull=False)
+            .values_list("business_region_id", flat=True)
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .first()
+        )
+        if region is None:
+            raise RuntimeError("no client with a business region: seed the data set again (manage.py seed_demo)")
+        self.region = region
+
+    def url(self, i: int) -> str:
+        url = reverse("reports:completeness_by_manager")
+        return url if i % 2 == 0 else f"{url}?business_region={self.region}&abc_class=A"
+
+    def floor(self, cursor, i: int) -> None:
+        User = get_user_model()
+        where, params = "", []
+        if i % 2:
+            where, params = "WHERE c.business_region_id = %s AND c.abc_class = 'A'", [self.region]
+        counts = run_sql(
+            cursor,
+            f"""
+            SELECT c.responsible_id, count(*), coalesce(sum(c.completeness), 0),
+                   count(*) FILTER (WHERE c.completeness = 100),
+                   count(*) FILTER (WHERE c.completeness < 50),
+                   count(*) FILTER (WHERE c.completeness IS NULL)
+            FROM {_t(Client)} c {where}
+            GROUP BY 1
+            """,
+            params,
+        )
+        users = sorted({r[0] for r in counts if r[0] is not None})
+        run_sql(
+            cursor, f"SELECT id, username, first_name, last_name, is_active FROM {_t(User)} WHERE id = ANY(%s)", [users]
+        )
+        # What is required, with its names.
+        run_sql(cursor, f"SELECT name FROM {_t(RequiredProperty)} ORDER BY name")
+        run_sql(cursor, f"SELECT id, name FROM {_t(ContactInfoKind)} WHERE required AND for_clients")
+        run_sql(
+            cursor,
+            f"SELECT id, name FROM {_t(ExtraField)} WHERE required AND NOT hidden AND applies_to <> %s",
+            [ExtraField.AppliesTo.CONTACTS],
+        )
+        # The filter's choices: business regions and segments.
+        run_sql(cursor, f"SELECT id, name FROM {_t(BusinessRegion)} ORDER BY name")
+        run_sql(cursor, f"SELECT id, name FROM {_t(Segment)} ORDER BY name")

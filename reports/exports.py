@@ -12,8 +12,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reports import completeness, iterations
 from reports.analysis import CountTable
-from reports.iterations import COLUMNS, IterationTable
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -35,17 +35,20 @@ def write(sheet: Worksheet, row: int, column: int, value, *, bold: bool = False)
     return cell
 
 
+def heading(sheet: Worksheet, title: str, conditions: list[str]) -> int:
+    """The title in bold and the conditions below it, one a line; returns the row for the table's header."""
+    write(sheet, 1, 1, title, bold=True)
+    for row, condition in enumerate(conditions, start=2):
+        write(sheet, row, 1, condition)
+    return len(conditions) + 3
+
+
 def client_analysis_xlsx(table: CountTable, *, title: str, conditions: list[str]) -> bytes:
     """«Анализ клиентской базы»: a title, the filter as text, then the table with its totals."""
     book = Workbook()
     sheet = book.active
     sheet.title = _("Анализ")
-    write(sheet, 1, 1, title, bold=True)
-    row = 2
-    for condition in conditions:
-        write(sheet, row, 1, condition)
-        row += 1
-    row += 1
+    row = heading(sheet, title, conditions)
 
     has_columns = table.columns_dimension is not None
     header = [table.corner, *(m.label for m in table.columns), _("Итого") if has_columns else _("Количество")]
@@ -73,19 +76,14 @@ def client_analysis_xlsx(table: CountTable, *, title: str, conditions: list[str]
     return out.getvalue()
 
 
-def task_iterations_xlsx(table: IterationTable, *, title: str, conditions: list[str]) -> bytes:
+def task_iterations_xlsx(table: iterations.IterationTable, *, title: str, conditions: list[str]) -> bytes:
     """«Итерации задач»: a title, the filter as text, then one row per executor and the total."""
     book = Workbook()
     sheet = book.active
     sheet.title = _("Итерации")
-    write(sheet, 1, 1, title, bold=True)
-    row = 2
-    for condition in conditions:
-        write(sheet, row, 1, condition)
-        row += 1
-    row += 1
+    row = heading(sheet, title, conditions)
 
-    header = [str(label) for label in COLUMNS]
+    header = [str(label) for label in iterations.COLUMNS]
     for column, value in enumerate(header, start=1):
         write(sheet, row, column, value, bold=True)
     sheet.freeze_panes = sheet.cell(row=row + 1, column=2)
@@ -99,6 +97,36 @@ def task_iterations_xlsx(table: IterationTable, *, title: str, conditions: list[
             write(sheet, row, 6, float(counts.average), bold=bold).number_format = "0.00"
         if counts.max_iteration is not None:
             write(sheet, row, 7, counts.max_iteration, bold=bold)
+
+    sheet.column_dimensions["A"].width = max(20, min(60, max((len(r.name) for r in table.rows), default=0) + 2))
+    for column in range(2, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = max(10, len(str(header[column - 1])) + 2)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def completeness_by_manager_xlsx(table: completeness.CompletenessTable, *, title: str, conditions: list[str]) -> bytes:
+    """«Заполненность карточек по менеджерам»: a title, what is required and the filter as text, then
+    one row per responsible and the total."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Заполненность")
+    row = heading(sheet, title, conditions)
+
+    header = [str(label) for label in completeness.COLUMNS]
+    for column, value in enumerate(header, start=1):
+        write(sheet, row, column, value, bold=True)
+    sheet.freeze_panes = sheet.cell(row=row + 1, column=2)
+    lines = [(r.name, r.counts, False) for r in table.rows] + [(_("Итого"), table.total, True)]
+    for name, counts, bold in lines:
+        row += 1
+        write(sheet, row, 1, name, bold=bold)
+        write(sheet, row, 2, counts.clients, bold=bold)
+        if counts.average is not None:
+            write(sheet, row, 3, float(counts.average), bold=bold).number_format = "0.0"
+        for column, value in enumerate((counts.complete, counts.below_half, counts.not_scored), start=4):
+            write(sheet, row, column, value, bold=bold)
 
     sheet.column_dimensions["A"].width = max(20, min(60, max((len(r.name) for r in table.rows), default=0) + 2))
     for column in range(2, len(header) + 1):

@@ -1,4 +1,5 @@
-"""The filters of the task reports: period, project, reviewer and kind of task."""
+"""The filters of the reports: period, project, reviewer and kind of task for the task reports; the
+client list's own filters for «Заполненность карточек по менеджерам»."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from clients.filters import ClientFilterSet
+from clients.models import Client
 from crm.models import Project
 from tasks.models import Task
 
@@ -67,3 +70,18 @@ class TaskIterationsFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["reviewer"].field.label_from_instance = user_name
+
+
+class CompletenessFilterSet(django_filters.FilterSet):
+    """The client list's own filters of business region, segment, kind and ABC class, under the
+    list's names: a count's link to the list carries the report's filter as it is."""
+
+    business_region = ClientFilterSet.declared_filters["business_region"]
+    segments = ClientFilterSet.declared_filters["segments"]
+    kind = ClientFilterSet.declared_filters["kind"]
+    abc_class = ClientFilterSet.declared_filters["abc_class"]
+    by_class = ClientFilterSet.by_class  # the method abc_class names
+
+    class Meta:
+        model = Client
+        fields = ["business_region", "segments", "kind", "abc_class"]

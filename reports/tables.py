@@ -8,6 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from reports import completeness
 from reports.analysis import Cell, CountTable
 from reports.iterations import COLUMNS, Counts, IterationTable
 
@@ -81,5 +82,44 @@ def iteration_table_html(table: IterationTable) -> SafeString:
     parts.append(
         f'</tbody><tfoot class="table-light"><tr class="fw-semibold"><th scope="row">{escape(_("Итого"))}</th>'
         f"{totals}{_iteration_cells(t)}</tr></tfoot></table>"
+    )
+    return mark_safe("".join(parts))  # every value above is escaped or a number
+
+
+def _completeness_cells(counts: completeness.Counts, *, total: bool = False) -> str:
+    average = "" if counts.average is None else f"{number_format(counts.average, decimal_pos=1)}&nbsp;%"
+    values = (counts.complete, counts.below_half, counts.not_scored)
+    # Rows leave a zero blank, as the other reports do; the total states it.
+    numbers = "".join(f'<td class="text-end">{n}</td>' if total else _cell(Cell(n)) for n in values)
+    return f'<td class="text-end">{average}</td>{numbers}'
+
+
+def completeness_table_html(table: completeness.CompletenessTable) -> SafeString:
+    """«Заполненность карточек по менеджерам»: a row per responsible whose count opens their clients
+    in the list, the emptiest cards first, and the total."""
+    first, *others = completeness.COLUMNS
+    head = f'<th scope="col">{escape(first)}</th>' + "".join(
+        f'<th scope="col" class="text-end">{escape(label)}</th>' for label in others
+    )
+    parts = [
+        '<table class="table table-sm table-bordered table-hover align-middle bg-white w-auto report-table"'
+        ' id="report-table">',
+        f'<thead class="table-light"><tr>{head}</tr></thead><tbody>',
+    ]
+    for row in table.rows:
+        name = escape(row.name) if row.url is None else f'<a href="{escape(row.url)}">{escape(row.name)}</a>'
+        responsible = "" if row.responsible_id is None else row.responsible_id
+        parts.append(
+            f'<tr data-responsible="{responsible}"><th scope="row" class="fw-normal text-nowrap">{name}</th>'
+            f"{_cell(Cell(row.counts.clients, row.url))}{_completeness_cells(row.counts)}</tr>"
+        )
+    if not table.rows:
+        empty = escape(_("Нет клиентов, подходящих под отбор."))
+        parts.append(f'<tr><td colspan="{len(completeness.COLUMNS)}" class="text-muted">{empty}</td></tr>')
+    t = table.total
+    clients = _cell(Cell(t.clients, table.total_url)) if t.clients else '<td class="text-end">0</td>'
+    parts.append(
+        f'</tbody><tfoot class="table-light"><tr class="fw-semibold"><th scope="row">{escape(_("Итого"))}</th>'
+        f"{clients}{_completeness_cells(t, total=True)}</tr></tfoot></table>"
     )
     return mark_safe("".join(parts))  # every value above is escaped or a number

@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("client-analysis/", views.client_analysis, name="client_analysis"),
+    path("completeness-by-manager/", views.completeness_by_manager, name="completeness_by_manager"),
     path("task-iterations/", views.task_iterations, name="task_iterations"),
     path("task-iterations/<int:executor_id>/", views.task_iterations_tasks, name="task_iterations_tasks"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from urllib.parse import urlencode
 
@@ -20,13 +21,14 @@ from clients.filters import ClientFilterSet
 from clients.models import Client
 from crm import roles
 from crm.access import role_required
-from reports import analysis, exports, iterations, tables
-from reports.filters import TaskIterationsFilterSet
+from reports import analysis, completeness, exports, iterations, tables
+from reports.filters import CompletenessFilterSet, TaskIterationsFilterSet
 from tasks.models import Task
 
 REPORT_PARAMS = ("rows", "columns", "export")
-# Reports on how people work are for management; a manager sees only their own tasks, in «Мои дела».
-TASK_REPORT_ROLES = (roles.SUPERVISOR, roles.SALES_HEAD, roles.ADMINISTRATOR)
+# Reports on how people work are for management; a manager sees their own tasks in «Мои дела» and
+# a card's «Заполненность» on the card and in the client list.
+MANAGEMENT_ROLES = (roles.SUPERVISOR, roles.SALES_HEAD, roles.ADMINISTRATOR)
 TASK_REPORT_PARAMS = ("export", "state", "page")
 TASKS_PER_PAGE = 50
 
@@ -34,7 +36,7 @@ TASKS_PER_PAGE = 50
 @require_GET
 @role_required()
 def index(request: HttpRequest) -> HttpResponse:
-    context = {"may_see_task_reports": roles.has_any_role(request.user, *TASK_REPORT_ROLES)}
+    context = {"may_see_management_reports": roles.has_any_role(request.user, *MANAGEMENT_ROLES)}
     return render(request, "reports/index.html", context)
 
 
@@ -151,26 +153,47 @@ def client_analysis(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/client_analysis.html", context)
 
 
+def _report_filter(
+    request: HttpRequest,
+    filterset_class: type[FilterSet],
+    queryset: QuerySet,
+    *,
+    ignored: Sequence[str],
+    problems: list[str],
+    invalid: str,
+) -> tuple[FilterSet, QuerySet, list]:
+    """The report's filter read from the request (less the `ignored` parameters), the rows it
+    selects and its parameters for the links; all rows, with the message `invalid`, when it is not
+    valid."""
+    data = request.GET.copy()
+    for name in ignored:
+        data.pop(name, None)
+    filterset = filterset_class(data or None, queryset=queryset)
+    rows, base_params = queryset, []
+    if filterset.is_bound:
+        if filterset.is_valid():
+            rows, base_params = filterset.qs, analysis.drill_down_base(filterset)
+        else:
+            problems.append(invalid)
+    return filterset, rows, base_params
+
+
 def _task_filter(
     request: HttpRequest, problems: list[str], invalid: str
 ) -> tuple[TaskIterationsFilterSet, QuerySet[Task], list]:
-    """The task filter of the request, the tasks it selects and its parameters for the links; all
-    tasks, with the message `invalid`, when it is not valid."""
-    data = request.GET.copy()
-    for name in TASK_REPORT_PARAMS:
-        data.pop(name, None)
-    filterset = TaskIterationsFilterSet(data or None, queryset=Task.objects.all())
-    tasks, base_params = Task.objects.all(), []
-    if filterset.is_bound:
-        if filterset.is_valid():
-            tasks, base_params = filterset.qs, analysis.drill_down_base(filterset)
-        else:
-            problems.append(invalid)
-    return filterset, tasks, base_params
+    """The task filter of «Итерации задач» and its drill-down."""
+    return _report_filter(
+        request,
+        TaskIterationsFilterSet,
+        Task.objects.all(),
+        ignored=TASK_REPORT_PARAMS,
+        problems=problems,
+        invalid=invalid,
+    )
 
 
 @require_GET
-@role_required(*TASK_REPORT_ROLES)
+@role_required(*MANAGEMENT_ROLES)
 def task_iterations(request: HttpRequest) -> HttpResponse:
     """«Итерации задач»: by executor, the tasks accepted, open and waiting for review, and the rounds
     the accepted ones took, on average and at most."""
@@ -202,7 +225,7 @@ def task_iterations(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@role_required(*TASK_REPORT_ROLES)
+@role_required(*MANAGEMENT_ROLES)
 def task_iterations_tasks(request: HttpRequest, executor_id: int) -> HttpResponse:
     """The drill-down of «Итерации задач»: one executor's tasks under the report's filter, the most
     rounds first, each with a link to the task for those who may open it."""
@@ -231,3 +254,44 @@ def task_iterations_tasks(request: HttpRequest, executor_id: int) -> HttpRespons
         "back_url": f"{report_url}?{report_query}" if report_query else report_url,
     }
     return render(request, "reports/task_iterations_tasks.html", context)
+
+
+@require_GET
+@role_required(*MANAGEMENT_ROLES)
+def completeness_by_manager(request: HttpRequest) -> HttpResponse:
+    """«Заполненность карточек по менеджерам»: by responsible, the clients, their average
+    «Заполненность» and the cards complete, below half and not scored; each count opens the
+    manager's clients in the list, the emptiest cards first."""
+    problems: list[str] = []
+    filterset, clients, base_params = _report_filter(
+        request,
+        CompletenessFilterSet,
+        Client.objects.all(),
+        ignored=("export",),
+        problems=problems,
+        invalid=_("Отбор задан неверно (см. поля отбора): отчёт построен по всем клиентам."),
+    )
+    table = completeness.completeness_table(clients, base_params=base_params)
+    required = completeness.required_labels()
+    title = _("Заполненность карточек по менеджерам")
+    if request.GET.get("export") == "xlsx":
+        required_line = ", ".join(required) if required else _("не заданы — карточки не оцениваются")
+        conditions = [f"{_('Обязательные реквизиты')}: {required_line}", *filter_conditions(filterset)]
+        content = exports.completeness_by_manager_xlsx(table, title=title, conditions=conditions)
+        response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="completeness-by-manager.xlsx"'
+        return response
+
+    export_query = request.GET.copy()
+    export_query["export"] = "xlsx"
+    context = {
+        "title": title,
+        "filter": filterset,
+        "table": table,
+        "table_html": tables.completeness_table_html(table),
+        "required": required,
+        "score_note": completeness.SCORE_NOTE,
+        "problems": problems,
+        "export_url": f"{request.path}?{export_query.urlencode()}",
+    }
+    return render(request, "reports/completeness_by_manager.html", context)
