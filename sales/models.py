@@ -1,1 +1,238 @@
-"""Models arrive with this app's issue."""
+"""Sales documents: contracts with credit terms, products, invoices («заявки-накладные») and
+payments allocated to them. Money is Decimal with two places. Each invoice keeps its open amount
+(what is still unpaid) and each payment its unallocated rest; sales.services keeps both in step
+with the allocations, in the same transaction, and the database checks their bounds."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+from crm.models import Project
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Contract(models.Model):
+    """«Договор»: the credit terms — a credit limit (amount) and credit days («глубина кредита»);
+    either may be empty, meaning no limit."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("Клиент"))
+    number = models.CharField(_("Номер"), max_length=50)
+    date = models.DateField(_("Дата"))
+    credit_limit = models.DecimalField(_("Сумма кредита"), null=True, blank=True, **MONEY)
+    credit_days = models.PositiveSmallIntegerField(_("Глубина кредита, дней"), null=True, blank=True)
+    is_active = models.BooleanField(_("Действует"), default=True)
+
+    class Meta:
+        ordering = ["-date", "number"]
+        verbose_name = _("Договор")
+        verbose_name_plural = _("Договоры")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "number"], name="contract_number_per_client"),
+            models.CheckConstraint(condition=Q(credit_limit__gte=0), name="contract_credit_limit_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return _("№ %(number)s от %(date)s") % {"number": self.number, "date": self.date.strftime("%d.%m.%Y")}
+
+
+class Product(models.Model):
+    name = models.CharField(_("Наименование"), max_length=255, unique=True)
+    unit = models.CharField(_("Ед. изм."), max_length=20, default="шт")
+    price = models.DecimalField(_("Цена"), **MONEY)
+    cost = models.DecimalField(_("Себестоимость"), **MONEY)
+    is_active = models.BooleanField(_("Продаётся"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Номенклатура")
+        verbose_name_plural = _("Номенклатура")
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0) & Q(cost__gte=0), name="product_prices_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Invoice(models.Model):
+    """«Заявка-накладная». Once shipped, its due date is the shipment date plus the contract's
+    credit days."""
+
+    class Status(models.TextChoices):
+        REQUEST = "request", _("Заявка")
+        IN_WORK = "in_work", _("В работе")
+        READY = "ready", _("Готова к отгрузке")
+        SHIPPED = "shipped", _("Отгружена")
+        CANCELLED = "cancelled", _("Отменена")
+
+    year = models.PositiveSmallIntegerField(editable=False)
+    number = models.PositiveIntegerField(_("Номер"))
+    date = models.DateField(_("Дата"))
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Клиент"))
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Договор")
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invoices",
+        verbose_name=_("Менеджер"),
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Проект")
+    )
+    status = models.CharField(_("Статус"), max_length=10, choices=Status.choices, default=Status.REQUEST)
+    shipped_on = models.DateField(_("Дата отгрузки"), null=True, blank=True)
+    due_date = models.DateField(_("Срок оплаты"), null=True, blank=True)
+    total = models.DecimalField(_("Сумма"), default=0, **MONEY)
+    # What is still unpaid: total minus the allocated payments (sales.services keeps it).
+    open_amount = models.DecimalField(_("Не оплачено"), default=0, **MONEY)
+    comment = models.TextField(_("Комментарий"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "-number"]
+        verbose_name = _("Заявка-накладная")
+        verbose_name_plural = _("Заявки-накладные")
+        indexes = [
+            models.Index(fields=["client", "date"], name="invoice_client_date_idx"),
+            models.Index(fields=["status", "date"], name="invoice_status_date_idx"),
+            models.Index(fields=["manager", "date"], name="invoice_manager_date_idx"),
+            # Receivables read only what is open: a few percent of the invoices.
+            models.Index(
+                fields=["client", "due_date"],
+                name="invoice_open_idx",
+                condition=Q(open_amount__gt=0, status="shipped"),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="invoice_number_per_year"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(open_amount__gte=0) & Q(open_amount__lte=F("total")), name="invoice_open_within_total"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="shipped") | Q(shipped_on__isnull=False, due_date__isnull=False),
+                name="invoice_shipped_has_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Заявка-накладная № %(number)s от %(date)s") % {
+            "number": self.number,
+            "date": self.date.strftime("%d.%m.%Y"),
+        }
+
+    def save(self, *args, **kwargs):
+        self.year = self.date.year
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:invoice_detail", args=[self.pk])
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("Номенклатура"))
+    quantity = models.DecimalField(_("Количество"), max_digits=12, decimal_places=3)
+    price = models.DecimalField(_("Цена"), **MONEY)
+    discount = models.DecimalField(_("Скидка, %"), max_digits=5, decimal_places=2, default=0)
+    amount = models.DecimalField(_("Сумма"), **MONEY)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("Строка заявки")
+        verbose_name_plural = _("Строки заявки")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="invoiceline_quantity_positive"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="invoiceline_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(discount__lte=100), name="invoiceline_discount_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} × {self.quantity}"
+
+
+class Payment(models.Model):
+    """«Оплата от покупателя», allocated to the client's invoices."""
+
+    year = models.PositiveSmallIntegerField(editable=False)
+    number = models.PositiveIntegerField(_("Номер"))
+    date = models.DateField(_("Дата"))
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="payments", verbose_name=_("Клиент"))
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="payments", verbose_name=_("Договор")
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+        verbose_name=_("Менеджер"),
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="payments", verbose_name=_("Проект")
+    )
+    amount = models.DecimalField(_("Сумма"), **MONEY)
+    # What is not yet allocated to invoices (an advance, or an overpayment).
+    unallocated = models.DecimalField(_("Не распределено"), default=0, **MONEY)
+    comment = models.TextField(_("Комментарий"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-number"]
+        verbose_name = _("Оплата")
+        verbose_name_plural = _("Оплаты")
+        indexes = [
+            models.Index(fields=["client", "date"], name="payment_client_date_idx"),
+            models.Index(fields=["manager", "date"], name="payment_manager_date_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="payment_number_per_year"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(unallocated__gte=0) & Q(unallocated__lte=F("amount")),
+                name="payment_unallocated_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Оплата № %(number)s от %(date)s") % {"number": self.number, "date": self.date.strftime("%d.%m.%Y")}
+
+    def save(self, *args, **kwargs):
+        self.year = self.date.year
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:payment_detail", args=[self.pk])
+
+
+class Allocation(models.Model):
+    """The part of a payment that pays an invoice."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(_("Сумма"), **MONEY)
+
+    class Meta:
+        verbose_name = _("Распределение оплаты")
+        verbose_name_plural = _("Распределения оплат")
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "invoice"], name="allocation_once_per_invoice"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} → {self.invoice_id}: {self.amount}"
