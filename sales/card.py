@@ -1,0 +1,15 @@
+"""The client card's «Взаиморасчёты» (registered as a card panel in SalesConfig.ready): balance,
+overdue amount and days, and the use of the credit limit, with a warning when the client is over
+its limit or overdue. Two queries (sales.services.position)."""
+
+from __future__ import annotations
+
+from clients.models import Client
+from sales import services
+from sales.access import documents_visible
+
+
+def position_panel(client: Client, user) -> dict | None:
+    if not documents_visible(client, user):
+        return None
+    return {"position": services.position(client), "client": client}
