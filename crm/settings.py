@@ -126,6 +126,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Periodic jobs, for `celery -A crm beat` (or a worker started with -B).
+CELERY_BEAT_SCHEDULE = {
+    "sales-classes": {"task": "sales.recalculate_classes", "schedule": 24 * 60 * 60},
+}
+
+# ABC/XYZ classes of clients (sales.classes): ABC shares of revenue for A and B (the rest is C),
+# XYZ limits of the coefficient of variation of monthly revenue for X and Y, in %; the period.
+SALES_ABC_SHARES = (80, 15)
+SALES_XYZ_LIMITS = (10, 25)
+SALES_CLASSES_MONTHS = 12
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 AUTH_PASSWORD_VALIDATORS = [
