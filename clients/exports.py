@@ -110,6 +110,7 @@ def write_clients(
     out: IO[bytes],
     *,
     chunk_size: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write `clients` (a Client.objects.for_list() queryset in the list's order) as a workbook with
     `columns` — (column name, header) pairs of the list, extra fields as `extra_<id>` — to `out`.
@@ -144,6 +145,8 @@ def write_clients(
             own = values.get(client.pk, {})
             sheet.append([cell_value(sheet, get(client, own)) for get in getters])
         count += len(chunk)
+        if on_progress is not None:
+            on_progress(count)
     workbook.save(out)
     return count
 

@@ -28,3 +28,10 @@ def bulk_edit_clients(run_id: int) -> int | None:
 def recompute_completeness() -> int:
     """Recompute every client's «Заполненность» after what is required changed."""
     return completeness.recompute()
+
+
+@shared_task(name="clients.export_clients")
+def export_clients(export_id: int) -> int | None:
+    """Write a large «Excel» of the client list; None if another job did it."""
+    export = services.execute_export(export_id)
+    return export.rows if export is not None else None

@@ -582,3 +582,45 @@ class ClientImport(models.Model):
     @property
     def finished(self) -> bool:
         return self.finished_at is not None
+
+
+def _export_file_path(instance: ClientExport, filename: str) -> str:
+    return f"exports/{uuid.uuid4().hex}.xlsx"
+
+
+class ClientExport(models.Model):
+    """A large «Excel» of the client list, written by a Celery job; its author downloads the file
+    from the export's page once it is ready."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("В очереди")
+        RUNNING = "running", _("Выполняется")
+        DONE = "done", _("Готово")
+        FAILED = "failed", _("Не выполнено")
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The list's query string (filter and sort) and the columns as (name, header) pairs.
+    query = models.TextField(blank=True)
+    columns = models.JSONField(default=list)
+    state = models.CharField(_("Состояние"), max_length=10, choices=State.choices, default=State.NEW)
+    total = models.PositiveIntegerField(_("Клиентов"), default=0)
+    rows = models.PositiveIntegerField(_("Выгружено"), default=0)
+    file = models.FileField(upload_to=_export_file_path, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("Выгрузка клиентов")
+        verbose_name_plural = _("Выгрузки клиентов")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.state} {self.rows}/{self.total}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:export_detail", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

@@ -31,6 +31,8 @@ urlpatterns = [
     path("fields/options/<int:pk>/restore/", views.field_option_restore, name="field_option_restore"),
     path("fields/options/<int:pk>/delete/", views.field_option_delete, name="field_option_delete"),
     path("export/", views.client_export, name="export"),
+    path("export/<int:pk>/", views.client_export_detail, name="export_detail"),
+    path("export/<int:pk>/download/", views.client_export_download, name="export_download"),
     path("import/", views.client_import, name="import"),
     path("import/<int:pk>/", views.client_import_detail, name="import_detail"),
 ]

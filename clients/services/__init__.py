@@ -7,7 +7,8 @@ duplicate detection. Multi-row writes happen here and only here.
 - `fields`: «Настроить поля», fields, groups and list values;
 - `bulk`: «Изменить выделенные» (bulk_edit_clients and its stored runs) and bulk_update_clients;
 - `imports`: «Загрузка клиентов», the upload, the preview and the import (it reads files with
-  clients.imports).
+  clients.imports);
+- `exports`: a large «Excel» of the list, written by a Celery job.
 
 Every public name is re-exported here, for callers (`services.save_card`). Inside the package a name
 is read from its defining module: a test that changes BULK_EDIT_BATCH patches clients.services.bulk."""
@@ -39,6 +40,13 @@ from clients.services.cards import (
     find_duplicates,
     save_card,
     snapshot,
+)
+from clients.services.exports import (
+    EXPORT_SYNC_LIMIT,
+    execute_export,
+    export_progress,
+    export_sync_limit,
+    exported_clients,
 )
 from clients.services.extra_values import set_extra_values
 from clients.services.fields import (
@@ -73,6 +81,7 @@ __all__ = [
     "BULK_EDIT_BATCH",
     "BULK_EDIT_SYNC_LIMIT",
     "BULK_FIELDS",
+    "EXPORT_SYNC_LIMIT",
     "IMPORT_BATCH",
     "IMPORT_KEEP",
     "SKIPPED_NAMES_SHOWN",
@@ -100,6 +109,10 @@ __all__ = [
     "diff",
     "discard_stale_imports",
     "execute_bulk_edit_run",
+    "execute_export",
+    "export_progress",
+    "export_sync_limit",
+    "exported_clients",
     "extra_key",
     "find_duplicates",
     "import_clients",

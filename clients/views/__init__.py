@@ -27,7 +27,13 @@ from clients.views.fields import (
     field_option_retire,
     field_settings,
 )
-from clients.views.transfer import client_export, client_import, client_import_detail
+from clients.views.transfer import (
+    client_export,
+    client_export_detail,
+    client_export_download,
+    client_import,
+    client_import_detail,
+)
 
 __all__ = ["client_create", "client_detail", "client_edit", "client_list", "contact_info_kinds", "fill_by_inn"]
 __all__ += [
@@ -48,4 +54,4 @@ __all__ += [
     "field_settings",
 ]
 __all__ += ["bulk_edit", "bulk_edit_run", "client_completeness", "required_fields"]
-__all__ += ["client_export", "client_import", "client_import_detail"]
+__all__ += ["client_export", "client_export_detail", "client_export_download", "client_import", "client_import_detail"]

@@ -1,0 +1,83 @@
+"""«Excel» of a large client list: above CLIENTS_EXPORT_SYNC_LIMIT clients the file is written by
+a Celery job (clients.jobs.export_clients) from the stored query, and its author downloads it from
+the export's page; a small list is still written in the request."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files import File
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients import exports
+from clients import extra_fields as extra
+from clients.filters import ClientFilterSet
+from clients.models import Client, ClientExport
+from clients.tables import ClientTable
+
+logger = logging.getLogger(__name__)
+
+# Lists up to this many clients are written in the request (CLIENTS_EXPORT_SYNC_LIMIT overrides).
+EXPORT_SYNC_LIMIT = 5_000
+
+
+def export_sync_limit() -> int:
+    return getattr(settings, "CLIENTS_EXPORT_SYNC_LIMIT", EXPORT_SYNC_LIMIT)
+
+
+def exported_clients(query: str, visible: list[str]) -> tuple[QuerySet[Client], list]:
+    """The list's clients for a stored query string — filter and `sort` — and its extra fields."""
+    params = QueryDict(query)
+    fields = [f for f in extra.definitions() if not f.for_contacts]
+    filterset = ClientFilterSet(params or None, queryset=Client.objects.for_list(), extra_fields=fields)
+    clients = filterset.qs if filterset.is_bound and filterset.is_valid() else Client.objects.for_list()
+    table = ClientTable(clients, visible=visible, extra_fields=fields)
+    if params.getlist("sort"):
+        table.order_by = params.getlist("sort")
+    return table.data.data, fields
+
+
+def _progress_key(export_id: int) -> str:
+    return f"client-export-progress:{export_id}"
+
+
+def export_progress(export: ClientExport) -> int:
+    return cache.get(_progress_key(export.pk), 0)
+
+
+def execute_export(export_id: int) -> ClientExport | None:
+    """Write a stored export, once: claimed new → running, so a duplicated job does nothing.
+    Returns the export if this call wrote it."""
+    claimed = ClientExport.objects.filter(pk=export_id, state=ClientExport.State.NEW).update(
+        state=ClientExport.State.RUNNING
+    )
+    if not claimed:
+        return None
+    export = ClientExport.objects.get(pk=export_id)
+    try:
+        names = [name for name, _header in export.columns]
+        clients, fields = exported_clients(export.query, names)
+        with tempfile.TemporaryFile() as out:
+            rows = exports.write_clients(
+                clients,
+                [tuple(column) for column in export.columns],
+                fields,
+                out,
+                on_progress=lambda done: cache.set(_progress_key(export_id), done, timeout=3600),
+            )
+            out.seek(0)
+            export.file.save("clients.xlsx", File(out), save=False)
+        export.rows, export.state = rows, ClientExport.State.DONE
+    except Exception:
+        logger.exception("client export %s failed", export_id)
+        export.state = ClientExport.State.FAILED
+        export.error = _("Не удалось выгрузить клиентов из-за ошибки на сервере.")
+    export.finished_at = timezone.now()
+    export.save()
+    return export
