@@ -136,6 +136,8 @@ CELERY_BEAT_SCHEDULE = {
 SALES_ABC_SHARES = (80, 15)
 SALES_XYZ_LIMITS = (10, 25)
 SALES_CLASSES_MONTHS = 12
+# The funnel's margin guard: a deal below this «рентабельность» (%) needs a confirmation.
+FUNNEL_MIN_MARGIN = float(os.environ.get("FUNNEL_MIN_MARGIN", "10"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -211,6 +213,9 @@ if not DEBUG:
 DADATA_TOKEN = os.environ.get("DADATA_TOKEN", "")
 DADATA_URL = os.environ.get("DADATA_URL", "https://suggestions.dadata.ru/suggestions/api/4_1/rs")
 COMPANY_DATA_TIMEOUT = float(os.environ.get("COMPANY_DATA_TIMEOUT", "5"))
+
+# Our company as documents name it: «Акт сверки» is between it and the client.
+COMPANY_NAME = os.environ.get("COMPANY_NAME", "ООО «Наша компания»")
 
 LOGGING = {
     "version": 1,
