@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("clients/", include("clients.urls")),
     path("tasks/", include("tasks.urls")),
+    path("sales/", include("sales.urls")),
     path("quality/", include("quality.urls")),
     path("service/", views.service_index, name="service"),
     path("reports/", include("reports.urls")),

@@ -8,6 +8,7 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from clients import panels
-        from sales.card import position_panel
+        from sales.card import documents_panel, position_panel
 
+        panels.register(panels.Panel("sales-documents", "sales/_client_documents.html", documents_panel, order=5))
         panels.register(panels.Panel("sales-position", "sales/_client_position.html", position_panel, order=10))

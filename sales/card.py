@@ -13,3 +13,13 @@ def position_panel(client: Client, user) -> dict | None:
     if not documents_visible(client, user):
         return None
     return {"position": services.position(client), "client": client}
+
+
+def documents_panel(client: Client, user) -> dict:
+    """Links from the card to the client's contracts (for everyone who reads the card) and, for
+    whoever sees them, to its invoices and payments."""
+    return {
+        "client": client,
+        "documents": documents_visible(client, user),
+        "may_create": client.editable_by(user),
+    }

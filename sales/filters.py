@@ -1,0 +1,131 @@
+"""The filters of the invoice and payment lists: client (name or ИНН), status, manager, project,
+period."""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+from crm.models import Project
+from sales.models import Contract, Invoice, Payment
+
+
+def _select() -> forms.Select:
+    return forms.Select(attrs={"class": "form-select form-select-sm"})
+
+
+def user_name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+class PeriodForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        period = cleaned.get("period")
+        if period and period.start and period.stop and period.start > period.stop:
+            self.add_error("period", _("Конец периода раньше его начала."))
+        return cleaned
+
+
+def matching_clients(value: str) -> QuerySet[Client]:
+    """Client ids whose name contains the text (a trigram index) or whose ИНН starts with it."""
+    value = value.strip()
+    by_name = Client.objects.filter(name__icontains=value).order_by().values("pk")
+    digits = re.sub(r"\D", "", value)
+    if digits and digits == value:
+        return by_name.union(Client.objects.filter(inn__startswith=digits).order_by().values("pk"))
+    return by_name
+
+
+class DocumentFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Клиент"),
+        method="search",
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("Наименование, ИНН")}),
+    )
+    # The client card's links: one client's documents (not a choice list of the whole base).
+    client = django_filters.NumberFilter(field_name="client_id", widget=forms.HiddenInput)
+    contract = django_filters.NumberFilter(field_name="contract_id", widget=forms.HiddenInput)
+    manager = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username"),
+        label=_("Менеджер"),
+        empty_label=_("Все"),
+        null_label=_("— не назначен —"),
+        widget=_select(),
+    )
+    project = django_filters.ModelChoiceFilter(
+        queryset=Project.objects.order_by("name"),
+        label=_("Проект"),
+        empty_label=_("Все"),
+        null_label=_("— без проекта —"),
+        widget=_select(),
+    )
+    period = django_filters.DateFromToRangeFilter(
+        field_name="date",
+        label=_("Период"),
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date", "class": "form-control form-control-sm"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["manager"].field.label_from_instance = user_name
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value.strip():
+            return queryset
+        return queryset.filter(client_id__in=matching_clients(value))
+
+    def visible_fields(self) -> list[forms.BoundField]:
+        return [f for f in self.form if not f.is_hidden]
+
+    def chosen_client(self) -> Client | None:
+        """The client the list is narrowed to, for the heading."""
+        pk = self.form.cleaned_data.get("client") if self.is_bound and self.form.is_valid() else None
+        return Client.objects.filter(pk=pk).first() if pk else None
+
+    def chosen_contract(self) -> Contract | None:
+        pk = self.form.cleaned_data.get("contract") if self.is_bound and self.form.is_valid() else None
+        return Contract.objects.filter(pk=pk).first() if pk else None
+
+
+class InvoiceFilterSet(DocumentFilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=Invoice.Status.choices, label=_("Статус"), empty_label=_("Все"), widget=_select()
+    )
+    unpaid = django_filters.BooleanFilter(
+        label=_("Только не оплаченные"),
+        method="only_unpaid",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["q", "client", "contract", "status", "unpaid", "manager", "project", "period"]
+        form = PeriodForm
+
+    def only_unpaid(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(open_amount__gt=0).exclude(status=Invoice.Status.CANCELLED)
+
+
+class PaymentFilterSet(DocumentFilterSet):
+    unallocated = django_filters.BooleanFilter(
+        label=_("Только с нераспределённым остатком"),
+        method="only_unallocated",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    class Meta:
+        model = Payment
+        fields = ["q", "client", "contract", "unallocated", "manager", "project", "period"]
+        form = PeriodForm
+
+    def only_unallocated(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(unallocated__gt=0) if value else queryset

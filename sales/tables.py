@@ -1,0 +1,152 @@
+"""The lists of invoices, payments and contracts, on the project's FastTable."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from crm.tables import FastTable
+from sales.models import Contract, Invoice, Payment
+
+EMPTY = "—"
+STATUS_TONES = {
+    Invoice.Status.REQUEST: "secondary",
+    Invoice.Status.IN_WORK: "primary",
+    Invoice.Status.READY: "info",
+    Invoice.Status.SHIPPED: "success",
+    Invoice.Status.CANCELLED: "light",
+}
+
+
+def money(value: Decimal | None) -> str:
+    return EMPTY if value is None else number_format(value, decimal_pos=2, force_grouping=True)
+
+
+def day(value) -> str:
+    return date_format(value, "d.m.Y") if value else EMPTY
+
+
+def user_name(user) -> str:
+    return (user.get_full_name() or user.username) if user else EMPTY
+
+
+def status_badge(invoice: Invoice) -> SafeString:
+    tone = STATUS_TONES[invoice.status]
+    return format_html('<span class="badge text-bg-{} border">{}</span>', tone, invoice.get_status_display())
+
+
+def open_cell(invoice: Invoice) -> str:
+    if invoice.status == Invoice.Status.CANCELLED or not invoice.open_amount:
+        return money(invoice.open_amount) if invoice.open_amount else EMPTY
+    return format_html('<span class="text-danger">{}</span>', money(invoice.open_amount))
+
+
+class SalesTable(FastTable):
+    """Numbers right-aligned."""
+
+    numeric: tuple[str, ...] = ()
+
+    def html_rows(self) -> list[SafeString]:
+        columns = [(self.cells[c.name], ' class="text-end"' if c.name in self.numeric else "") for c in self.columns]
+        return [
+            format_html_join("", "<td{}>{}</td>", ((SafeString(css), render(row.record)) for render, css in columns))
+            for row in self.page.object_list
+        ]
+
+    class Meta(FastTable.Meta):
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+class InvoiceTable(SalesTable):
+    number = tables.Column(verbose_name=_("Номер"), order_by=("year", "number"))
+    date = tables.Column(verbose_name=_("Дата"), order_by=("date", "number"))
+    client = tables.Column(verbose_name=_("Клиент"), order_by=("client__name", "-date"))
+    total = tables.Column(verbose_name=_("Сумма"))
+    open_amount = tables.Column(verbose_name=_("Не оплачено"))
+    status = tables.Column(verbose_name=_("Статус"), order_by=("status", "-date"))
+    due_date = tables.Column(verbose_name=_("Срок оплаты"))
+    manager = tables.Column(verbose_name=_("Менеджер"), order_by=("manager__last_name", "manager__first_name", "-date"))
+    project = tables.Column(verbose_name=_("Проект"), order_by=("project__name", "-date"))
+
+    numeric = ("number", "total", "open_amount")
+    cells = {
+        "number": lambda i: format_html('<a href="{}">{}</a>', i.get_absolute_url(), i.number),
+        "date": lambda i: day(i.date),
+        "client": lambda i: i.client.name,
+        "total": lambda i: money(i.total),
+        "open_amount": open_cell,
+        "status": status_badge,
+        "due_date": lambda i: day(i.due_date),
+        "manager": lambda i: user_name(i.manager),
+        "project": lambda i: i.project.name if i.project else EMPTY,
+    }
+
+    class Meta(SalesTable.Meta):
+        model = Invoice
+        fields = ()
+        sequence = ("number", "date", "client", "total", "open_amount", "status", "due_date", "manager", "project")
+        order_by = ("-date", "-number")
+        empty_text = _("Заявок-накладных не найдено. Измените условия отбора.")
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "invoice-table"}
+
+
+class PaymentTable(SalesTable):
+    number = tables.Column(verbose_name=_("Номер"), order_by=("year", "number"))
+    date = tables.Column(verbose_name=_("Дата"), order_by=("date", "number"))
+    client = tables.Column(verbose_name=_("Клиент"), order_by=("client__name", "-date"))
+    amount = tables.Column(verbose_name=_("Сумма"))
+    unallocated = tables.Column(verbose_name=_("Не распределено"))
+    manager = tables.Column(verbose_name=_("Менеджер"), order_by=("manager__last_name", "manager__first_name", "-date"))
+    project = tables.Column(verbose_name=_("Проект"), order_by=("project__name", "-date"))
+
+    numeric = ("number", "amount", "unallocated")
+    cells = {
+        "number": lambda p: format_html('<a href="{}">{}</a>', p.get_absolute_url(), p.number),
+        "date": lambda p: day(p.date),
+        "client": lambda p: p.client.name,
+        "amount": lambda p: money(p.amount),
+        "unallocated": lambda p: money(p.unallocated) if p.unallocated else EMPTY,
+        "manager": lambda p: user_name(p.manager),
+        "project": lambda p: p.project.name if p.project else EMPTY,
+    }
+
+    class Meta(SalesTable.Meta):
+        model = Payment
+        fields = ()
+        sequence = ("number", "date", "client", "amount", "unallocated", "manager", "project")
+        order_by = ("-date", "-number")
+        empty_text = _("Оплат не найдено. Измените условия отбора.")
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "payment-table"}
+
+
+class ContractTable(SalesTable):
+    number = tables.Column(verbose_name=_("Номер"))
+    date = tables.Column(verbose_name=_("Дата"))
+    client = tables.Column(verbose_name=_("Клиент"), order_by=("client__name", "-date"))
+    credit_limit = tables.Column(verbose_name=_("Сумма кредита"))
+    credit_days = tables.Column(verbose_name=_("Глубина кредита, дней"))
+    is_active = tables.Column(verbose_name=_("Действует"))
+
+    numeric = ("credit_limit", "credit_days")
+    cells = {
+        "number": lambda c: format_html('<a href="{}">{}</a>', reverse("sales:contract_detail", args=[c.pk]), c.number),
+        "date": lambda c: day(c.date),
+        "client": lambda c: c.client.name,
+        "credit_limit": lambda c: money(c.credit_limit),
+        "credit_days": lambda c: EMPTY if c.credit_days is None else c.credit_days,
+        "is_active": lambda c: _("Да") if c.is_active else _("Нет"),
+    }
+
+    class Meta(SalesTable.Meta):
+        model = Contract
+        fields = ()
+        sequence = ("number", "date", "client", "credit_limit", "credit_days", "is_active")
+        order_by = ("-date", "number")
+        empty_text = _("Договоров нет.")
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "contract-table"}

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from sales import views
+
+app_name = "sales"
+
+urlpatterns = [
+    path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/new/", views.invoice_create, name="invoice_create"),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/status/", views.invoice_status, name="invoice_status"),
+    path("payments/", views.payment_list, name="payment_list"),
+    path("payments/new/", views.payment_create, name="payment_create"),
+    path("payments/<int:pk>/", views.payment_detail, name="payment_detail"),
+    path("payments/<int:pk>/allocate/", views.payment_allocate, name="payment_allocate"),
+    path("payments/<int:pk>/allocate-oldest/", views.payment_allocate_oldest, name="payment_allocate_oldest"),
+    path("payments/<int:pk>/release/", views.payment_release, name="payment_release"),
+    path("contracts/", views.contract_list, name="contract_list"),
+    path("contracts/new/", views.contract_create, name="contract_create"),
+    path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/edit/", views.contract_edit, name="contract_edit"),
+    path("choices/clients/", views.client_choices, name="client_choices"),
+    path("choices/contracts/", views.contract_choices, name="contract_choices"),
+]
