@@ -156,6 +156,11 @@ class InvoiceLineForm(MarksInvalidFieldsMixin, forms.ModelForm):
         self.products = {p.pk: p for p in products}
         field.queryset = Product.objects.all()
         field.choices = [("", _("— номенклатура —")), *((p.pk, p.name) for p in products)]
+        if self.instance.pk and not self.is_bound:
+            # «2», not «2,000»: three decimal places are for the few goods sold by weight.
+            quantity = self.instance.quantity
+            whole = quantity == quantity.to_integral_value()
+            self.initial["quantity"] = quantity.quantize(Decimal(1)) if whole else quantity.normalize()
         style_widgets(self.fields)
         field.widget.attrs["data-line-product"] = ""
         for name in ("quantity", "price", "discount"):
