@@ -15,6 +15,7 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("tasks/", include("tasks.urls")),
     path("sales/", include("sales.urls")),
+    path("funnel/", include("funnel.urls")),
     path("quality/", include("quality.urls")),
     path("service/", views.service_index, name="service"),
     path("reports/", include("reports.urls")),

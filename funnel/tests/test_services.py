@@ -3,10 +3,11 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from clients.tests import factories as client_factories
 from funnel import services
-from funnel.models import Deal, MarginConfirmation, StageTransition
+from funnel.models import Deal, MarginConfirmation, Stage, StageTransition
 from funnel.services import FunnelError, Line, MarginNotConfirmed
 from funnel.tests.factories import FunnelFactory, reason, stages
 from sales.tests.factories import ProductFactory
@@ -121,8 +122,8 @@ def test_the_margin_guard_warns_with_the_numbers_and_logs_the_confirmation(b2b, 
     with pytest.raises(MarginNotConfirmed) as refused:
         services.save_lines(deal, cheap, user=anna)
     assert refused.value.warnings == [
-        "Строка 1 «Виджет»: цена со скидкой 75.00 ниже себестоимости 80.00.",
-        "Рентабельность сделки -6.67 % ниже минимальной 10 %.",
+        "Строка 1 «Виджет»: цена со скидкой 75,00 ниже себестоимости 80,00.",
+        "Рентабельность сделки −6,67 % ниже минимальной 10 %.",
     ]
     assert Deal.objects.get(pk=deal.pk).amount == D("190.00")  # nothing saved
     services.save_lines(deal, cheap, user=anna, confirmed=True)
@@ -132,3 +133,21 @@ def test_the_margin_guard_warns_with_the_numbers_and_logs_the_confirmation(b2b, 
         services.save_lines(deal, [Line(widget, D(1), D(100), D(101))], user=anna, confirmed=True)
     with pytest.raises(FunnelError, match="скидка — от 0 до 100"):
         services.save_lines(deal, [Line(widget, D(1), D(100), D(-1))], user=anna, confirmed=True)
+
+
+def test_moving_a_stages_deals_writes_a_transition_each_and_keeps_lost_reasons_between_lost_stages(b2b, anna):
+    funnel, (contact, _offer, _contract, _won, lost) = b2b
+    refused = services.add_stage(funnel, Stage(name="Отказ", kind=Stage.Kind.LOST))
+    deals = [new_deal(funnel, anna) for _n in range(3)]
+    for deal, why in zip(deals, ("Дорого", "Долго", "Дорого"), strict=True):
+        services.move(deal, lost, user=anna, lost_reason=reason(why))
+    assert services.move_stage_deals(lost, refused, user=anna, comment="объединили") == 3
+    assert sorted(Deal.objects.values_list("lost_reason__name", flat=True)) == ["Долго", "Дорого", "Дорого"]
+    assert StageTransition.objects.filter(from_stage=lost, to_stage=refused, comment="объединили").count() == 3
+    assert services.move_stage_deals(contact, refused, user=anna) == 0  # nothing there
+
+
+def test_a_new_funnels_stages_are_named_in_the_sites_language(db):
+    with translation.override("en"):
+        funnel = services.create_funnel(name="Export", kind="b2b", requires_amount=True)
+    assert list(funnel.stages.values_list("name", "kind")) == [("Успех", "won"), ("Провал", "lost")]

@@ -1,0 +1,115 @@
+"""What the kanban board reads. However many deals a funnel holds, a board is a fixed number of
+queries: the counts and sums of every column in one GROUP BY, the first page of every column in
+one UNION ALL of index scans (deal_board_idx: stage, newest on the stage first), and the cards of
+that page in one more query; «Ещё» reads the next page of one column from where the last ended."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from funnel.models import Deal, Stage
+
+BOARD_PAGE = 20
+CARD_ORDER = ("-stage_entered_at", "-id")
+CARD_FIELDS = (
+    "id",
+    "title",
+    "lead_name",
+    "amount",
+    "source",
+    "stage_id",
+    "stage_entered_at",
+    "expected_close",
+    "client_id",
+    "client__name",
+    "manager_id",
+    "manager__username",
+    "manager__first_name",
+    "manager__last_name",
+)
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int = 0
+    total: Decimal = Decimal(0)
+    deals: list[Deal] = field(default_factory=list)
+
+    @property
+    def more(self) -> bool:
+        return self.count > len(self.deals)
+
+    @property
+    def cursor(self) -> str:
+        return cursor_of(self.deals[-1]) if self.deals else ""
+
+
+def cursor_of(deal: Deal) -> str:
+    """Where a page of a column ended: the last card's time on the stage and id."""
+    return f"{deal.stage_entered_at.isoformat()}_{deal.pk}"
+
+
+def parse_cursor(text: str) -> tuple[datetime.datetime, int] | None:
+    at, _sep, pk = text.rpartition("_")
+    try:
+        moment = datetime.datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    if not pk.isdigit() or moment.tzinfo is None:
+        return None
+    return moment, int(pk)
+
+
+def stage_totals(deals: QuerySet[Deal], stage_ids: Sequence[int]) -> dict[int, tuple[int, Decimal]]:
+    """{stage id: (deals, sum of amounts)} in one GROUP BY."""
+    rows = (
+        deals.filter(stage_id__in=stage_ids)
+        .order_by()
+        .values_list("stage_id")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    )
+    return {stage_id: (n, total or Decimal(0)) for stage_id, n, total in rows}
+
+
+def cards(ids: Sequence[int]) -> list[Deal]:
+    """The deals shown as cards, newest on their stage first."""
+    found = Deal.objects.filter(pk__in=ids).select_related("client", "manager").only(*CARD_FIELDS)
+    return sorted(found, key=lambda d: (d.stage_entered_at, d.pk), reverse=True)
+
+
+def first_cards(deals: QuerySet[Deal], stage_ids: Sequence[int], size: int = BOARD_PAGE) -> dict[int, list[Deal]]:
+    """The newest `size` deals of every stage: the ids in one UNION ALL, then the cards."""
+    parts = [deals.filter(stage_id=pk).order_by(*CARD_ORDER).values_list("pk", flat=True)[:size] for pk in stage_ids]
+    if not parts:
+        return {}
+    ids = list(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else list(parts[0])
+    by_stage: dict[int, list[Deal]] = {pk: [] for pk in stage_ids}
+    for deal in cards(ids):
+        by_stage[deal.stage_id].append(deal)
+    return by_stage
+
+
+def next_cards(deals: QuerySet[Deal], stage: Stage, after: tuple[datetime.datetime, int], size: int = BOARD_PAGE):
+    """The page of a column after the card `after` (its time on the stage and id), and whether
+    more follow."""
+    at, pk = after
+    older = Q(stage_entered_at__lt=at) | Q(stage_entered_at=at, id__lt=pk)
+    ids = list(deals.filter(older, stage=stage).order_by(*CARD_ORDER).values_list("pk", flat=True)[: size + 1])
+    return cards(ids[:size]), len(ids) > size
+
+
+def board_columns(deals: QuerySet[Deal], stages: Sequence[Stage]) -> list[Column]:
+    ids = [s.pk for s in stages]
+    totals = stage_totals(deals, ids)
+    shown = first_cards(deals, ids)
+    columns = []
+    for stage in stages:
+        count, total = totals.get(stage.pk, (0, Decimal(0)))
+        columns.append(Column(stage=stage, count=count, total=total, deals=shown.get(stage.pk, [])))
+    return columns

@@ -1,0 +1,41 @@
+"""The funnel pages: the board (board.py), a deal (deals.py) and «Настройки воронок» (setup.py)."""
+
+from funnel.views.board import board, board_column
+from funnel.views.deals import (
+    client_choices,
+    deal_convert,
+    deal_create,
+    deal_detail,
+    deal_edit,
+    deal_lines,
+    deal_move,
+)
+from funnel.views.setup import (
+    funnel_create,
+    funnel_edit,
+    funnel_settings,
+    reason_add,
+    reason_edit,
+    reason_toggle,
+    stage_add,
+    stage_edit,
+    stage_reorder,
+    stage_restore,
+    stage_retire,
+)
+
+__all__ = ["board", "board_column"]
+__all__ += ["client_choices", "deal_convert", "deal_create", "deal_detail", "deal_edit", "deal_lines", "deal_move"]
+__all__ += [
+    "funnel_create",
+    "funnel_edit",
+    "funnel_settings",
+    "reason_add",
+    "reason_edit",
+    "reason_toggle",
+    "stage_add",
+    "stage_edit",
+    "stage_reorder",
+    "stage_restore",
+    "stage_retire",
+]
