@@ -13,6 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
@@ -190,6 +193,20 @@ class MoveForm(forms.Form):
 # --- lines -----------------------------------------------------------------------------------------------
 
 
+class ProductSelect(forms.Select):
+    """The product list of a line, rendered in Python: a deal page repeats it on every line (and in
+    the template of a new one), and Django's per-option templates cost ~25 ms per 300 products."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if str(v) == chosen else ""}>{escape(label)}</option>'
+            for v, label in self.choices
+        )
+        final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, final_attrs, mark_safe(options))  # escaped above
+
+
 class DealLineForm(MarksInvalidFieldsMixin, forms.ModelForm):
     quantity = TypedDecimalField(label=_("Количество"), max_digits=12, decimal_places=3)
     price = money_field(_("Цена"), required=False, help_text=_("Пусто — цена из номенклатуры."))
@@ -198,6 +215,7 @@ class DealLineForm(MarksInvalidFieldsMixin, forms.ModelForm):
     class Meta:
         model = DealLine
         fields = ["product", "quantity", "price", "discount"]
+        widgets = {"product": ProductSelect}
 
     def __init__(self, *args, products: list[Product] = (), **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients.services import Duplicate
 from crm.access import role_required
 from funnel import access, services
+from funnel.cards import render_cards
 from funnel.forms import DealForm, DealLineFormSet, MoveForm, products_for, warnings_token
 from funnel.models import Deal, DealLine, Stage
 from funnel.querysets import cards
@@ -167,7 +167,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
         return refuse(str(error), 409, _need(deal, to_stage, data) if fresh else "")
     text = _("Сделка «%(deal)s» перенесена на этап «%(stage)s».") % {"deal": moved.title, "stage": to_stage.name}
     if as_json:
-        html = render_to_string("funnel/_card.html", {"deal": cards([moved.pk])[0], "funnel": deal.funnel}, request)
+        html = render_cards(cards([moved.pk]))
         return JsonResponse({"deal": moved.pk, "stage": to_stage.pk, "message": text, "card": html})
     messages.success(request, text)
     return redirect(moved)

@@ -1,0 +1,64 @@
+"""A deal's card on the board, rendered by one function rather than a template included per card:
+a board shows up to 20 cards a column, and per-card template rendering (includes, {% url %},
+filters) cost more than all of the board's SQL (about 100 ms of the 170 ms at size L)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from funnel.models import Deal
+
+CARD = (
+    '<article class="card funnel-card mb-1" draggable="true" id="deal-{pk}" data-deal-id="{pk}"'
+    ' data-stage-id="{stage}" data-amount="{amount_raw}" data-move-url="{move_url}">'
+    '<div class="card-body p-2 small">'
+    '<a class="fw-semibold d-block text-truncate" href="{url}" draggable="false" data-deal-title>{title}</a>'
+    '<div class="text-truncate">{party}</div>'
+    '<div class="d-flex gap-2 text-muted">'
+    '<span class="me-auto fw-semibold text-body" data-deal-amount>{amount}</span>'
+    '<span title="{since_title}">{since}</span></div>'
+    '<div class="text-muted text-truncate">{manager}</div>'
+    "</div></article>"
+)
+
+
+def _url_maker(name: str):
+    """reverse() once; the deal's id goes into its place (a reverse per card costs ~0.1 ms)."""
+    prefix, _sep, suffix = reverse(name, args=[987654321]).rpartition("987654321")
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+def render_cards(deals: Iterable[Deal]) -> SafeString:
+    detail_url = _url_maker("funnel:deal_detail")
+    move_url = _url_maker("funnel:deal_move")
+    lead = format_html('<span class="badge text-bg-warning">{}</span> ', _("Лид"))
+    since, nobody = escape(_("На этапе с")), escape(_("— не назначен —"))
+    html = []
+    for deal in deals:
+        party = escape(deal.client.name) if deal.client_id else lead + escape(deal.lead_name)
+        entered = timezone.localtime(deal.stage_entered_at)
+        manager = deal.manager
+        amount = deal.amount
+        html.append(
+            CARD.format(
+                pk=deal.pk,
+                stage=deal.stage_id,
+                amount_raw="" if amount is None else amount,
+                move_url=move_url(deal.pk),
+                url=detail_url(deal.pk),
+                title=escape(deal.title),
+                party=party,
+                amount="—" if amount is None else number_format(amount, 2, force_grouping=True),
+                since_title=f"{since} {entered:%d.%m.%Y %H:%M}",
+                since=f"{entered:%d.%m.%Y}",
+                manager=escape(manager.get_full_name() or manager.username) if manager else nobody,
+            )
+        )
+    return mark_safe("".join(html))  # the user's text is escaped above; the rest is ours
