@@ -3,7 +3,7 @@ same question."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -23,6 +23,7 @@ from clients.models import (
 )
 from crm.bench import BenchContext, Scenario, register, run_sql
 from crm.models import Project
+from sales.models import Contract, Invoice, Payment
 from tasks.models import Task
 
 
@@ -191,3 +192,84 @@ class CompletenessByManager(Scenario):
         # The filter's choices: business regions and segments.
         run_sql(cursor, f"SELECT id, name FROM {_t(BusinessRegion)} ORDER BY name")
         run_sql(cursor, f"SELECT id, name FROM {_t(Segment)} ORDER BY name")
+
+
+class _ClientDocuments(Scenario):
+    """A client's ledger over the client with the most documents (shipments and payments): its
+    whole history on even requests; on odd ones, its busiest contract over the last year."""
+
+    report = ""
+
+    def setup(self, ctx: BenchContext) -> None:
+        with connection.cursor() as cursor:
+            busiest = run_sql(
+                cursor,
+                f"""
+                SELECT client_id, count(*) FROM (
+                    SELECT client_id FROM {_t(Invoice)} WHERE status = 'shipped'
+                    UNION ALL SELECT client_id FROM {_t(Payment)}
+                ) d GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1
+                """,
+            )
+        if not busiest:
+            raise RuntimeError("no sales documents: seed the data set again (manage.py seed_demo --missing)")
+        self.client_id, self.documents = busiest[0]
+        self.contract_id = (
+            Invoice.objects.filter(client_id=self.client_id, contract__isnull=False)
+            .values_list("contract_id", flat=True)
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .first()
+        )
+        self.today = timezone.localdate()
+        self.year_ago = self.today - timedelta(days=365)
+
+    def url(self, i: int) -> str:
+        url = f"{reverse(self.report)}?client={self.client_id}&end={self.today.isoformat()}"
+        if i % 2 and self.contract_id:
+            url += f"&start={self.year_ago.isoformat()}&contract={self.contract_id}"
+        return url
+
+    def floor(self, cursor, i: int) -> None:
+        by_contract = bool(i % 2 and self.contract_id)
+        where, params = "client_id = %s", [self.client_id]
+        if by_contract:
+            where, params = "client_id = %s AND contract_id = %s", [self.client_id, self.contract_id]
+        run_sql(cursor, f"SELECT * FROM {_t(Client)} WHERE id = %s", [self.client_id])
+        run_sql(cursor, f"SELECT * FROM {_t(Contract)} WHERE client_id = %s ORDER BY date DESC", [self.client_id])
+        start = self.year_ago if by_contract else date.min
+        run_sql(
+            cursor,
+            f"""
+            SELECT (SELECT coalesce(sum(total), 0) FROM {_t(Invoice)}
+                    WHERE {where} AND status = 'shipped' AND shipped_on < %s),
+                   (SELECT coalesce(sum(amount), 0) FROM {_t(Payment)} WHERE {where} AND date < %s)
+            """,
+            [*params, start, *params, start],
+        )
+        run_sql(
+            cursor,
+            f"""
+            SELECT 0, shipped_on, number, date, contract_id, total FROM {_t(Invoice)}
+            WHERE {where} AND status = 'shipped' AND shipped_on BETWEEN %s AND %s
+            UNION ALL
+            SELECT 1, date, number, date, contract_id, amount FROM {_t(Payment)}
+            WHERE {where} AND date BETWEEN %s AND %s
+            ORDER BY 2, 1, 3
+            """,
+            [*params, start, self.today, *params, start, self.today],
+        )
+
+
+@register
+class ClientLedger(_ClientDocuments):
+    name = "reports:client_ledger"
+    report = "reports:client_ledger"
+    budget_p50_ms = 300.0  # the issue's budget for a client with 5k documents
+
+
+@register
+class Reconciliation(_ClientDocuments):
+    name = "reports:reconciliation"
+    report = "reports:reconciliation"
+    budget_p50_ms = 300.0

@@ -10,4 +10,6 @@ urlpatterns = [
     path("completeness-by-manager/", views.completeness_by_manager, name="completeness_by_manager"),
     path("task-iterations/", views.task_iterations, name="task_iterations"),
     path("task-iterations/<int:executor_id>/", views.task_iterations_tasks, name="task_iterations_tasks"),
+    path("client-ledger/", views.client_ledger, name="client_ledger"),
+    path("reconciliation/", views.reconciliation, name="reconciliation"),
 ]

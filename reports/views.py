@@ -4,15 +4,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 from django_filters import FilterSet
 
@@ -21,8 +25,10 @@ from clients.filters import ClientFilterSet
 from clients.models import Client
 from crm import roles
 from crm.access import role_required
-from reports import analysis, completeness, exports, iterations, tables
+from reports import analysis, completeness, exports, iterations, ledger, ledger_exports, ledger_tables, tables
 from reports.filters import CompletenessFilterSet, TaskIterationsFilterSet
+from reports.ledger_filters import LedgerForm
+from sales import access
 from tasks.models import Task
 
 REPORT_PARAMS = ("rows", "columns", "export")
@@ -295,3 +301,93 @@ def completeness_by_manager(request: HttpRequest) -> HttpResponse:
         "export_url": f"{request.path}?{export_query.urlencode()}",
     }
     return render(request, "reports/completeness_by_manager.html", context)
+
+
+# --- «Карточка клиента» and «Акт сверки»: for every role, of the clients whose documents the user sees
+
+
+def _ledger(request: HttpRequest) -> tuple[LedgerForm, ledger.Ledger | None]:
+    """The filter read from the request and the client's ledger under it (None until a client is
+    found); 403 for a client whose documents the user may not see."""
+    data = request.GET.copy()
+    data.pop("export", None)
+    form = LedgerForm(data or None, user=request.user)
+    if not form.is_bound:
+        return form, None
+    form.is_valid()
+    if form.client is not None and not access.documents_visible(form.client, request.user):
+        raise PermissionDenied
+    scope = form.scope()
+    return form, ledger.client_ledger(scope) if scope else None
+
+
+def _ledger_context(request: HttpRequest, form: LedgerForm, report: ledger.Ledger | None, title: str) -> dict:
+    query = form.data.copy() if form.is_bound else QueryDict(mutable=True)
+    query.pop("export", None)
+    report_url = f"{request.path}?{query.urlencode()}"
+    query["export"] = "xlsx"
+    export_url = f"{request.path}?{query.urlencode()}"
+    query["export"] = "print"
+    return {
+        "title": title,
+        "form": form,
+        "ledger": report,
+        "client_name": ledger.client_title(report.scope.client) if report else "",
+        "conditions": ledger.conditions(report.scope) if report else [],
+        "note": ledger.LEDGER_NOTE,
+        "problems": form.problems,
+        "candidates": [(c, f"{request.path}?{form.candidate_query(c)}") for c in form.candidates],
+        "more_candidates": form.more_candidates,
+        "export_url": export_url,
+        "print_url": f"{request.path}?{query.urlencode()}",
+        "back_url": report_url,
+        "printed_on": ledger.day(timezone.localdate()),
+    }
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@role_required()
+def client_ledger(request: HttpRequest) -> HttpResponse:
+    """«Карточка клиента»: the opening balance, the client's shipments and payments of the period in
+    date order with the running balance, and the closing balance; Excel and a printable A4 page."""
+    form, report = _ledger(request)
+    title = pgettext("report", "Карточка клиента")
+    export = request.GET.get("export")
+    if report is not None and export == "xlsx":
+        titles = ledger_tables.contract_titles(form.contracts)
+        content = ledger_exports.client_ledger_xlsx(
+            report, titles, title=title, conditions=ledger.conditions(report.scope)
+        )
+        return _xlsx(content, "client-ledger.xlsx")
+    context = _ledger_context(request, form, report, title)
+    if report is not None:
+        context["table_html"] = ledger_tables.ledger_table_html(report, ledger_tables.contract_titles(form.contracts))
+        if export == "print":
+            return render(request, "reports/client_ledger_print.html", context)
+    return render(request, "reports/client_ledger.html", context)
+
+
+@require_GET
+@role_required()
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    """«Акт сверки взаиморасчетов с покупателем»: the two-sided statement for a client (and a
+    contract) over a period, with the closing sentence and the signature blocks; Excel and A4."""
+    form, report = _ledger(request)
+    title = _("Акт сверки взаиморасчетов с покупателем")
+    export = request.GET.get("export")
+    act = ledger.reconciliation_act(report, settings.COMPANY_NAME) if report is not None else None
+    if act is not None and export == "xlsx":
+        return _xlsx(ledger_exports.reconciliation_xlsx(report, act), "reconciliation.xlsx")
+    context = _ledger_context(request, form, report, title)
+    if act is not None:
+        context["act"] = act
+        context["table_html"] = ledger_tables.reconciliation_table_html(report, act.company, act.counterparty)
+        if export == "print":
+            return render(request, "reports/reconciliation_print.html", context)
+    return render(request, "reports/reconciliation.html", context)
