@@ -289,7 +289,17 @@ def position(client: Client, *, today: datetime.date | None = None) -> Position:
     # The advance (unallocated payments) and the credit limits, in one query.
     advance = _sum_per_client(Payment.objects.filter(unallocated__gt=0), "unallocated")
     limit = _sum_per_client(Contract.objects.filter(is_active=True, credit_limit__isnull=False), "credit_limit")
-    rest = Client.objects.filter(pk=client.pk).annotate(advance=advance, limit=limit).values("advance", "limit")[0]
+    # Payments allocated to invoices not shipped yet (prepayments) are an advance too until then.
+    unshipped = Invoice.objects.exclude(status__in=(Status.SHIPPED, Status.CANCELLED)).filter(
+        open_amount__lt=F("total")
+    )
+    prepaid = _sum_per_client(unshipped.annotate(paid=F("total") - F("open_amount")), "paid")
+    rest = (
+        Client.objects.filter(pk=client.pk)
+        .annotate(unallocated=advance, prepaid=prepaid, limit=limit)
+        .values("unallocated", "prepaid", "limit")[0]
+    )
+    rest["advance"] = (rest["unallocated"] or ZERO) + (rest["prepaid"] or ZERO)
     oldest = open_shipped["oldest_due"]
     return Position(
         debt=open_shipped["total"] - (rest["advance"] or ZERO),

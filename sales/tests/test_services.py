@@ -138,3 +138,13 @@ def test_the_position_shows_debt_overdue_days_and_the_use_of_the_limit(buyer, co
     assert position.overdue_days == 10
     assert position.over_limit and position.limit_used_percent == 120
     assert services.would_exceed_limit(buyer, contract, D("1.00")) == D("500.00")
+
+
+def test_a_prepayment_on_an_invoice_not_shipped_yet_counts_as_an_advance(buyer, widget):
+    ordered = invoice_for(buyer, [Line(widget, D(1), D("100.00"))])  # not shipped
+    shipped(buyer, "50.00")
+    payment = services.create_payment(Payment(client=buyer, date=MARCH, amount=D("120.00")), allocate_oldest=False)
+    services.allocate(payment, {ordered.pk: D("100.00")})
+    position = services.position(buyer)
+    # shipped 50, paid 120: the client has 70 in advance (20 unallocated + 100 prepaid − 50 owed)
+    assert (position.open_shipped, position.advance, position.debt) == (D("50.00"), D("120.00"), D("-70.00"))
