@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reports import views
+from reports.receivables import views as receivables
 
 app_name = "reports"
 
@@ -10,6 +11,10 @@ urlpatterns = [
     path("completeness-by-manager/", views.completeness_by_manager, name="completeness_by_manager"),
     path("task-iterations/", views.task_iterations, name="task_iterations"),
     path("task-iterations/<int:executor_id>/", views.task_iterations_tasks, name="task_iterations_tasks"),
+    path("invoice-register/", receivables.invoice_register, name="invoice_register"),
+    path("invoices-to-pay/", receivables.invoices_to_pay, name="invoices_to_pay"),
+    path("debt-by-manager/", receivables.debt_by_manager, name="debt_by_manager"),
+    path("payments-by-manager/", receivables.payments_by_manager, name="payments_by_manager"),
     path("client-ledger/", views.client_ledger, name="client_ledger"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
 ]

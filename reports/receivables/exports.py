@@ -1,0 +1,70 @@
+"""The sales reports as xlsx: the title and the filter as text (reports.exports.heading), then each
+grid with its header, lines and total — numbers as numbers, dates as dates, text through
+reports.exports.write, which keeps formula-like text (= + - @) as text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+
+from reports.exports import heading, write
+from reports.receivables.grid import GROUP, Grid, Kind, Line
+
+FORMATS = {Kind.MONEY: "#,##0.00", Kind.PERCENT: "0.0", Kind.DATE: "DD.MM.YYYY"}
+
+
+def _line(sheet, row: int, grid: Grid, line: Line, *, bold: bool) -> None:
+    for column, (value, kind) in enumerate(zip(line.values, (c.kind for c in grid.columns), strict=True), start=1):
+        if value is None or value == "":
+            continue
+        if kind is Kind.TEXT or not isinstance(value, (int, float, Decimal, date)):
+            value = str(value)
+        cell = write(sheet, row, column, value, bold=bold)
+        if kind in FORMATS and not isinstance(value, str):
+            cell.number_format = FORMATS[kind]
+        if column == 1 and line.level:
+            cell.alignment = Alignment(indent=line.level * 2)
+
+
+def grids_xlsx(sections: Sequence[tuple[str, Grid]], *, title: str, conditions: list[str], sheet_title: str) -> bytes:
+    """One sheet: the heading, then each (caption, grid) — a caption may be empty."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", sheet_title)[:31]
+    row = heading(sheet, title, conditions)
+    widths: dict[int, int] = {}
+    for caption, grid in sections:
+        if caption:
+            write(sheet, row, 1, caption, bold=True)
+            row += 1
+        for column, c in enumerate(grid.columns, start=1):
+            write(sheet, row, column, str(c.label), bold=True)
+            widths[column] = max(widths.get(column, 10), min(40, len(str(c.label)) + 2))
+        if sheet.freeze_panes is None:
+            sheet.freeze_panes = sheet.cell(row=row + 1, column=2)
+        for line in grid.lines:
+            row += 1
+            _line(sheet, row, grid, line, bold=line.style == GROUP)
+            widths[1] = max(widths.get(1, 20), min(70, len(str(line.values[0])) + 2 + 2 * line.level))
+        if not grid.lines:
+            row += 1
+            write(sheet, row, 1, grid.empty)
+        if grid.total is not None:
+            row += 1
+            _line(sheet, row, grid, grid.total, bold=True)
+        for note in grid.notes:
+            row += 1
+            write(sheet, row, 1, note)
+        row += 2
+    for column, width in widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
