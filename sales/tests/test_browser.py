@@ -27,6 +27,8 @@ def test_a_manager_sells_ships_and_gets_paid(page, live_server, login, shop):
     login(page, live_server, "anna", "secret-pass-1")
     page.click("#nav-sales")
     page.click("#create-invoice")
+    page.wait_for_url("**/sales/invoices/new/")
+    page.wait_for_load_state("load")  # htmx has wired the search box
 
     # The client is found by name; its contracts come with it.
     page.fill("#client-search", "волга-тр")
