@@ -18,6 +18,8 @@ from reports.exports import heading, write
 from reports.receivables.grid import GROUP, Grid, Kind, Line
 
 FORMATS = {Kind.MONEY: "#,##0.00", Kind.PERCENT: "0.0", Kind.DATE: "DD.MM.YYYY"}
+# One style object per indent: openpyxl hashes a new one for every cell it is given.
+INDENTS = {level: Alignment(indent=level * 2) for level in range(1, 4)}
 
 
 def _line(sheet, row: int, grid: Grid, line: Line, *, bold: bool) -> None:
@@ -30,7 +32,7 @@ def _line(sheet, row: int, grid: Grid, line: Line, *, bold: bool) -> None:
         if kind in FORMATS and not isinstance(value, str):
             cell.number_format = FORMATS[kind]
         if column == 1 and line.level:
-            cell.alignment = Alignment(indent=line.level * 2)
+            cell.alignment = INDENTS[line.level]
 
 
 def grids_xlsx(sections: Sequence[tuple[str, Grid]], *, title: str, conditions: list[str], sheet_title: str) -> bytes:
