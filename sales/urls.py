@@ -20,6 +20,7 @@ urlpatterns = [
     path("contracts/new/", views.contract_create, name="contract_create"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
     path("contracts/<int:pk>/edit/", views.contract_edit, name="contract_edit"),
+    path("classes/recalculate/", views.recalculate_classes, name="recalculate_classes"),
     path("choices/clients/", views.client_choices, name="client_choices"),
     path("choices/contracts/", views.contract_choices, name="contract_choices"),
 ]

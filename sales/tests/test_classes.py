@@ -67,3 +67,18 @@ def test_the_shares_and_limits_come_from_settings(db, settings):
     ship(b, "40.00", month(11))
     result = classes.compute(TODAY)
     assert result.abc == {a.pk: "A", b.pk: "B"}
+
+
+def test_supervisors_recalculate_on_demand(client, db, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    url = reverse("sales:recalculate_classes")
+    client.force_login(client_factories.manager(username="anna"))
+    assert client.post(url).status_code == 403
+    client.force_login(client_factories.supervisor(username="boss"))
+    assert 'id="recalculate-classes"' in client.get(reverse("service")).content.decode()
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(url, follow=True)
+    assert len(callbacks) == 1  # the job is queued
+    assert "пересчитываются" in response.content.decode()
+    assert client.get(url).status_code == 405

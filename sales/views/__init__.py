@@ -1,6 +1,7 @@
 """The sales pages, one module per document: invoices, payments, contracts, and the form's lists."""
 
 from sales.views.choices import client_choices, contract_choices
+from sales.views.classes import recalculate_classes
 from sales.views.contracts import contract_create, contract_detail, contract_edit, contract_list
 from sales.views.invoices import invoice_create, invoice_detail, invoice_edit, invoice_list, invoice_status
 from sales.views.payments import (
@@ -12,7 +13,7 @@ from sales.views.payments import (
     payment_release,
 )
 
-__all__ = ["client_choices", "contract_choices"]
+__all__ = ["client_choices", "contract_choices", "recalculate_classes"]
 __all__ += ["contract_create", "contract_detail", "contract_edit", "contract_list"]
 __all__ += ["invoice_create", "invoice_detail", "invoice_edit", "invoice_list", "invoice_status"]
 __all__ += [
