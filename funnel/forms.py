@@ -12,7 +12,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms import inlineformset_factory
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -24,7 +24,7 @@ from crm import roles
 from crm.forms import MarksInvalidFieldsMixin, style_widgets
 from funnel.models import Deal, DealLine, Funnel, LostReason, Stage
 from funnel.services import Line
-from sales.forms import DATE_WIDGET, TypedDecimalField, money_field, user_name
+from sales.forms import DATE_WIDGET, ProductLinesFormSet, TypedDecimalField, money_field, user_name
 from sales.models import Product
 
 UNASSIGNED = "none"
@@ -256,32 +256,7 @@ class DealLineForm(MarksInvalidFieldsMixin, forms.ModelForm):
         return Line(product=product, quantity=data["quantity"], price=price, discount=data["discount"])
 
 
-class BaseDealLineFormSet(BaseInlineFormSet):
-    def __init__(self, *args, products: list[Product] = (), **kwargs):
-        self.products = list(products)
-        super().__init__(*args, **kwargs)
-
-    def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "products": self.products}
-
-    @property
-    def empty_form(self):
-        form = self.form(
-            auto_id=self.auto_id,
-            prefix=self.add_prefix("__prefix__"),
-            empty_permitted=True,
-            use_required_attribute=False,
-            products=self.products,
-            renderer=self.renderer,
-        )
-        self.add_fields(form, None)
-        return form
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
-
+class BaseDealLineFormSet(ProductLinesFormSet):
     def lines(self) -> list[Line]:
         kept = [f for f in self.forms if f not in self.deleted_forms and f.has_changed() and f.cleaned_data]
         return [f.line() for f in kept]

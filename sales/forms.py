@@ -194,7 +194,10 @@ class InvoiceLineForm(MarksInvalidFieldsMixin, forms.ModelForm):
         return Line(product=product, quantity=data["quantity"], price=price, discount=data["discount"])
 
 
-class BaseInvoiceLineFormSet(BaseInlineFormSet):
+class ProductLinesFormSet(BaseInlineFormSet):
+    """Lines of products (an invoice's here, a deal's in funnel): every form gets the product list
+    read once, the empty form included, and the «удалить» box is a Bootstrap check box."""
+
     def __init__(self, *args, products: list[Product] = (), **kwargs):
         self.products = list(products)
         super().__init__(*args, **kwargs)
@@ -220,6 +223,8 @@ class BaseInvoiceLineFormSet(BaseInlineFormSet):
         if "DELETE" in form.fields:
             form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
 
+
+class BaseInvoiceLineFormSet(ProductLinesFormSet):
     def kept_forms(self) -> list[InvoiceLineForm]:
         return [f for f in self.forms if f not in self.deleted_forms and f.has_changed() and f.cleaned_data]
 
