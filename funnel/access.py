@@ -17,8 +17,11 @@ from funnel.services import may_move
 SETTINGS_ROLES = (roles.SALES_HEAD, roles.ADMINISTRATOR)
 
 
+ALL_DEALS_ROLES = (roles.SALES_HEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)
+
+
 def sees_all_deals(user) -> bool:
-    return roles.has_any_role(user, roles.SALES_HEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)
+    return roles.has_any_role(user, *ALL_DEALS_ROLES)
 
 
 def may_set_up_funnels(user) -> bool:
@@ -61,3 +64,10 @@ def clients_for_deals(user) -> QuerySet[Client]:
     if roles.has_any_role(user, roles.MANAGER):
         return Client.objects.filter(Q(responsible=user) | Q(responsible__isnull=True))
     return Client.objects.none()
+
+
+def may_create_for(client: Client, user) -> bool:
+    """Whether the user may make a deal for the client (without a query: clients_for_deals's rule)."""
+    if sees_all_deals(user):
+        return True
+    return roles.has_any_role(user, roles.MANAGER) and client.responsible_id in (None, user.pk)

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class FunnelConfig(AppConfig):
     name = "funnel"
     verbose_name = _("Воронка продаж")
+
+    def ready(self) -> None:
+        from crm.panels import CLIENT_CARD, MY_WORK, Panel
+        from funnel.card import deals_panel
+        from funnel.stuck import stuck_deals_panel
+
+        CLIENT_CARD.register(Panel("funnel-deals", "funnel/_client_deals.html", deals_panel, place="main"))
+        MY_WORK.register(Panel("funnel-stuck", "funnel/_stuck_deals.html", stuck_deals_panel, place="main"))

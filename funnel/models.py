@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from sales.models import MONEY, Product
+from sales.models import MONEY, Invoice, Product
 
 
 class Funnel(models.Model):
@@ -113,6 +113,15 @@ class Deal(models.Model):
     closed_at = models.DateTimeField(_("Закрыта"), null=True, blank=True)
     lost_reason = models.ForeignKey(
         LostReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("Причина")
+    )
+    # The «Заявка-накладная» made from a won deal of an orders funnel (funnel.services.create_invoice).
+    invoice = models.OneToOneField(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Заявка-накладная"),
     )
 
     class Meta:

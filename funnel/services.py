@@ -23,7 +23,8 @@ from clients.services import Duplicate, find_duplicates
 from clients.validators import clean_email, clean_phone
 from crm import roles
 from funnel.models import Deal, DealLine, Funnel, LostReason, MarginConfirmation, Stage, StageTransition
-from sales.models import Product
+from sales import services as sales_services
+from sales.models import Contract, Invoice, Product
 
 CENT = Decimal("0.01")
 
@@ -216,6 +217,57 @@ def save_lines(deal: Deal, lines: Sequence[Line], *, user, confirmed: bool = Fal
     if warnings:
         MarginConfirmation.objects.create(deal=deal, user=user, margin=margin(lines) or 0, warnings=warnings)
     return deal
+
+
+# --- a won order → «Заявка-накладная» -----------------------------------------------------------------
+
+
+def invoice_refusal(deal: Deal) -> str:
+    """Why an invoice cannot be made from the deal, or "" when it can: the deal must be a won one
+    of an orders funnel, with a client and lines, and have no invoice yet."""
+    if deal.invoice_id is not None:
+        return _("Заявка-накладная по сделке уже создана.")
+    if deal.funnel.kind != Funnel.Kind.ORDERS:
+        return _("Заявку-накладную создают по сделкам воронки заказов.")
+    if deal.stage.kind != Stage.Kind.WON:
+        return _("Заявку-накладную создают по выигранной сделке.")
+    if deal.client_id is None:
+        return _("Сначала создайте клиента из лида: заявка-накладная выписывается клиенту.")
+    return ""
+
+
+@transaction.atomic
+def create_invoice(deal: Deal, *, user) -> Invoice:
+    """A «Заявка-накладная» of the won order: the deal's client and manager, its lines with their
+    prices and discounts, and the client's contract when it has exactly one in force. Once per deal."""
+    Deal.objects.select_for_update().filter(pk=deal.pk).values_list("pk").get()
+    deal = Deal.objects.select_related("funnel", "stage", "client").get(pk=deal.pk)
+    refusal = invoice_refusal(deal)
+    if refusal:
+        raise FunnelError(refusal)
+    lines = [
+        sales_services.Line(product=x.product, quantity=x.quantity, price=x.price, discount=x.discount)
+        for x in deal.lines.select_related("product")
+    ]
+    if not lines:
+        raise FunnelError(_("В сделке нет строк: добавьте товары, чтобы выписать заявку-накладную."))
+    contracts = list(Contract.objects.filter(client=deal.client, is_active=True)[:2])
+    with override(settings.LANGUAGE_CODE):  # the comment is data, stored in the site's language
+        comment = _("По сделке «%(deal)s».") % {"deal": deal.title}
+    invoice = Invoice(
+        date=timezone.localdate(),
+        client=deal.client,
+        contract=contracts[0] if len(contracts) == 1 else None,
+        manager=deal.manager,
+        comment=comment,
+    )
+    try:
+        invoice = sales_services.save_invoice(invoice, lines)
+    except sales_services.SalesError as error:
+        raise FunnelError(str(error)) from error
+    deal.invoice = invoice
+    deal.save(update_fields=["invoice"])
+    return invoice
 
 
 # --- lead → client -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("deals/<int:pk>/move/", views.deal_move, name="deal_move"),
     path("deals/<int:pk>/lines/", views.deal_lines, name="deal_lines"),
     path("deals/<int:pk>/convert/", views.deal_convert, name="deal_convert"),
+    path("deals/<int:pk>/invoice/", views.deal_invoice, name="deal_invoice"),
     path("choices/clients/", views.client_choices, name="client_choices"),
     path("settings/", views.funnel_settings, name="settings"),
     path("settings/funnels/new/", views.funnel_create, name="funnel_create"),

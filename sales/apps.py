@@ -7,8 +7,8 @@ class SalesConfig(AppConfig):
     verbose_name = _("Продажи")
 
     def ready(self) -> None:
-        from clients import panels
+        from crm.panels import CLIENT_CARD, Panel
         from sales.card import documents_panel, position_panel
 
-        panels.register(panels.Panel("sales-documents", "sales/_client_documents.html", documents_panel, order=5))
-        panels.register(panels.Panel("sales-position", "sales/_client_position.html", position_panel, order=10))
+        CLIENT_CARD.register(Panel("sales-documents", "sales/_client_documents.html", documents_panel, order=5))
+        CLIENT_CARD.register(Panel("sales-position", "sales/_client_position.html", position_panel, order=10))

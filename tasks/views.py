@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from clients import completeness
 from clients.models import Client, ContactPerson
 from crm.access import role_required
+from crm.panels import MY_WORK
 from tasks import services
 from tasks.forms import AttachmentForm, DecisionForm, PostponeForm, TaskEssentialsForm
 from tasks.models import Task, TaskAttachment
@@ -77,6 +78,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "show_postponed": show_postponed,
         "importances": Task.Importance.choices,
         "today": today,
+        "panels": MY_WORK.draw(request.user),
     }
     return render(request, "tasks/my_tasks.html", context)
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
-from clients import company_data, panels, services
+from clients import company_data, services
 from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.forms import (
@@ -23,6 +23,7 @@ from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson
 from clients.tables import ClientTable, extra_column_name
 from crm import roles
 from crm.access import role_required
+from crm.panels import CLIENT_CARD
 
 PAGE_SIZES = (25, 50, 100, 200)
 COLUMNS_SESSION_KEY = "clients_list_columns"
@@ -91,7 +92,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "history": client.changes.select_related("user")[:50],
         "can_edit": client.editable_by(request.user),
-        "panels": panels.for_card(client, request.user),
+        "panels": CLIENT_CARD.draw(client, request.user),
     }
     return render(request, "clients/client_detail.html", context)
 

@@ -7,6 +7,7 @@ from funnel.views.deals import (
     deal_create,
     deal_detail,
     deal_edit,
+    deal_invoice,
     deal_lines,
     deal_move,
 )
@@ -25,7 +26,8 @@ from funnel.views.setup import (
 )
 
 __all__ = ["board", "board_column"]
-__all__ += ["client_choices", "deal_convert", "deal_create", "deal_detail", "deal_edit", "deal_lines", "deal_move"]
+__all__ += ["client_choices", "deal_convert", "deal_create", "deal_detail", "deal_edit", "deal_invoice"]
+__all__ += ["deal_lines", "deal_move"]
 __all__ += [
     "funnel_create",
     "funnel_edit",

@@ -24,7 +24,7 @@ from funnel.querysets import cards
 from funnel.services import FunnelError, Line, MarginNotConfirmed
 from sales.filters import matching_clients
 
-DEAL_RELATED = ("funnel", "stage", "client", "manager", "lost_reason")
+DEAL_RELATED = ("funnel", "stage", "client", "manager", "lost_reason", "invoice")
 CLIENT_CHOICES = 20
 
 
@@ -79,8 +79,13 @@ def render_detail(
         "warnings_token": warnings_token(list(warnings)) if warnings else "",
         "duplicates": duplicates,
         "move_form": move_form or MoveForm(initial={"amount": deal.amount}),
+        "may_make_invoice": may_change and _may_make_invoice(request, deal, saved),
     }
     return render(request, "funnel/deal_detail.html", context, status=status)
+
+
+def _may_make_invoice(request: HttpRequest, deal: Deal, lines: list[DealLine]) -> bool:
+    return bool(lines) and not services.invoice_refusal(deal) and deal.client.editable_by(request.user)
 
 
 @require_GET
@@ -246,6 +251,25 @@ def deal_convert(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Создана карточка клиента «%(client)s».") % {"client": client.name})
     return redirect(deal)
+
+
+@require_POST
+@role_required()
+def deal_invoice(request: HttpRequest, pk: int) -> HttpResponse:
+    """«Создать заявку-накладную» of a won order (services.create_invoice), then its page."""
+    deal = _changeable_deal(request, pk)
+    if deal.client_id is not None and not deal.client.editable_by(request.user):
+        raise PermissionDenied
+    try:
+        invoice = services.create_invoice(deal, user=request.user)
+    except FunnelError as error:
+        messages.error(request, str(error))
+        return redirect(deal)
+    text = _("Создана заявка-накладная № %(number)s по сделке.") % {"number": invoice.number}
+    if invoice.contract_id is None:
+        text += " " + _("Выберите в ней договор: у клиента нет единственного действующего.")
+    messages.success(request, text)
+    return redirect("sales:invoice_detail", invoice.pk)
 
 
 @require_GET
