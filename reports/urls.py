@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reports import views
+from reports.funnel import views as funnel
 from reports.receivables import views as receivables
 
 app_name = "reports"
@@ -17,4 +18,8 @@ urlpatterns = [
     path("payments-by-manager/", receivables.payments_by_manager, name="payments_by_manager"),
     path("client-ledger/", views.client_ledger, name="client_ledger"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("funnel-conversion/", funnel.conversion, name="funnel_conversion"),
+    path("funnel-time-in-stage/", funnel.time_in_stage, name="funnel_time_in_stage"),
+    path("funnel-managers/", funnel.managers, name="funnel_managers"),
+    path("repeat-sales/", funnel.repeat_sales, name="repeat_sales"),
 ]
