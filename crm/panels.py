@@ -42,5 +42,5 @@ class Registry:
 # The client card: places "top" (above the sections) and "main" (after the contact persons);
 # context(client, user).
 CLIENT_CARD = Registry()
-# «Мои дела»: place "main" (after my tasks); context(user).
+# «Мои дела»: place "side" (under «Напоминания»); context(user).
 MY_WORK = Registry()

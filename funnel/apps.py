@@ -12,4 +12,4 @@ class FunnelConfig(AppConfig):
         from funnel.stuck import stuck_deals_panel
 
         CLIENT_CARD.register(Panel("funnel-deals", "funnel/_client_deals.html", deals_panel, place="main"))
-        MY_WORK.register(Panel("funnel-stuck", "funnel/_stuck_deals.html", stuck_deals_panel, place="main"))
+        MY_WORK.register(Panel("funnel-stuck", "funnel/_stuck_deals.html", stuck_deals_panel, place="side"))

@@ -140,8 +140,8 @@ def test_my_work_lists_my_stuck_deals_the_longest_first(client, anna, boris, tim
     assert "Зависшие сделки" in page and "Зависла у Бориса" not in page
     section = page.split('id="stuck-deals"')[1]
     assert section.index("Зависла месяц") < section.index("Зависла неделю")
-    row = section.split("Зависла месяц</a>")[1].split("</tr>")[0]
-    assert '<td class="text-end text-danger">30</td>' in row and '<td class="text-end">3</td>' in row
+    row = section.split("Зависла месяц</a>")[1].split("</li>")[0]
+    assert "Контакт: <span" in row and ">30 дн.</span>" in row and "(ожидается 3)" in row
 
 
 def test_my_work_has_no_stuck_section_when_nothing_is_stuck(client, anna, timed):
