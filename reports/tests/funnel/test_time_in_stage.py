@@ -2,10 +2,16 @@
 
 from decimal import Decimal as D
 
+import pytest
+
 from reports.tests.funnel.helpers import TIME_IN_STAGE, get, rows
 
 
-def test_stays_means_and_medians_of_a_funnel(client, deals, head, at_now):
+@pytest.mark.parametrize("percentile", [True, False], ids=["percentile_cont", "row_number"])
+def test_stays_means_and_medians_of_a_funnel(client, deals, head, at_now, monkeypatch, percentile):
+    # percentile_cont() is PostgreSQL's; the demo's SQLite takes the middle rows by ROW_NUMBER(),
+    # which PostgreSQL runs too.
+    monkeypatch.setattr("reports.funnel.figures.PERCENTILE", percentile)
     client.force_login(head)
     response = get(client, TIME_IN_STAGE, funnel=deals.test.pk)
     assert rows(response) == {
@@ -47,7 +53,11 @@ def test_all_funnels_grouped_by_funnel(client, deals, head, at_now):
     assert list(grid.lines[3].values[1:]) == [7, D("2.1"), D("2.0"), 1, D("12.0")]
 
 
-def test_the_period_is_of_the_entry_and_a_stay_ends_at_the_next_move_even_after_it(client, deals, head, at_now):
+@pytest.mark.parametrize("percentile", [True, False], ids=["percentile_cont", "row_number"])
+def test_the_period_is_of_the_entry_and_a_stay_ends_at_the_next_move_even_after_it(
+    client, deals, head, at_now, monkeypatch, percentile
+):
+    monkeypatch.setattr("reports.funnel.figures.PERCENTILE", percentile)
     client.force_login(head)
     # 01.02–10.02: d3 enters Контакт (1 day), Потребность (1.5), Предложение (3.3) and Потребность (2.2)
     # on 01–06.02, Предложение on 09.02 (4 days, ending 13.02: after the period) and Договор on 13.02
