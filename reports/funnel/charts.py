@@ -10,7 +10,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 COLOURS = ("#0d6efd", "#fd7e14", "#20c997")
-LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 230, 380, 110
+LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 260, 380, 110
 BAR_HEIGHT, GAP, LEGEND = 16, 8, 22
 
 

@@ -72,7 +72,8 @@ def conversion_grid(result: figures.Conversion) -> Grid:
 def conversion_chart(result: figures.Conversion) -> SafeString:
     bars = [Bar(stage_label(s.stage), [s.reached], [_count(s.reached)]) for s in result.stages]
     if result.stages:
-        bars.append(Bar(_("Успех"), [result.ever_won], [_count(result.ever_won)]))
+        # Deals ever won: the last stage's conversion is to them (some were reopened since).
+        bars.append(Bar(_("Дошли до успеха"), [result.ever_won], [_count(result.ever_won)]))
     return bar_chart(
         bars if result.cohort else [],
         [_("Дошли до этапа")],
