@@ -25,7 +25,7 @@ from crm.bench import BenchContext, Scenario, register, run_sql
 from crm.models import Project
 from funnel.bench import biggest_funnel
 from funnel.models import Deal, Funnel, Stage, StageTransition
-from sales.models import Contract, Invoice, Payment
+from sales.models import Allocation, Contract, Invoice, Payment
 from tasks.models import Task
 
 
@@ -396,6 +396,42 @@ class InvoicesToPay(_InvoicesToPay):
 
     def floor(self, cursor, i: int) -> None:
         self.by_client(cursor)
+        self.choices(cursor)
+
+
+@register
+class InvoicesToPayMonthAgo(_InvoicesToPay):
+    """«Кратко» on a day a month back: the debt as it was then — the open invoices shipped by then
+    plus those paid off by the payments of the month since."""
+
+    name = "reports:invoices_to_pay on a month ago"
+    variant = "short"
+
+    def url(self, i: int) -> str:
+        return f"{super().url(i)}&on={(self.today - timedelta(days=30)).isoformat()}"
+
+    def floor(self, cursor, i: int) -> None:
+        on = self.today - timedelta(days=30)
+        run_sql(
+            cursor,
+            f"""
+            WITH later AS (
+                SELECT a.invoice_id, sum(a.amount) AS paid FROM {_t(Allocation)} a
+                JOIN {_t(Payment)} p ON p.id = a.payment_id WHERE p.date > %s GROUP BY 1
+            ), owed AS (
+                SELECT i.client_id, i.due_date, i.open_amount + coalesce(l.paid, 0) AS unpaid
+                FROM {_t(Invoice)} i LEFT JOIN later l ON l.invoice_id = i.id
+                WHERE i.status = 'shipped' AND i.shipped_on <= %s
+                  AND (i.open_amount > 0 OR l.invoice_id IS NOT NULL)
+            )
+            SELECT o.client_id, c.name, c.inn, count(*), sum(o.unpaid),
+                   coalesce(sum(o.unpaid) FILTER (WHERE o.due_date < %s), 0),
+                   min(o.due_date) FILTER (WHERE o.due_date < %s)
+            FROM owed o JOIN {_t(Client)} c ON c.id = o.client_id
+            WHERE o.unpaid > 0 GROUP BY 1, 2, 3 ORDER BY 2, 1
+            """,
+            [on, on, on, on],
+        )
         self.choices(cursor)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Project
 from reports.iterations import executor_names
 from reports.receivables.grid import percent
-from sales.models import Invoice, Payment
+from sales.models import Allocation, Invoice, Payment
 
 ZERO = Decimal("0.00")
 Status = Invoice.Status
@@ -27,9 +27,26 @@ STATUSES = (Status.REQUEST, Status.IN_WORK, Status.READY, Status.SHIPPED, Status
 IN_PROGRESS = (Status.IN_WORK, Status.READY)
 
 
-def open_shipped(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """What is still to be paid: shipped invoices with an open amount (the partial index's rows)."""
-    return invoices.filter(status=Status.SHIPPED, open_amount__gt=0)
+def receivable(invoices: QuerySet[Invoice], on: datetime.date, today: datetime.date) -> QuerySet[Invoice]:
+    """What was still to be paid on `on`: the shipped invoices, each with `unpaid` — its amount not
+    yet paid on that day.
+
+    Today (or later) that is the kept open amount of the open shipped invoices: the rows of the
+    partial index invoice_open_idx. On a past day it is the open amount plus what payments dated
+    after that day paid off: the invoices shipped by then that are open now or were paid off later
+    (an allocation offsets an invoice on its payment's date, or on the shipment when the payment
+    came first, which for an invoice shipped by `on` is before it too)."""
+    shipped = invoices.filter(status=Status.SHIPPED)
+    if on >= today:
+        return shipped.filter(open_amount__gt=0).annotate(unpaid=F("open_amount"))
+    later = Allocation.objects.filter(payment__date__gt=on)
+    paid_later = later.filter(invoice=OuterRef("pk")).order_by().values("invoice").annotate(s=Sum("amount")).values("s")
+    return (
+        shipped.filter(shipped_on__lte=on)
+        .filter(Q(open_amount__gt=0) | Q(pk__in=later.values("invoice_id")))
+        .annotate(unpaid=F("open_amount") + Coalesce(Subquery(paid_later), ZERO))
+        .filter(unpaid__gt=0)
+    )
 
 
 # --- «Реестр заявок-накладных» -------------------------------------------------------------------------
@@ -122,7 +139,7 @@ INVOICE_FIELDS = (
     "shipped_on",
     "due_date",
     "total",
-    "open_amount",
+    "unpaid",
     "contract_id",
     "contract__number",
     "contract__date",
@@ -195,8 +212,8 @@ def debt_by_client(invoices: QuerySet[Invoice], on: datetime.date) -> list[Clien
         .values("client_id", "client__name", "client__inn")
         .annotate(
             n=Count("pk"),
-            debt=Sum("open_amount"),
-            overdue=Coalesce(Sum("open_amount", filter=overdue), ZERO),
+            debt=Sum("unpaid"),
+            overdue=Coalesce(Sum("unpaid", filter=overdue), ZERO),
             oldest=Min("due_date", filter=overdue),
         )
         .order_by("client__name", "client_id")
@@ -265,7 +282,7 @@ def attach_contracts(clients: Sequence[ClientDebt], all_open: QuerySet[Invoice])
         all_open.filter(contract_id__in=limited)
         .order_by()
         .values("contract_id")
-        .annotate(s=Sum("open_amount"))
+        .annotate(s=Sum("unpaid"))
         .values_list("contract_id", "s")
     )
     for client in clients:
@@ -310,7 +327,7 @@ def over_limit(all_open: QuerySet[Invoice], selected: QuerySet[Invoice], on: dat
             "contract__credit_limit",
             "contract__credit_days",
         )
-        .annotate(debt=Sum("open_amount"), overdue=Coalesce(Sum("open_amount", filter=Q(due_date__lt=on)), ZERO))
+        .annotate(debt=Sum("unpaid"), overdue=Coalesce(Sum("unpaid", filter=Q(due_date__lt=on)), ZERO))
         .filter(debt__gt=F("contract__credit_limit"))
         .order_by("client__name", "client_id", "contract__date", "contract__number")
     )
@@ -422,8 +439,8 @@ def debt_by(invoices: QuerySet[Invoice], grouping: Grouping, on: datetime.date) 
         .values(grouping.field)
         .annotate(
             n=Count("pk"),
-            debt=Coalesce(Sum("open_amount"), ZERO),
-            overdue=Coalesce(Sum("open_amount", filter=Q(due_date__lt=on)), ZERO),
+            debt=Coalesce(Sum("unpaid"), ZERO),
+            overdue=Coalesce(Sum("unpaid", filter=Q(due_date__lt=on)), ZERO),
         )
     )
     figures = {r[grouping.field]: Debt(r["n"], r["debt"], r["overdue"]) for r in grouped}

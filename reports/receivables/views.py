@@ -225,8 +225,8 @@ TO_PAY_NOTES = {
         "договор без суммы кредита не ограничен."
     ),
 }
-CURRENT_AMOUNTS = gettext_lazy(
-    "Суммы — не оплаченные сегодня; дата отчёта определяет только, что считается просроченным."
+PAST_AMOUNTS = gettext_lazy(
+    "На прошедшую дату — задолженность, какой она была в тот день: отгрузки по эту дату за вычетом оплат по эту дату."
 )
 
 
@@ -237,11 +237,12 @@ def invoices_to_pay(request: HttpRequest) -> HttpResponse:
     with their breach, and the contracts over their credit limit."""
     problems: list[str] = []
     variant = _choose(request, "variant", tables.VARIANTS, tables.SHORT, _("вид отчёта"), problems)
-    all_open = figures.open_shipped(visible_documents(Invoice.objects.all(), request.user))
+    visible = visible_documents(Invoice.objects.all(), request.user)
     filterset, invoices, _params = _report_filter(
-        request, ReceivablesFilterSet, all_open, ignored=REPORT_PARAMS, problems=problems, invalid=str(INVALID)
+        request, ReceivablesFilterSet, visible, ignored=REPORT_PARAMS, problems=problems, invalid=str(INVALID)
     )
-    on = _report_date(filterset)
+    on, today = _report_date(filterset), timezone.localdate()
+    all_open, invoices = figures.receivable(visible, on, today), figures.receivable(invoices, on, today)
     printing = bool(request.GET.get("print"))
     everything = request.GET.get("export") == "xlsx"
 
@@ -269,8 +270,8 @@ def invoices_to_pay(request: HttpRequest) -> HttpResponse:
 
     variant_label = str(tables.VARIANTS[variant])
     notes = [str(TO_PAY_NOTES[variant])]
-    if on < timezone.localdate():
-        notes.append(str(CURRENT_AMOUNTS))
+    if on < today:
+        notes.append(str(PAST_AMOUNTS))
     report = Report(
         title=f"{_('Накладные к оплате')}: {variant_label}",
         sections=[("", grid)],
@@ -327,12 +328,16 @@ def debt_by_manager(request: HttpRequest) -> HttpResponse:
     оплате» of that manager (project) under the same filter."""
     problems: list[str] = []
     grouping = _grouping(request, problems)
-    all_open = figures.open_shipped(visible_documents(Invoice.objects.all(), request.user))
     filterset, invoices, params = _report_filter(
-        request, ReceivablesFilterSet, all_open, ignored=REPORT_PARAMS, problems=problems, invalid=str(INVALID)
+        request,
+        ReceivablesFilterSet,
+        visible_documents(Invoice.objects.all(), request.user),
+        ignored=REPORT_PARAMS,
+        problems=problems,
+        invalid=str(INVALID),
     )
     on = _report_date(filterset)
-    table = figures.debt_by(invoices, grouping, on)
+    table = figures.debt_by(figures.receivable(invoices, on, timezone.localdate()), grouping, on)
     to_pay = reverse("reports:invoices_to_pay")
     # The drill-down keeps the filter, less the grouping's own parameter, which the line sets.
     kept = [(k, v) for k, v in params if k != grouping.key]
@@ -343,7 +348,7 @@ def debt_by_manager(request: HttpRequest) -> HttpResponse:
 
     notes = [str(TO_PAY_NOTES[tables.SHORT])]
     if on < timezone.localdate():
-        notes.append(str(CURRENT_AMOUNTS))
+        notes.append(str(PAST_AMOUNTS))
     report = Report(
         title=str(DEBT_TITLES[grouping.key]),
         sections=[("", tables.debt_grid(table, url))],

@@ -81,7 +81,23 @@ def test_a_later_date_makes_more_overdue_and_an_earlier_one_less(client, sales, 
     # On the due date itself an invoice is not overdue yet.
     assert lines(report(client, on="2026-03-11"))[client_key(sales.alfa)][3:] == [D("300.00"), 8]
     response = report(client, on="2026-03-11")
-    assert "Суммы — не оплаченные сегодня" in response.content.decode()
+    assert "На прошедшую дату — задолженность, какой она была в тот день" in response.content.decode()
+
+
+def test_on_a_past_date_payments_made_after_it_are_still_owed(client, sales, boss):
+    """On 11.03 Альфа owed i1 600 less p1 of 05.03 (200) and i3 300; i4 was paid on 10.03 and i2
+    not shipped yet. Гамма owed i7 150, its payment of 15.03 still to come."""
+    client.force_login(boss)
+    detailed = lines(report(client, variant="detailed", on="2026-03-11"))
+    i = sales.invoices
+    assert detailed[f"invoice-{i[1].pk}"][-2:] == [D("400.00"), D("0.00")]
+    assert detailed[f"invoice-{i[7].pk}"][-2:] == [D("150.00"), D("150.00")]
+    assert f"invoice-{i[4].pk}" not in detailed and f"invoice-{i[2].pk}" not in detailed
+    short = lines(report(client, on="2026-03-11"))
+    assert short[client_key(sales.alfa)][1:] == [2, D("700.00"), D("300.00"), 8]
+    assert short[client_key(sales.gamma)][1:] == [1, D("150.00"), D("150.00"), 5]
+    assert client_key(sales.beta) not in short and client_key(sales.delta) not in short
+    assert short["total"] == ["Итого", 3, D("850.00"), D("450.00"), 8]
 
 
 def test_without_a_date_it_is_today(client, sales, boss):
@@ -260,7 +276,7 @@ def test_over_limit_lists_the_contracts_whose_debt_is_over_their_credit_limit(cl
 
 def test_a_debt_equal_to_the_limit_is_not_over_it_and_a_payment_brings_it_back(client, sales, boss):
     client.force_login(boss)
-    make_payment(sales.gamma, 50, on="02.04", allocations=[(sales.invoices[6], 50)])  # Г-1: 300 of 300
+    make_payment(sales.gamma, 50, on="01.04", allocations=[(sales.invoices[6], 50)])  # Г-1: 300 of 300
     found = lines(report(client, variant="over_limit"))
     assert f"contract-{sales.contracts['Г-1'].pk}" not in found
     assert found["total"][5] == D("300.00")
