@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, Exists, ExpressionWrapper, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import NullIf
 from django.utils.translation import gettext_lazy as _
 
@@ -282,10 +282,14 @@ def score(checks: Sequence[str]):
 
 
 def recompute(clients=None) -> int:
-    """Store the «Заполненность» of `clients` (a queryset; all clients when None) in one UPDATE.
-    Returns how many clients were updated."""
+    """Store the «Заполненность» of `clients` (a queryset; all clients when None) in one UPDATE
+    of the rows whose score changes — rewriting the unchanged ones would only bloat the table.
+    Returns how many clients changed."""
     queryset = Client.objects.all() if clients is None else clients
-    return queryset.update(completeness=score(required_checks()))
+    new = score(required_checks())
+    was_null, now_null = Q(completeness__isnull=True), Q(new__isnull=True)
+    differs = (was_null & ~now_null) | (~was_null & now_null) | (~was_null & ~now_null & ~Q(completeness=F("new")))
+    return queryset.alias(new=new).filter(differs).update(completeness=new)
 
 
 def lacking_of(client: Client) -> tuple[list[str], list[str]]:

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from clients import completeness, services
 from clients.completeness import Item, extra_check, info_check, property_check
+from clients.models import Client
 from clients.tests import factories
 
 
@@ -54,7 +55,7 @@ def test_labels_name_checks_as_users_do(db):
 
 
 def test_the_score_is_the_share_of_required_checks_filled_and_follows_every_way_of_editing(db, boss):
-    from clients.models import Client, RequiredProperty
+    from clients.models import RequiredProperty
 
     email = factories.kind("Email")
     assert set(RequiredProperty.objects.values_list("name", flat=True)) == {"inn", "business_region"}
@@ -81,3 +82,20 @@ def test_the_score_is_the_share_of_required_checks_filled_and_follows_every_way_
     assert completeness.recompute() == 2
     person.refresh_from_db()
     assert person.completeness is None  # nothing is required
+
+
+def test_recompute_writes_only_the_clients_whose_score_changes(db):
+    region = factories.BusinessRegionFactory(name="Север")
+    done = factories.ClientFactory(name="Полный", kind="company", business_region=region, inn="7707083893")
+    half = factories.ClientFactory(name="Наполовину", kind="company", business_region=None, inn="7707083893")
+    completeness.set_required(properties=["inn", "business_region"], kind_ids=[], field_ids=[])
+    assert completeness.recompute() == 2  # both had no score yet
+    assert completeness.recompute() == 0  # nothing changed since
+    Client.objects.filter(pk=half.pk).update(business_region=region)
+    assert completeness.recompute() == 1
+    half.refresh_from_db()
+    done.refresh_from_db()
+    assert (half.completeness, done.completeness) == (100, 100)
+    completeness.set_required(properties=[], kind_ids=[], field_ids=[])
+    assert completeness.recompute() == 2  # nothing required: no score
+    assert completeness.recompute() == 0
