@@ -195,12 +195,10 @@ def time_in_stage(
     opened = [s for s in stages if s.kind == OPEN]
     if not opened:
         return []
-    transitions = (
-        StageTransition.objects.filter(deal__in=deals.order_by().values("pk"))
-        .order_by()
-        .values("to_stage_id", "at")
-        .annotate(next_at=_lead_at())
-    )
+    transitions = StageTransition.objects.order_by()
+    if deals.query.where:  # every deal needs no join with them
+        transitions = transitions.filter(deal__in=deals.order_by().values("pk"))
+    transitions = transitions.values("to_stage_id", "at").annotate(next_at=_lead_at())
     sql, params = transitions.query.sql_with_params()
     ids = ", ".join(str(s.pk) for s in opened)
     chosen = f"s.to_stage_id IN ({ids}) AND s.at >= %s AND s.at < %s"
