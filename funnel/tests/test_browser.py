@@ -1,7 +1,10 @@
 """End-to-end in Chromium: a sales head sets up a funnel with its stages in «Настройки воронок»
 (putting them in order by drag and drop); a manager creates a deal and drags it through the stages
 on the board — a move someone else made first is refused and the card goes back — to «Успех» with
-its amount; the deal's history shows every move."""
+its amount; the deal's history shows every move, and the sales head's «Конверсия воронки» and
+«Время на этапах» count them (with a second deal that skipped «Переговоры»)."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -25,12 +28,21 @@ def column(page, name: str):
     return page.locator(f'[data-column][data-stage-name="{name}"]')
 
 
+def report_row(page, name: str):
+    """The report table's row of the stage (or total) `name`."""
+    return page.locator(".report-table tr").filter(has=page.locator("th", has_text=re.compile(f"^{name}$")))
+
+
+def cells(row) -> list[str]:
+    return [text.strip() for text in row.locator("td").all_inner_texts()]
+
+
 def stage_names(page):
     return page.locator("#stage-list [data-stage-id] input[name$='-name']")
 
 
 def test_a_funnel_is_set_up_and_a_deal_dragged_through_its_stages_to_success(page, live_server, login, people):
-    head, _manager = people
+    head, manager = people
     login(page, live_server, "olga", "secret-pass-1")
     page.click("#nav-funnel")
     expect(page.locator(".alert-info")).to_contain_text("Воронок продаж пока нет")
@@ -116,3 +128,30 @@ def test_a_funnel_is_set_up_and_a_deal_dragged_through_its_stages_to_success(pag
     expect(rows.nth(2)).to_contain_text("рано")
     expect(rows.nth(3)).to_contain_text("Первичный контакт → Успех")
     expect(rows.nth(3)).to_contain_text("Иван Менеджеров")
+
+    # A second deal went straight from «Первичный контакт» to «Успех», skipping «Переговоры».
+    quick = services.create_deal(
+        Deal(funnel=deal.funnel, title="Срочный заказ", lead_name="Анна Быстрова", manager=manager), user=manager
+    )
+    services.move(quick, Stage.objects.get(name="Успех"), user=manager, amount=1000)
+
+    # The sales head's reports: both deals reached both stages and were won; «Первичный контакт»
+    # was stayed on three times (twice by the first deal, which came back to it), «Переговоры» once.
+    page.context.clear_cookies()
+    login(page, live_server, "olga", "secret-pass-1")
+    page.get_by_role("link", name="Отчёты").click()
+    page.click("#report-funnel-conversion")
+    expect(page.locator("h1")).to_contain_text("Оптовые продажи")
+    expect(page.locator("svg")).to_be_visible()
+    assert cells(report_row(page, "Первичный контакт"))[:3] == ["2", "100,0", "100,0"]
+    assert cells(report_row(page, "Переговоры"))[:3] == ["2", "100,0", "100,0"]
+    assert cells(report_row(page, "Успех"))[:1] == ["2"]
+    assert cells(report_row(page, "В работе"))[:1] == [""]  # a zero is left blank, as 1C reports do
+    expect(page.locator("#report-notes, .report-note").last).to_contain_text(re.compile(r"100,0\s*%"))
+
+    page.go_back()
+    page.click("#report-funnel-time-in-stage")
+    page.select_option("#id_funnel", label="Оптовые продажи")
+    page.click("#build-report")
+    assert cells(report_row(page, "Первичный контакт"))[0] == "3"
+    assert cells(report_row(page, "Переговоры"))[0] == "1"
