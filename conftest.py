@@ -31,6 +31,15 @@ POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
 # --- hooks ------------------------------------------------------------------------------------------
 
 
+def pytest_configure(config):
+    """The users the tests make get a fast password hash: Django's PBKDF2 takes 0.4 s a user here,
+    which was a third of the suite. Logging in works the same (the hash is checked in-process)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests that use the worker or the browser fixtures get the matching marker, so that
     `-m "not browser"` / `-m "not celery_worker"` select them even when the marker was forgotten."""
