@@ -402,16 +402,17 @@ class InvoicesToPay(_InvoicesToPay):
 @register
 class InvoicesToPayMonthAgo(_InvoicesToPay):
     """«Кратко» on a day a month back: the debt as it was then — the open invoices shipped by then
-    plus those paid off by the payments of the month since."""
+    plus those paid off by the payments since."""
 
     name = "reports:invoices_to_pay on a month ago"
     variant = "short"
+    days_back = 30
 
     def url(self, i: int) -> str:
-        return f"{super().url(i)}&on={(self.today - timedelta(days=30)).isoformat()}"
+        return f"{super().url(i)}&on={(self.today - timedelta(days=self.days_back)).isoformat()}"
 
     def floor(self, cursor, i: int) -> None:
-        on = self.today - timedelta(days=30)
+        on = self.today - timedelta(days=self.days_back)
         run_sql(
             cursor,
             f"""
@@ -433,6 +434,14 @@ class InvoicesToPayMonthAgo(_InvoicesToPay):
             [on, on, on, on],
         )
         self.choices(cursor)
+
+
+@register
+class InvoicesToPayYearAgo(InvoicesToPayMonthAgo):
+    """The same a year back, when the payments since have paid off half the invoices."""
+
+    name = "reports:invoices_to_pay on a year ago"
+    days_back = 365
 
 
 @register
