@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from funnel.models import Deal, Stage
@@ -84,11 +85,15 @@ def cards(ids: Sequence[int]) -> list[Deal]:
 
 
 def first_cards(deals: QuerySet[Deal], stage_ids: Sequence[int], size: int = BOARD_PAGE) -> dict[int, list[Deal]]:
-    """The newest `size` deals of every stage: the ids in one UNION ALL, then the cards."""
+    """The newest `size` deals of every stage: the ids in one UNION ALL, then the cards. (SQLite,
+    the demo's database, takes no LIMIT inside a UNION: there, a query per stage.)"""
     parts = [deals.filter(stage_id=pk).order_by(*CARD_ORDER).values_list("pk", flat=True)[:size] for pk in stage_ids]
     if not parts:
         return {}
-    ids = list(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else list(parts[0])
+    if len(parts) == 1 or not connection.features.supports_slicing_ordering_in_compound:
+        ids = [pk for part in parts for pk in part]
+    else:
+        ids = list(parts[0].union(*parts[1:], all=True))
     by_stage: dict[int, list[Deal]] = {pk: [] for pk in stage_ids}
     for deal in cards(ids):
         by_stage[deal.stage_id].append(deal)

@@ -46,8 +46,9 @@ def receivable(invoices: QuerySet[Invoice], on: datetime.date, today: datetime.d
     # year back it was probed row by row (35 s at size L).
     candidates = (
         by_then.filter(open_amount__gt=0)
+        .order_by()
         .values("pk")
-        .union(by_then.filter(pk__in=later.values("invoice_id")).values("pk"))
+        .union(by_then.filter(pk__in=later.values("invoice_id")).order_by().values("pk"))
     )
     return (
         by_then.filter(pk__in=candidates)
