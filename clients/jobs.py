@@ -35,3 +35,9 @@ def export_clients(export_id: int) -> int | None:
     """Write a large «Excel» of the client list; None if another job did it."""
     export = services.execute_export(export_id)
     return export.rows if export is not None else None
+
+
+@shared_task(name="clients.remove_old_exports")
+def remove_old_exports() -> int:
+    """Daily: delete the files of large exports older than CLIENTS_EXPORT_KEEP_DAYS."""
+    return services.remove_old_exports()

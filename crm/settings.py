@@ -129,7 +129,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Periodic jobs, for `celery -A crm beat` (or a worker started with -B).
 CELERY_BEAT_SCHEDULE = {
     "sales-classes": {"task": "sales.recalculate_classes", "schedule": 24 * 60 * 60},
+    "clients-old-exports": {"task": "clients.remove_old_exports", "schedule": 24 * 60 * 60},
 }
+# Days a large client export's file is kept for its author to download.
+CLIENTS_EXPORT_KEEP_DAYS = int(os.environ.get("CLIENTS_EXPORT_KEEP_DAYS", "7"))
 
 # ABC/XYZ classes of clients (sales.classes): ABC shares of revenue for A and B (the rest is C),
 # XYZ limits of the coefficient of variation of monthly revenue for X and Y, in %; the period.

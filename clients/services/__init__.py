@@ -44,9 +44,11 @@ from clients.services.cards import (
 from clients.services.exports import (
     EXPORT_SYNC_LIMIT,
     execute_export,
+    export_keep_days,
     export_progress,
     export_sync_limit,
     exported_clients,
+    remove_old_exports,
 )
 from clients.services.extra_values import set_extra_values
 from clients.services.fields import (
@@ -110,6 +112,7 @@ __all__ = [
     "discard_stale_imports",
     "execute_bulk_edit_run",
     "execute_export",
+    "export_keep_days",
     "export_progress",
     "export_sync_limit",
     "exported_clients",
@@ -123,6 +126,7 @@ __all__ = [
     "option_usage",
     "plan_client_import",
     "preview_client_import",
+    "remove_old_exports",
     "resolve_bulk_values",
     "run_client_import",
     "runs_in_background",

@@ -1,9 +1,11 @@
 """«Excel» of a large client list: above CLIENTS_EXPORT_SYNC_LIMIT clients the file is written by
 a Celery job (clients.jobs.export_clients) from the stored query, and its author downloads it from
-the export's page; a small list is still written in the request."""
+the export's page; a small list is still written in the request. Files are kept
+CLIENTS_EXPORT_KEEP_DAYS days, then a daily job removes them (the export's record stays)."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import tempfile
 
@@ -25,10 +27,28 @@ logger = logging.getLogger(__name__)
 
 # Lists up to this many clients are written in the request (CLIENTS_EXPORT_SYNC_LIMIT overrides).
 EXPORT_SYNC_LIMIT = 5_000
+# Written files are kept this many days (CLIENTS_EXPORT_KEEP_DAYS overrides).
+EXPORT_KEEP_DAYS = 7
 
 
 def export_sync_limit() -> int:
     return getattr(settings, "CLIENTS_EXPORT_SYNC_LIMIT", EXPORT_SYNC_LIMIT)
+
+
+def export_keep_days() -> int:
+    return getattr(settings, "CLIENTS_EXPORT_KEEP_DAYS", EXPORT_KEEP_DAYS)
+
+
+def remove_old_exports(now: datetime.datetime | None = None) -> int:
+    """Delete the files of the exports finished more than the keeping days ago; their records
+    stay, and their page says the file is gone. Returns how many files were removed."""
+    before = (now or timezone.now()) - datetime.timedelta(days=export_keep_days())
+    removed = 0
+    for export in ClientExport.objects.filter(finished_at__lt=before).exclude(file=""):
+        export.file.delete(save=False)  # a file already missing is no error
+        ClientExport.objects.filter(pk=export.pk).update(file="")
+        removed += 1
+    return removed
 
 
 def exported_clients(query: str, visible: list[str]) -> tuple[QuerySet[Client], list]:

@@ -1,13 +1,16 @@
 """A large «Excel» of the client list runs as a Celery job; its author downloads the file."""
 
+import datetime
 import io
 import time
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from clients import services
+from clients import jobs, services
 from clients.models import ClientExport
 from clients.tests import factories
 
@@ -73,3 +76,32 @@ def test_the_worker_writes_a_queued_export(celery_worker, reference_data, client
         export.refresh_from_db()
     assert (export.state, export.rows) == ("done", 4)
     assert client.get(response.url).status_code == 200
+
+
+def test_files_older_than_the_keeping_days_are_removed_and_the_page_says_so(
+    client, boss, small_limit, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    settings.CLIENTS_EXPORT_KEEP_DAYS = 7
+    for name in ("Бета", "Альфа", "Гамма"):
+        factories.ClientFactory(name=name)
+    client.force_login(boss)
+    client.get(EXPORT_URL)
+    client.get(EXPORT_URL)
+    old, recent = ClientExport.objects.order_by("pk")
+    for export in (old, recent):
+        services.execute_export(export.pk)
+        export.refresh_from_db()
+    ClientExport.objects.filter(pk=old.pk).update(finished_at=timezone.now() - datetime.timedelta(days=8))
+    old_path = Path(old.file.path)
+    assert old_path.exists() and "Файл хранится 7 дн." in client.get(old.get_absolute_url()).content.decode()
+
+    assert jobs.remove_old_exports() == 1
+    assert not old_path.exists() and Path(recent.file.path).exists()
+    old.refresh_from_db()
+    assert (old.state, old.file.name, old.rows) == ("done", "", 3)  # the record stays
+    page = client.get(old.get_absolute_url()).content.decode()
+    assert "Файл выгрузки удалён: выгрузки хранятся 7 дн." in page and 'id="export-download"' not in page
+    assert client.get(reverse("clients:export_download", args=[old.pk])).status_code == 404
+    assert client.get(reverse("clients:export_download", args=[recent.pk])).status_code == 200
+    assert jobs.remove_old_exports() == 0

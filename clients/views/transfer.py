@@ -76,6 +76,7 @@ def client_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "export": export,
         "done": done,
         "percent": round(100 * done / export.total) if export.total else 0,
+        "keep_days": services.export_keep_days(),
     }
     template = "clients/_export_progress.html" if request.htmx else "clients/export.html"
     return render(request, template, context)
