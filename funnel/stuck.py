@@ -51,4 +51,4 @@ def stuck_deals_panel(user) -> dict | None:
     count = len(shown) if len(shown) < STUCK_SHOWN else stuck.count()
     for deal in shown:
         deal.days_on_stage = (now - deal.stage_entered_at).days
-    return {"deals": shown, "count": count}
+    return {"deals": shown, "count": count, "user_id": user.pk}

@@ -7,6 +7,7 @@ app_name = "funnel"
 urlpatterns = [
     path("", views.board, name="board"),
     path("columns/<int:pk>/", views.board_column, name="board_column"),
+    path("stuck/", views.stuck_list, name="stuck"),
     path("deals/new/", views.deal_create, name="deal_create"),
     path("deals/<int:pk>/", views.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/edit/", views.deal_edit, name="deal_edit"),

@@ -174,3 +174,52 @@ def test_the_stuck_deals_cost_my_work_a_fixed_number_of_queries(client, anna, ti
     assert page.count("data-deal=") == min(stuck, 10)
     if stuck > 10:
         assert f"Показаны 10 самых давних из {stuck}." in page
+
+
+# --- «Зависшие сделки», the page ------------------------------------------------------------------------
+
+STUCK = reverse("funnel:stuck")
+
+
+def test_the_stuck_page_lists_every_stuck_deal_a_page_at_a_time(client, anna, boris, head, timed):
+    funnel, _stages = timed
+    for n in range(53):
+        aged(deal_of(funnel, anna, f"Зависла {n:02}"), 10 + n)
+    aged(deal_of(funnel, boris, "У Бориса"), 100)
+    aged(deal_of(funnel, anna, "Свежая"), 1)
+    client.force_login(anna)
+    mine = text(client.get(MY_WORK))
+    assert f'href="{STUCK}?manager={anna.pk}"' in mine and "Показаны 10 самых давних из 53." in mine
+
+    first = client.get(STUCK, {"manager": anna.pk})
+    page = text(first)
+    assert "Найдено: 53" in page and page.count("data-deal=") == 50
+    assert page.index("Зависла 52") < page.index("Зависла 03") and "Зависла 00" not in page  # the longest first
+    assert "Свежая" not in page
+    second = text(client.get(STUCK, {"manager": anna.pk, "page": 2}))
+    assert second.count("data-deal=") == 3 and "Зависла 00" in second
+
+    assert "У Бориса" not in text(client.get(STUCK))  # a manager sees own and unassigned deals only
+    client.force_login(head)
+    assert "Найдено: 54" in text(client.get(STUCK))
+
+
+def test_the_stuck_page_says_a_wrong_filter_and_shows_everything(client, anna, timed):
+    funnel, _stages = timed
+    aged(deal_of(funnel, anna, "Зависла"), 10)
+    client.force_login(anna)
+    response = client.get(STUCK, {"created_from": "вчера", "manager": "чужой"})
+    assert response.status_code == 200
+    page = text(response)
+    assert "Создана с:" in page and "Зависла" in page
+
+
+@pytest.mark.parametrize("stuck", [3, 60])
+def test_the_stuck_page_reads_a_fixed_number_of_queries(client, anna, timed, stuck, django_assert_max_num_queries):
+    funnel, _stages = timed
+    for n in range(stuck):
+        aged(deal_of(funnel, anna, f"Зависла {n}"), 5 + n)
+    client.force_login(anna)
+    client.get(STUCK)
+    with django_assert_max_num_queries(12):
+        assert client.get(STUCK).status_code == 200

@@ -1,4 +1,5 @@
-"""The funnel pages: the board (board.py), a deal (deals.py) and «Настройки воронок» (setup.py)."""
+"""The funnel pages: the board (board.py), a deal (deals.py), «Зависшие сделки» (stuck.py) and «Настройки
+воронок» (setup.py)."""
 
 from funnel.views.board import board, board_column
 from funnel.views.deals import (
@@ -24,8 +25,9 @@ from funnel.views.setup import (
     stage_restore,
     stage_retire,
 )
+from funnel.views.stuck import stuck_list
 
-__all__ = ["board", "board_column"]
+__all__ = ["board", "board_column", "stuck_list"]
 __all__ += ["client_choices", "deal_convert", "deal_create", "deal_detail", "deal_edit", "deal_invoice"]
 __all__ += ["deal_lines", "deal_move"]
 __all__ += [
