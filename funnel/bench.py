@@ -167,3 +167,34 @@ class DealDetail(Scenario):
             WHERE t.deal_id = %s ORDER BY t.at, t.id""",
             [pk],
         )
+
+
+@register
+class StuckDeals(Scenario):
+    """«Зависшие сделки» of every deal, as the supervisor sees them: the first page of 50."""
+
+    name = "funnel:stuck"
+
+    def setup(self, ctx: BenchContext) -> None:
+        self.limits = list(
+            Stage.objects.filter(kind=Stage.Kind.OPEN, is_active=True, funnel__is_active=True)
+            .exclude(expected_days=None)
+            .values_list("pk", "expected_days")
+        )
+
+    def url(self, i: int) -> str:
+        return reverse("funnel:stuck")
+
+    def floor(self, cursor, i: int) -> None:
+        late = " OR ".join("(stage_id = %s AND stage_entered_at < now() - %s * interval '1 day')" for _ in self.limits)
+        late = late or "FALSE"
+        params = [x for limit in self.limits for x in limit]
+        run_sql(cursor, f"SELECT count(*) FROM {_t(Deal)} WHERE {late}", params)
+        run_sql(
+            cursor,
+            f"""SELECT d.*, f.name, s.name, c.name, u.username FROM {_t(Deal)} d
+            JOIN {_t(Funnel)} f ON f.id = d.funnel_id JOIN {_t(Stage)} s ON s.id = d.stage_id
+            LEFT JOIN {_t(Client)} c ON c.id = d.client_id LEFT JOIN auth_user u ON u.id = d.manager_id
+            WHERE {late} ORDER BY d.stage_entered_at, d.id LIMIT 50""",
+            params,
+        )
