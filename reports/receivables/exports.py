@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from copy import copy
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -14,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from reports.exports import heading, write
+from reports.exports import BOLD, heading, write
 from reports.receivables.grid import GROUP, Grid, Kind, Line
 
 FORMATS = {Kind.MONEY: "#,##0.00", Kind.PERCENT: "0.0", Kind.DATE: "DD.MM.YYYY"}
@@ -22,17 +23,31 @@ FORMATS = {Kind.MONEY: "#,##0.00", Kind.PERCENT: "0.0", Kind.DATE: "DD.MM.YYYY"}
 INDENTS = {level: Alignment(indent=level * 2) for level in range(1, 4)}
 
 
-def _line(sheet, row: int, grid: Grid, line: Line, *, bold: bool) -> None:
+def _line(sheet, row: int, grid: Grid, line: Line, *, bold: bool, styles: dict) -> None:
+    """One line's cells. Their styles (bold, number format, indent) are made once per combination
+    and copied to the next cells of it: openpyxl hashes every style it is given, which was most of
+    the time of a 30k-line file. `styles` keeps the made ones for the workbook."""
     for column, (value, kind) in enumerate(zip(line.values, (c.kind for c in grid.columns), strict=True), start=1):
         if value is None or value == "":
             continue
         if kind is Kind.TEXT or not isinstance(value, (int, float, Decimal, date)):
             value = str(value)
-        cell = write(sheet, row, column, value, bold=bold)
-        if kind in FORMATS and not isinstance(value, str):
-            cell.number_format = FORMATS[kind]
-        if column == 1 and line.level:
-            cell.alignment = INDENTS[line.level]
+        number_format = FORMATS.get(kind) if not isinstance(value, str) else None
+        indent = line.level if column == 1 else 0
+        cell = sheet.cell(row=row, column=column)
+        if bold or number_format or indent:
+            key = (bold, number_format, indent)
+            if key in styles:
+                cell._style = copy(styles[key])  # openpyxl's own way of copying a cell's style
+            else:
+                if bold:
+                    cell.font = BOLD
+                if number_format:
+                    cell.number_format = number_format
+                if indent:
+                    cell.alignment = INDENTS[indent]
+                styles[key] = copy(cell._style)
+        write(sheet, row, column, value)  # after the style: a formula-like text gets its quote prefix
 
 
 def grids_xlsx(sections: Sequence[tuple[str, Grid]], *, title: str, conditions: list[str], sheet_title: str) -> bytes:
@@ -42,6 +57,7 @@ def grids_xlsx(sections: Sequence[tuple[str, Grid]], *, title: str, conditions: 
     sheet.title = re.sub(r"[\[\]:*?/\\]", " ", sheet_title)[:31]
     row = heading(sheet, title, conditions)
     widths: dict[int, int] = {}
+    styles: dict = {}
     for caption, grid in sections:
         if caption:
             write(sheet, row, 1, caption, bold=True)
@@ -53,14 +69,14 @@ def grids_xlsx(sections: Sequence[tuple[str, Grid]], *, title: str, conditions: 
             sheet.freeze_panes = sheet.cell(row=row + 1, column=2)
         for line in grid.lines:
             row += 1
-            _line(sheet, row, grid, line, bold=line.style == GROUP)
+            _line(sheet, row, grid, line, bold=line.style == GROUP, styles=styles)
             widths[1] = max(widths.get(1, 20), min(70, len(str(line.values[0])) + 2 + 2 * line.level))
         if not grid.lines:
             row += 1
             write(sheet, row, 1, grid.empty)
         if grid.total is not None:
             row += 1
-            _line(sheet, row, grid, grid.total, bold=True)
+            _line(sheet, row, grid, grid.total, bold=True, styles=styles)
         for note in grid.notes:
             row += 1
             write(sheet, row, 1, note)

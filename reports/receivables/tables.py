@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Sequence
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,7 +25,7 @@ VARIANTS = {
 def document_label(number, day: datetime.date | None) -> str:
     if day is None:
         return str(number)
-    return _("№ %(number)s от %(date)s") % {"number": number, "date": date_format(day, "d.m.Y")}
+    return _("№ %(number)s от %(date)s") % {"number": number, "date": day.strftime("%d.%m.%Y")}
 
 
 def client_label(name: str, inn: str) -> str:

@@ -408,6 +408,13 @@ def test_excel_holds_the_variant_with_the_filter_and_numbers_as_numbers(client, 
     assert total[5:] == [1550, 500]
     invoice_row = next(r for r in rows if r[0] == f"№ {sales.invoices[1].number} от 01.03.2026")
     assert invoice_row[2].date() == sales.invoices[1].shipped_on
+    # Styles, made once per kind and copied: a client in bold, its invoices indented, formats kept.
+    alfa_cells = next(r for r in sheet.iter_rows() if r[0].value == "Альфа, ИНН 7701000001")
+    assert alfa_cells[0].font.bold and alfa_cells[5].font.bold and alfa_cells[5].number_format == "#,##0.00"
+    invoice_cells = next(r for r in sheet.iter_rows() if r[0].value == invoice_row[0])
+    assert invoice_cells[0].alignment.indent == 2 and not invoice_cells[0].font.bold
+    assert invoice_cells[2].number_format == "DD.MM.YYYY" and invoice_cells[5].number_format == "#,##0.00"
+    assert not invoice_cells[5].font.bold and invoice_cells[5].alignment.indent == 0
 
 
 def test_excel_writes_a_formula_like_client_name_as_text(client, sales, boss):
@@ -417,7 +424,7 @@ def test_excel_writes_a_formula_like_client_name_as_text(client, sales, boss):
     client.force_login(boss)
     sheet = workbook(client.get(URL, {"on": DATE, "export": "xlsx"}))
     cell = next(c for c in sheet["A"] if c.value == sales.alfa.name)
-    assert cell.data_type == "s"
+    assert cell.data_type == "s" and cell.quotePrefix
 
 
 def test_the_print_view_is_an_a4_page_without_navigation(client, sales, boss):
