@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from clients.validators import clean_phone
+from clients.validators import clean_inn, clean_phone
 from crm import roles
 from crm.forms import MarksInvalidFieldsMixin, style_widgets
 from funnel.models import Deal, DealLine, Funnel, LostReason, Stage
@@ -109,6 +109,7 @@ class DealForm(MarksInvalidFieldsMixin, forms.ModelForm):
             "lead_name",
             "lead_email",
             "lead_phone",
+            "lead_inn",
             "manager",
             "amount",
             "source",
@@ -154,6 +155,9 @@ class DealForm(MarksInvalidFieldsMixin, forms.ModelForm):
     def clean_lead_phone(self) -> str:
         phone = self.cleaned_data["lead_phone"].strip()
         return clean_phone(phone) if phone else ""
+
+    def clean_lead_inn(self) -> str:
+        return clean_inn(self.cleaned_data["lead_inn"])
 
     def clean(self):
         cleaned = super().clean()

@@ -97,6 +97,7 @@ class Deal(models.Model):
     lead_name = models.CharField(_("Контакт лида"), max_length=255, blank=True)
     lead_email = models.EmailField(_("E-mail лида"), blank=True)
     lead_phone = models.CharField(_("Телефон лида"), max_length=30, blank=True)
+    lead_inn = models.CharField(_("ИНН лида"), max_length=12, blank=True)
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

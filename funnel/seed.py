@@ -142,8 +142,9 @@ BACK = 0.58  # chance, repeated, of going back a stage and forward again
 REOPEN = 0.04  # a closed deal reopened and closed again
 
 DEAL_COLUMNS = (
-    "id", "funnel_id", "stage_id", "title", "client_id", "lead_name", "lead_email", "lead_phone", "manager_id",
-    "amount", "source", "expected_close", "created_at", "stage_entered_at", "closed_at", "lost_reason_id",
+    "id", "funnel_id", "stage_id", "title", "client_id", "lead_name", "lead_email", "lead_phone", "lead_inn",
+    "manager_id", "amount", "source", "expected_close", "created_at", "stage_entered_at", "closed_at",
+    "lost_reason_id",
 )  # fmt: skip
 TRANSITION_COLUMNS = ("deal_id", "from_stage_id", "to_stage_id", "at", "by_id", "comment")
 
@@ -278,6 +279,7 @@ class _Deals:
             lead_name,
             lead_email,
             lead_phone,
+            "",  # the seeded leads are people who wrote or called: no ИНН
             manager_id,
             amount,
             SOURCES.pick(rng),

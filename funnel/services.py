@@ -291,15 +291,17 @@ def lead_contacts(deal: Deal) -> tuple[list[str], list[str]]:
 
 
 def lead_duplicates(deal: Deal) -> list[Duplicate]:
-    """Client cards that already have the lead's e-mail or phone."""
+    """Client cards that already have the lead's ИНН, e-mail or phone."""
     emails, phones = lead_contacts(deal)
-    if not emails and not phones:
+    if not emails and not phones and not deal.lead_inn:
         return []
-    return find_duplicates(emails=emails, phones=phones)
+    return find_duplicates(inn=deal.lead_inn, emails=emails, phones=phones)
 
 
 def _client_from_lead(deal: Deal, user) -> Client:
-    client = Client.objects.create(kind=Client.Kind.INDIVIDUAL, name=deal.lead_name, responsible=deal.manager)
+    """A card from the lead: an organisation when its ИНН has 10 digits, a person otherwise."""
+    kind = Client.Kind.COMPANY if len(deal.lead_inn) == 10 else Client.Kind.INDIVIDUAL
+    client = Client.objects.create(kind=kind, name=deal.lead_name, inn=deal.lead_inn, responsible=deal.manager)
     emails, phones = lead_contacts(deal)
     for values, value_type in ((emails, ContactInfoKind.ValueType.EMAIL), (phones, ContactInfoKind.ValueType.PHONE)):
         kind = ContactInfoKind.objects.filter(value_type=value_type, for_clients=True).order_by("order", "pk").first()

@@ -45,6 +45,7 @@ def deal_data(funnel=None, **fields) -> dict:
         "lead_name": "",
         "lead_email": "",
         "lead_phone": "",
+        "lead_inn": "",
         "manager": "",
         "amount": "",
         "source": "",
@@ -321,6 +322,41 @@ def test_a_lead_can_still_become_a_new_card_despite_a_lookalike(client, anna, b2
     client.force_login(anna)
     assert client.post(convert_url(deal), {"create": "1"}).status_code == 302
     assert Deal.objects.get(pk=deal.pk).client.name == "Иван"
+
+
+def test_a_lead_with_a_known_inn_is_offered_the_existing_card(client, anna, b2b):
+    funnel, _stages = b2b
+    known = client_factories.ClientFactory(name="ПАО «Сбербанк»", kind="company", inn="7707083893")
+    deal = deal_of(funnel, anna, lead_name="Закупки Сбербанка", lead_inn="7707083893")
+    client.force_login(anna)
+    page = text(client.post(convert_url(deal)))
+    assert "ПАО «Сбербанк»" in page and "тот же ИНН 7707083893" in page
+    assert Deal.objects.get(pk=deal.pk).client is None
+    client.post(convert_url(deal), {"client": known.pk})
+    assert Deal.objects.get(pk=deal.pk).client == known
+
+
+def test_a_lead_with_a_company_inn_becomes_an_organisation_card(client, anna, b2b):
+    funnel, _stages = b2b
+    deal = deal_of(funnel, anna, lead_name="ООО «Новый»", lead_inn="7707083893")
+    client.force_login(anna)
+    client.post(convert_url(deal))
+    card = Deal.objects.get(pk=deal.pk).client
+    assert (card.name, card.kind, card.inn) == ("ООО «Новый»", Client.Kind.COMPANY, "7707083893")
+
+
+@pytest.mark.parametrize(
+    ("inn", "message"),
+    [("7707083894", "Неверное контрольное число ИНН 7707083894."), ("77070", "ИНН должен содержать 10 или 12 цифр.")],
+)
+def test_a_wrong_lead_inn_is_explained_and_the_input_kept(client, anna, b2b, inn, message):
+    funnel, _stages = b2b
+    client.force_login(anna)
+    response = client.post(CREATE, deal_data(funnel, lead_name="Лид с ИНН", lead_inn=inn))
+    assert response.status_code == 400
+    page = text(response)
+    assert message in page and 'value="Лид с ИНН"' in page
+    assert not Deal.objects.exists()
 
 
 # --- query counts -----------------------------------------------------------------------------------------
