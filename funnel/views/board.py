@@ -39,6 +39,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "filter_query": form.querystring(),
         "move_form": MoveForm(),
         "may_set_up": access.may_set_up_funnels(request.user),
+        "reset_url": f"?funnel={funnel.pk}" if funnel else "",
     }
     return render(request, "funnel/board.html", context)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -38,5 +39,6 @@ def stuck_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filter_query": form.querystring(),
         "may_set_up": access.may_set_up_funnels(request.user),
+        "reset_url": reverse("funnel:stuck"),
     }
     return render(request, "funnel/stuck_list.html", context)
