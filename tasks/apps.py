@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class TasksConfig(AppConfig):
     name = "tasks"
     verbose_name = _("Мои дела")
+
+    def ready(self) -> None:
+        from crm.panels import CLIENT_CARD, Panel
+        from tasks.card import tasks_panel
+
+        CLIENT_CARD.register(Panel("tasks", "tasks/_client_tasks.html", tasks_panel, order=110, place="main"))
