@@ -24,6 +24,11 @@ def sees_all_deals(user) -> bool:
     return roles.has_any_role(user, *ALL_DEALS_ROLES)
 
 
+def works_with_deals(user) -> bool:
+    """Managers (their own and unassigned deals) and whoever sees them all."""
+    return roles.has_any_role(user, roles.MANAGER, *ALL_DEALS_ROLES)
+
+
 def may_set_up_funnels(user) -> bool:
     return roles.has_any_role(user, *SETTINGS_ROLES)
 
@@ -35,7 +40,7 @@ def own_deals(user) -> Q:
 def visible_deals(queryset: QuerySet[Deal], user) -> QuerySet[Deal]:
     if sees_all_deals(user):
         return queryset
-    if roles.has_any_role(user, roles.MANAGER):
+    if works_with_deals(user):
         return queryset.filter(own_deals(user))
     return queryset.none()
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.db.models import Case, Count, IntegerField, Sum, Value, When
 
 from clients.models import Client
-from crm import roles
 from funnel import access
 from funnel.models import Deal, Stage
 
@@ -17,7 +16,7 @@ CARD_DEALS = 10
 
 
 def deals_panel(client: Client, user) -> dict | None:
-    if not roles.has_any_role(user, roles.MANAGER, *access.ALL_DEALS_ROLES):
+    if not access.works_with_deals(user):
         return None
     deals = access.visible_deals(Deal.objects.filter(client=client), user)
     summary = {kind: {"count": 0, "total": Decimal(0)} for kind in Stage.Kind.values}

@@ -145,6 +145,11 @@ class Deal(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("funnel:deal_detail", args=[self.pk])
 
+    @property
+    def days_on_stage(self) -> int:
+        """Whole days since the deal came onto its stage."""
+        return (timezone.now() - self.stage_entered_at).days
+
 
 class StageTransition(models.Model):
     """One move of a deal; the first one (from nothing) is its creation."""

@@ -4,8 +4,6 @@ the user may open them. One query; nothing is drawn when there are none."""
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from clients.models import Client
 from crm import roles
 from tasks.models import Task, TaskItem
@@ -19,9 +17,7 @@ def tasks_panel(client: Client, user) -> dict | None:
     tasks = Task.objects.filter(
         pk__in=TaskItem.objects.filter(client=client).values("task_id"), state__in=(*Task.OPEN_STATES, Task.State.DONE)
     )
-    if not roles.can_manage_all_clients(user):  # Task.visible_to as a filter
-        tasks = tasks.filter(Q(executor=user) | Q(reviewer=user) | Q(author=user))
-    shown = list(tasks.select_related("executor").order_by("due_date", "pk")[: CARD_TASKS + 1])
+    shown = list(tasks.visible_to(user).select_related("executor").order_by("due_date", "pk")[: CARD_TASKS + 1])
     if not shown:
         return None
     return {"tasks": shown[:CARD_TASKS], "more": len(shown) > CARD_TASKS}

@@ -17,6 +17,15 @@ from crm import roles
 from crm.models import Project
 
 
+class TaskQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TaskQuerySet:
+        """Task.visible_to as a filter: the user's tasks as executor, reviewer or author; all of them
+        for supervisors and administrators."""
+        if roles.can_manage_all_clients(user):
+            return self
+        return self.filter(Q(executor=user) | Q(reviewer=user) | Q(author=user))
+
+
 class Task(models.Model):
     class Kind(models.TextChoices):
         GENERAL = "general", _("Задача")
@@ -77,6 +86,8 @@ class Task(models.Model):
     updated_at = models.DateTimeField(_("Изменена"), auto_now=True)
     done_at = models.DateTimeField(_("Выполнена"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("Принята"), null=True, blank=True)
+
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_date", "-id"]

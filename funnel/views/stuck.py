@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from crm.access import role_required
@@ -24,16 +23,13 @@ PER_PAGE = 50
 @role_required()
 def stuck_list(request: HttpRequest) -> HttpResponse:
     form = BoardFilterForm(request.GET or None)
-    now = timezone.now()
     deals = form.apply(access.visible_deals(Deal.objects.all(), request.user))
     stuck = (
-        stuck_deals(deals, now)
+        stuck_deals(deals)
         .select_related("funnel", "stage", "client", "manager")
         .order_by("stage_entered_at", "pk")
     )
     page = Paginator(stuck, PER_PAGE).get_page(request.GET.get("page"))
-    for deal in page:
-        deal.days_on_stage = (now - deal.stage_entered_at).days
     context = {
         "form": form,
         "page": page,
