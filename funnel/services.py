@@ -222,9 +222,10 @@ def save_lines(deal: Deal, lines: Sequence[Line], *, user, confirmed: bool = Fal
 # --- a won order → «Заявка-накладная» -----------------------------------------------------------------
 
 
-def invoice_refusal(deal: Deal) -> str:
-    """Why an invoice cannot be made from the deal, or "" when it can: the deal must be a won one
-    of an orders funnel, with a client and lines, and have no invoice yet."""
+def invoice_refusal(deal: Deal, user) -> str:
+    """Why `user` cannot make an invoice from the deal, or "" when they can: the deal must be a won
+    one of an orders funnel, with a client, and have no invoice yet; documents of the client are
+    made by whoever may change its card (sales.access)."""
     if deal.invoice_id is not None:
         return _("Заявка-накладная по сделке уже создана.")
     if deal.funnel.kind != Funnel.Kind.ORDERS:
@@ -233,6 +234,8 @@ def invoice_refusal(deal: Deal) -> str:
         return _("Заявку-накладную создают по выигранной сделке.")
     if deal.client_id is None:
         return _("Сначала создайте клиента из лида: заявка-накладная выписывается клиенту.")
+    if not deal.client.editable_by(user):
+        return _("Заявки-накладные клиента выписывает его менеджер или руководитель.")
     return ""
 
 
@@ -242,7 +245,7 @@ def create_invoice(deal: Deal, *, user) -> Invoice:
     prices and discounts, and the client's contract when it has exactly one in force. Once per deal."""
     Deal.objects.select_for_update().filter(pk=deal.pk).values_list("pk").get()
     deal = Deal.objects.select_related("funnel", "stage", "client").get(pk=deal.pk)
-    refusal = invoice_refusal(deal)
+    refusal = invoice_refusal(deal, user)
     if refusal:
         raise FunnelError(refusal)
     lines = [

@@ -104,3 +104,11 @@ def test_a_colleague_cannot_make_the_invoice(client, boris, won_order):
     client.force_login(boris)
     assert client.post(make_invoice(won_order)).status_code == 404
     assert not Invoice.objects.exists()
+
+
+def test_a_sales_head_who_only_reads_documents_is_told_and_gets_no_button(client, head, won_order):
+    client.force_login(head)
+    assert "Создать заявку-накладную" not in text(client.get(won_order.get_absolute_url()))
+    response = client.post(make_invoice(won_order), follow=True)
+    assert "Заявки-накладные клиента выписывает его менеджер или руководитель." in text(response)
+    assert not Invoice.objects.exists()

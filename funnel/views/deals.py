@@ -79,13 +79,9 @@ def render_detail(
         "warnings_token": warnings_token(list(warnings)) if warnings else "",
         "duplicates": duplicates,
         "move_form": move_form or MoveForm(initial={"amount": deal.amount}),
-        "may_make_invoice": may_change and _may_make_invoice(request, deal, saved),
+        "may_make_invoice": may_change and bool(saved) and not services.invoice_refusal(deal, request.user),
     }
     return render(request, "funnel/deal_detail.html", context, status=status)
-
-
-def _may_make_invoice(request: HttpRequest, deal: Deal, lines: list[DealLine]) -> bool:
-    return bool(lines) and not services.invoice_refusal(deal) and deal.client.editable_by(request.user)
 
 
 @require_GET
@@ -258,8 +254,6 @@ def deal_convert(request: HttpRequest, pk: int) -> HttpResponse:
 def deal_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     """«Создать заявку-накладную» of a won order (services.create_invoice), then its page."""
     deal = _changeable_deal(request, pk)
-    if deal.client_id is not None and not deal.client.editable_by(request.user):
-        raise PermissionDenied
     try:
         invoice = services.create_invoice(deal, user=request.user)
     except FunnelError as error:

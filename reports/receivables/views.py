@@ -336,8 +336,8 @@ def debt_by_manager(request: HttpRequest) -> HttpResponse:
         problems=problems,
         invalid=str(INVALID),
     )
-    on = _report_date(filterset)
-    table = figures.debt_by(figures.receivable(invoices, on, timezone.localdate()), grouping, on)
+    on, today = _report_date(filterset), timezone.localdate()
+    table = figures.debt_by(figures.receivable(invoices, on, today), grouping, on)
     to_pay = reverse("reports:invoices_to_pay")
     # The drill-down keeps the filter, less the grouping's own parameter, which the line sets.
     kept = [(k, v) for k, v in params if k != grouping.key]
@@ -347,7 +347,7 @@ def debt_by_manager(request: HttpRequest) -> HttpResponse:
         return f"{to_pay}?{urlencode([*kept, (grouping.key, value)])}"
 
     notes = [str(TO_PAY_NOTES[tables.SHORT])]
-    if on < timezone.localdate():
+    if on < today:
         notes.append(str(PAST_AMOUNTS))
     report = Report(
         title=str(DEBT_TITLES[grouping.key]),
