@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from sales.models import MONEY, Invoice, Product
+from sales.models import MONEY, Invoice, ProductLine
 
 
 class Funnel(models.Model):
@@ -174,16 +174,10 @@ class StageTransition(models.Model):
         return f"{self.deal_id}: {self.from_stage_id} → {self.to_stage_id}"
 
 
-class DealLine(models.Model):
+class DealLine(ProductLine):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("Номенклатура"))
-    quantity = models.DecimalField(_("Количество"), max_digits=12, decimal_places=3)
-    price = models.DecimalField(_("Цена"), **MONEY)
-    discount = models.DecimalField(_("Скидка, %"), max_digits=5, decimal_places=2, default=0)
-    amount = models.DecimalField(_("Сумма"), **MONEY)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(ProductLine.Meta):
         verbose_name = _("Строка сделки")
         verbose_name_plural = _("Строки сделки")
         constraints = [
@@ -192,9 +186,6 @@ class DealLine(models.Model):
                 condition=Q(discount__gte=0) & Q(discount__lte=100), name="dealline_discount_percent"
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.product_id} × {self.quantity}"
 
 
 class MarginConfirmation(models.Model):

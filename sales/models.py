@@ -142,8 +142,10 @@ class Invoice(models.Model):
         return reverse("sales:invoice_detail", args=[self.pk])
 
 
-class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+class ProductLine(models.Model):
+    """A line of products — an invoice's here, a deal's in the funnel: product, quantity, price,
+    discount in % and the amount after it."""
+
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("Номенклатура"))
     quantity = models.DecimalField(_("Количество"), max_digits=12, decimal_places=3)
     price = models.DecimalField(_("Цена"), **MONEY)
@@ -151,7 +153,17 @@ class InvoiceLine(models.Model):
     amount = models.DecimalField(_("Сумма"), **MONEY)
 
     class Meta:
+        abstract = True
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} × {self.quantity}"
+
+
+class InvoiceLine(ProductLine):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta(ProductLine.Meta):
         verbose_name = _("Строка заявки")
         verbose_name_plural = _("Строки заявки")
         constraints = [
@@ -161,9 +173,6 @@ class InvoiceLine(models.Model):
                 condition=Q(discount__gte=0) & Q(discount__lte=100), name="invoiceline_discount_percent"
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.product_id} × {self.quantity}"
 
 
 class Payment(models.Model):
