@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,9 +24,7 @@ from clients.validators import clean_email, clean_phone
 from crm import roles
 from funnel.models import Deal, DealLine, Funnel, LostReason, MarginConfirmation, Stage, StageTransition
 from sales import services as sales_services
-from sales.models import Contract, Invoice, Product
-
-CENT = Decimal("0.01")
+from sales.models import Contract, Invoice
 
 
 class FunnelError(Exception):
@@ -115,24 +113,18 @@ def move(
 
 
 @dataclass(frozen=True)
-class Line:
-    product: Product
-    quantity: Decimal
-    price: Decimal
-    discount: Decimal = Decimal(0)
+class Line(sales_services.Line):
+    """A deal's line: an invoice line (the same amount, so the invoice made from the deal comes to
+    the deal's sum) with what the margin guard compares."""
 
     @property
     def unit_price(self) -> Decimal:
         """The price after the discount."""
-        return (self.price * (100 - self.discount) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-
-    @property
-    def amount(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+        return sales_services.money(self.price * (100 - self.discount) / 100)
 
     @property
     def cost(self) -> Decimal:
-        return (self.quantity * self.product.cost).quantize(CENT, rounding=ROUND_HALF_UP)
+        return sales_services.money(self.quantity * self.product.cost)
 
 
 def margin(lines: Sequence[Line]) -> Decimal | None:
@@ -141,7 +133,7 @@ def margin(lines: Sequence[Line]) -> Decimal | None:
     if not revenue:
         return None
     cost = sum((line.cost for line in lines), Decimal(0))
-    return ((revenue - cost) * 100 / revenue).quantize(CENT, rounding=ROUND_HALF_UP)
+    return sales_services.money((revenue - cost) * 100 / revenue)
 
 
 def number(value: Decimal, places: int = 2) -> str:

@@ -112,3 +112,14 @@ def test_a_sales_head_who_only_reads_documents_is_told_and_gets_no_button(client
     response = client.post(make_invoice(won_order), follow=True)
     assert "Заявки-накладные клиента выписывает его менеджер или руководитель." in text(response)
     assert not Invoice.objects.exists()
+
+
+def test_the_invoice_comes_to_the_deals_amount_whatever_the_rounding(client, anna, orders):
+    """3 × 33,33 less 7 %: 92,99 on the whole line (not 3 × 31,00 rounded per unit) on both."""
+    funnel, (_taken, _packed, won, _lost) = orders
+    deal = deal_of(funnel, anna, "Заказ с копейками")
+    odd = ProductFactory(name="Дробный", price=D("33.33"), cost=D("10.00"))
+    deal = services.save_lines(deal, [Line(odd, D(3), D("33.33"), D(7))], user=anna)
+    assert deal.amount == D("92.99")
+    invoice = services.create_invoice(services.move(deal, won, user=anna), user=anna)
+    assert invoice.total == deal.amount

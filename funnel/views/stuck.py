@@ -24,11 +24,7 @@ PER_PAGE = 50
 def stuck_list(request: HttpRequest) -> HttpResponse:
     form = BoardFilterForm(request.GET or None)
     deals = form.apply(access.visible_deals(Deal.objects.all(), request.user))
-    stuck = (
-        stuck_deals(deals)
-        .select_related("funnel", "stage", "client", "manager")
-        .order_by("stage_entered_at", "pk")
-    )
+    stuck = stuck_deals(deals).select_related("funnel", "stage", "client", "manager").order_by("stage_entered_at", "pk")
     page = Paginator(stuck, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
