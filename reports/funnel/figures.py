@@ -378,3 +378,11 @@ def repeat_summary(won: QuerySet[Deal]) -> RepeatSummary:
     for wins, n in rows:
         buckets[wins] = n
     return RepeatSummary(buckets)
+
+
+def by_funnel(lines: list[StayLine]) -> list[tuple[str, list[StayLine]]]:
+    """The lines of several funnels as (funnel name, its lines), in the lines' order."""
+    groups: dict[int, tuple[str, list[StayLine]]] = {}
+    for line in lines:
+        groups.setdefault(line.stage.funnel_id, (line.stage.funnel.name, []))[1].append(line)
+    return list(groups.values())

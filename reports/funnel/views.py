@@ -32,7 +32,7 @@ from reports.funnel.filters import (
 )
 from reports.iterations import executor_names
 from reports.receivables.grid import Grid, grid_html
-from reports.receivables.views import Counted, Report, _paged, _pagination, _respond
+from reports.receivables.views import Counted, Report, paged, pagination, respond
 from reports.views import filter_conditions
 
 CONVERSION_NOTE = gettext_lazy(
@@ -89,7 +89,7 @@ def _report_page(
     shown, used = read_filter(request, filterset_class, problems)
     context = {"filter": shown, "problems": problems, "notes": [str(note)]}
     if used is None:
-        return _respond(request, Report(title, [], [], filename, sheet), context)
+        return respond(request, Report(title, [], [], filename, sheet), context)
     scope = used.scope()
     grids, chart, more = build(scope)
     report = Report(
@@ -99,7 +99,7 @@ def _report_page(
         filename=filename,
         sheet=sheet,
     )
-    return _respond(request, report, {**context, **more, "sections": _sections(chart, grids)})
+    return respond(request, report, {**context, **more, "sections": _sections(chart, grids)})
 
 
 @require_GET
@@ -130,13 +130,7 @@ def time_in_stage(request: HttpRequest) -> HttpResponse:
             stages = stages.filter(funnel=scope.funnel)
         start, end = scope.moments
         lines = figures.time_in_stage(scope.deals(_deals(request), None), list(stages), start, end, report_now())
-        if scope.funnel is not None:
-            groups = [("", lines)]
-        else:
-            by_funnel: dict[int, tuple[str, list]] = {}
-            for line in lines:
-                by_funnel.setdefault(line.stage.funnel_id, (line.stage.funnel.name, []))[1].append(line)
-            groups = list(by_funnel.values())
+        groups = [("", lines)] if scope.funnel is not None else figures.by_funnel(lines)
         return [("", tables.time_in_stage_grid(groups))], tables.time_in_stage_chart(groups), {"groups": groups}
 
     return _report_page(
@@ -183,12 +177,12 @@ def repeat_sales(request: HttpRequest) -> HttpResponse:
         if request.GET.get("export") == "xlsx":
             page, shown, notes = None, rows.queryset, []
         else:
-            page, shown, notes = _paged(request, rows, printing=bool(request.GET.get("print")))
+            page, shown, notes = paged(request, rows, printing=bool(request.GET.get("print")))
         grids = [
             (_("Клиенты по числу побед"), tables.repeat_summary_grid(summary)),
             (_("Клиенты"), tables.client_wins_grid(figures.as_client_wins(shown), notes=notes)),
         ]
-        more = {"pagination": _pagination(request, page), "summary": summary}
+        more = {"pagination": pagination(request, page), "summary": summary}
         return grids, tables.repeat_chart(summary), more
 
     return _report_page(

@@ -79,7 +79,7 @@ def _query(request: HttpRequest, **changes) -> str:
     return data.urlencode()
 
 
-def _paged(request: HttpRequest, rows, *, printing: bool) -> tuple[Page | None, Sequence, list[str]]:
+def paged(request: HttpRequest, rows, *, printing: bool) -> tuple[Page | None, Sequence, list[str]]:
     """The page of `rows` to show (or, to print, all of them up to PRINT_LIMIT, with a note when cut)."""
     if printing:
         shown = rows[:PRINT_LIMIT]
@@ -94,7 +94,7 @@ def _paged(request: HttpRequest, rows, *, printing: bool) -> tuple[Page | None, 
     return page, page.object_list, []
 
 
-def _pagination(request: HttpRequest, page: Page | None) -> dict | None:
+def pagination(request: HttpRequest, page: Page | None) -> dict | None:
     if page is None or page.paginator.num_pages < 2:
         return None
     return {
@@ -104,7 +104,7 @@ def _pagination(request: HttpRequest, page: Page | None) -> dict | None:
     }
 
 
-def _respond(request: HttpRequest, report: Report, context: dict) -> HttpResponse:
+def respond(request: HttpRequest, report: Report, context: dict) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         content = grids_xlsx(
             report.sections, title=report.title, conditions=report.conditions, sheet_title=report.sheet
@@ -182,7 +182,7 @@ def invoice_register(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         page, shown, notes = None, waiting.queryset, []
     else:
-        page, shown, notes = _paged(request, waiting, printing=printing)
+        page, shown, notes = paged(request, waiting, printing=printing)
     report = Report(
         title=_("Реестр заявок-накладных"),
         sections=[
@@ -198,11 +198,11 @@ def invoice_register(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "problems": problems,
         "notes": [_("Период — по дате заявки. Итого — без отменённых заявок.")],
-        "pagination": _pagination(request, page),
+        "pagination": pagination(request, page),
         "summary": summary,
         "page": page,
     }
-    return _respond(request, report, context)
+    return respond(request, report, context)
 
 
 # --- «Накладные к оплате» -------------------------------------------------------------------------------
@@ -248,12 +248,12 @@ def invoices_to_pay(request: HttpRequest) -> HttpResponse:
 
     if variant == tables.OVER_LIMIT:
         rows = figures.over_limit(all_open, invoices, on)
-        page, shown, notes = (None, rows, []) if everything else _paged(request, rows, printing=printing)
+        page, shown, notes = (None, rows, []) if everything else paged(request, rows, printing=printing)
         grid = tables.over_limit_grid(shown, notes=notes)
     else:
         selected = invoices.filter(due_date__lt=on) if variant == tables.OVERDUE else invoices
         clients = figures.debt_by_client(selected, on)
-        page, shown, notes = (None, clients, []) if everything else _paged(request, clients, printing=printing)
+        page, shown, notes = (None, clients, []) if everything else paged(request, clients, printing=printing)
         if variant != tables.SHORT:
             details = selected if everything else selected.filter(client_id__in=[c.client_id for c in shown])
             figures.attach_invoices(shown, details, on)
@@ -292,10 +292,10 @@ def invoices_to_pay(request: HttpRequest) -> HttpResponse:
         "tabs": tabs,
         "variant": variant,
         "hidden": {"variant": variant},
-        "pagination": _pagination(request, page),
+        "pagination": pagination(request, page),
         "on": on,
     }
-    return _respond(request, report, context)
+    return respond(request, report, context)
 
 
 # --- by managers or projects ------------------------------------------------------------------------
@@ -364,7 +364,7 @@ def debt_by_manager(request: HttpRequest) -> HttpResponse:
         "table": table,
         "on": on,
     }
-    return _respond(request, report, context)
+    return respond(request, report, context)
 
 
 @require_GET
@@ -393,4 +393,4 @@ def payments_by_manager(request: HttpRequest) -> HttpResponse:
         "groupings": _grouping_choices(grouping),
         "table": table,
     }
-    return _respond(request, report, context)
+    return respond(request, report, context)
