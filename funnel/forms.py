@@ -124,8 +124,8 @@ class DealForm(MarksInvalidFieldsMixin, forms.ModelForm):
         else:
             self.fields["funnel"].queryset = Funnel.objects.filter(is_active=True)
             self.fields["funnel"].empty_label = None
-        if not self.is_bound and not self.instance.pk:
-            self.initial.setdefault("manager", user.pk)
+        if not self.is_bound and not self.instance.pk and not self.initial.get("manager"):
+            self.initial["manager"] = user.pk  # the instance's empty manager is in initial already
         client_field = self.fields["client"]
         client_field.queryset = clients
         chosen = self._chosen_client(clients)

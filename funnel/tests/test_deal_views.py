@@ -154,6 +154,14 @@ def test_a_manager_creates_a_deal_for_a_client_on_the_first_stage(client, anna, 
     assert StageTransition.objects.filter(deal=deal, from_stage=None, to_stage=contact, by=anna).exists()
 
 
+def test_a_new_deal_is_the_creators_unless_they_choose_otherwise(client, anna, b2b):
+    funnel, _stages = b2b
+    client.force_login(anna)
+    page = text(client.get(CREATE, {"funnel": funnel.pk}))
+    managers = page.split('<select name="manager"')[1].split("</select>")[0]
+    assert f'<option value="{anna.pk}" selected>' in managers
+
+
 def test_a_lead_needs_a_name_and_a_valid_phone(client, anna, b2b):
     funnel, _stages = b2b
     client.force_login(anna)
