@@ -39,7 +39,6 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-
 def pytest_collection_modifyitems(config, items):
     """Tests that use the worker or the browser fixtures get the matching marker, so that
     `-m "not browser"` / `-m "not celery_worker"` select them even when the marker was forgotten."""

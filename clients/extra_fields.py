@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import Client, ExtraField, ExtraFieldOption, ExtraValue
+from crm.forms import DateInput
 
 EMPTY = "—"
 
@@ -40,21 +41,37 @@ def _number_field(field: ExtraField, current) -> forms.Field:
 
 
 def _date_field(field: ExtraField, current) -> forms.Field:
-    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    return forms.DateField(widget=DateInput())
 
 
 def _flag_field(field: ExtraField, current) -> forms.Field:
-    return forms.NullBooleanField(
-        widget=forms.Select(choices=[("unknown", EMPTY), ("true", _("Да")), ("false", _("Нет"))])
-    )
+    # NullBooleanSelect shows a stored True/False as its option; a plain Select matched neither, so
+    # every save of a card cleared its flags.
+    widget = forms.NullBooleanSelect()
+    widget.choices = [("unknown", EMPTY), ("true", _("Да")), ("false", _("Нет"))]
+    return forms.NullBooleanField(widget=widget)
 
 
 def _string_field(field: ExtraField, current) -> forms.Field:
     return forms.CharField(max_length=1000)
 
 
+def plain_number(value: Decimal) -> Decimal:
+    """The number as it was typed: 25, not 25.0000; 1500000.5, not 1500000.5000."""
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
 def _display_number(value: Decimal) -> str:
-    return number_format(value.normalize() if value == value.to_integral() else value, use_l10n=True)
+    return number_format(plain_number(value), use_l10n=True)
+
+
+def _initial(value):
+    """A stored value as the form field takes it."""
+    if isinstance(value, ExtraFieldOption):
+        return value.pk
+    if isinstance(value, Decimal):
+        return plain_number(value)
+    return value
 
 
 FIELD_TYPES: dict[str, FieldType] = {
@@ -111,6 +128,19 @@ def values_of_contacts(client: Client) -> dict[int, dict[int, object]]:
     return result
 
 
+def values_of_contact(contact) -> dict[int, object]:
+    """{field id: value} of one contact person, in one query."""
+    return {
+        row.field_id: row.value for row in ExtraValue.objects.filter(contact=contact).select_related("value_option")
+    }
+
+
+def stored_form_values(fields: Iterable[ExtraField], values: dict[int, object] | None) -> dict[str, object]:
+    """An owner's stored values as the form holds them: {form field name: value}, None when empty."""
+    values = values or {}
+    return {form_field_name(f): None if values.get(f.pk) is None else _initial(values[f.pk]) for f in fields}
+
+
 def add_form_fields(form: forms.Form, fields: Iterable[ExtraField], values: dict[int, object]) -> None:
     """Add one form field per extra field to `form`, with the owner's current values."""
     for field in fields:
@@ -121,7 +151,7 @@ def add_form_fields(form: forms.Form, fields: Iterable[ExtraField], values: dict
         form_field.extra_field = field
         form.fields[form_field_name(field)] = form_field
         if current is not None and not form.is_bound:
-            form.initial[form_field_name(field)] = current.pk if isinstance(current, ExtraFieldOption) else current
+            form.initial[form_field_name(field)] = _initial(current)
 
 
 def cleaned_values(form: forms.Form, fields: Iterable[ExtraField]) -> dict[ExtraField, object]:

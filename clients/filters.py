@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
 from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, Segment
+from crm.forms import DateRangeWidget
 
 
 def _select(multiple: bool = False):
@@ -97,7 +98,7 @@ class ExtraDateRangeFilter(ExtraRangeFilter):
     field_class = django_filters.fields.DateRangeField
 
     def __init__(self, extra_field: ExtraField, **kwargs):
-        widget = django_filters.widgets.DateRangeWidget(attrs={"type": "date", "class": "form-control form-control-sm"})
+        widget = DateRangeWidget()
         super().__init__(extra_field, widget=widget, **kwargs)
 
 
@@ -188,7 +189,7 @@ class ClientFilterSet(django_filters.FilterSet):
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at",
         label=_("Создан"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date", "class": "form-control form-control-sm"}),
+        widget=DateRangeWidget(),
     )
 
     class Meta:

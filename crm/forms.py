@@ -1,4 +1,40 @@
+import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+def _date_attrs(placeholder, length: int, attrs: dict | None) -> dict:
+    return {
+        "class": "form-control form-control-sm",
+        "placeholder": placeholder,
+        "inputmode": "numeric",
+        "maxlength": str(length),
+        "autocomplete": "off",
+        **(attrs or {}),
+    }
+
+
+class DateInput(forms.DateInput):
+    """A date typed the Russian way, дд.мм.гггг, whatever the browser's language. A text box, not
+    <input type=date>: an impossible date (31.02.2026) reaches the server as typed and is refused
+    there with a message, where a date box would send "" and erase the stored date."""
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__(_date_attrs(_("дд.мм.гггг"), 10, attrs), format="%d.%m.%Y")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A moment typed as дд.мм.гггг чч:мм (see DateInput)."""
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__(_date_attrs(_("дд.мм.гггг чч:мм"), 16, attrs), format="%d.%m.%Y %H:%M")
+
+
+class DateRangeWidget(django_filters.widgets.DateRangeWidget):
+    """django-filter's «с — по» of two DateInput boxes."""
+
+    def __init__(self, attrs: dict | None = None):
+        django_filters.widgets.SuffixedMultiWidget.__init__(self, (DateInput(attrs), DateInput(attrs)))
 
 
 def style_widgets(fields) -> None:
@@ -7,7 +43,12 @@ def style_widgets(fields) -> None:
         widget = field.widget
         if isinstance(widget, forms.HiddenInput):
             continue
-        if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect, forms.CheckboxInput)):
+        if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+            # The class lands on the options' container as well as on each box: Bootstrap's
+            # form-check-input there shrank the whole list into one 16 px box.
+            widget.attrs.setdefault("class", "crm-choices")
+            continue
+        if isinstance(widget, forms.CheckboxInput):
             widget.attrs.setdefault("class", "form-check-input")
             continue
         if isinstance(widget, (forms.Select, forms.SelectMultiple)):

@@ -18,3 +18,37 @@ def restore_reference_data() -> None:
     required fields after a transactional test flushed them."""
     for module, function in REFERENCE_DATA:
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+def submitted_form(html: str | bytes, form_id: str) -> dict[str, str | list[str]]:
+    """What a browser sends when the form `form_id` of the page is submitted as it is: every
+    successful control's value (an empty box as "", a ticked box's value or "on", a select's
+    selected option — or its first one, as a browser does —, never an unticked box or a file). A
+    name sent more than once becomes a list."""
+    from lxml import html as lxml_html
+
+    form = lxml_html.fromstring(html).get_element_by_id(form_id)
+    pairs: list[tuple[str, str]] = []
+    for control in form.inputs:
+        name = control.name
+        if not name or "disabled" in control.attrib:
+            continue
+        if control.tag == "textarea":
+            # A line break right after <textarea> is not part of the value (HTML parsing rule).
+            pairs.append((name, (control.text or "").removeprefix("\r").removeprefix("\n")))
+        elif control.tag == "select":
+            values = list(control.value) if control.multiple else [control.value]
+            pairs.extend((name, value) for value in values if value is not None)
+        elif control.type in ("checkbox", "radio"):
+            if control.checked:
+                pairs.append((name, control.get("value", "on")))
+        elif control.type not in ("submit", "image", "reset", "file", "button"):
+            pairs.append((name, control.get("value", "")))
+    data: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        if name in data:
+            previous = data[name]
+            data[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            data[name] = value
+    return data

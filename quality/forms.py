@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import completeness
 from clients.models import ContactInfoKind, ExtraField
-from crm.forms import MarksInvalidFieldsMixin, style_widgets
+from crm.forms import DateInput, MarksInvalidFieldsMixin, style_widgets
 from crm.models import Project
 from quality.models import WizardRun
 
@@ -128,8 +128,8 @@ class DistributionForm(MarksInvalidFieldsMixin, forms.ModelForm):
         fields = ["distribution", "fallback_executor", "executor_group", "reviewer", "due_date", "control_date"]
         fields += ["project"]
         widgets = {
-            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "control_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "due_date": DateInput(),
+            "control_date": DateInput(),
         }
 
     def __init__(self, *args, **kwargs):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.filters import ClientFilterSet
 from clients.models import Client
+from crm.forms import DateRangeWidget
 from crm.models import Project
 from tasks.models import Task
 
@@ -39,7 +40,7 @@ class TaskIterationsFilterSet(django_filters.FilterSet):
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at",
         label=_("Период (дата создания задачи)"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date", "class": "form-control form-control-sm"}),
+        widget=DateRangeWidget(),
     )
     project = django_filters.ModelChoiceFilter(
         queryset=Project.objects.order_by("name"),

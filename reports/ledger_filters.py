@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from crm.forms import DateInput
 from reports import ledger
 from sales.models import Contract
 
@@ -23,7 +24,7 @@ ISO_DATE = "%Y-%m-%d"
 
 
 def _date_input() -> forms.DateInput:
-    return forms.DateInput(format=ISO_DATE, attrs={"type": "date", "class": "form-control form-control-sm"})
+    return DateInput()
 
 
 class LedgerForm(forms.Form):

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from crm.forms import DateRangeWidget
 from crm.models import Project
 from sales.models import Contract, Invoice, Payment
 
@@ -69,7 +70,7 @@ class DocumentFilterSet(django_filters.FilterSet):
     period = django_filters.DateFromToRangeFilter(
         field_name="date",
         label=_("Период"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date", "class": "form-control form-control-sm"}),
+        widget=DateRangeWidget(),
     )
 
     def __init__(self, *args, **kwargs):

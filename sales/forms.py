@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from crm.forms import MarksInvalidFieldsMixin, style_widgets
+from crm.forms import DateInput, MarksInvalidFieldsMixin, style_widgets
 from crm.models import Project
 from sales.models import Contract, Invoice, InvoiceLine, Payment, Product
 from sales.services import Line
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_WIDGET = DateInput()
 NO_CONTRACT = _("— без договора —")
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import MarksInvalidFieldsMixin, style_widgets
+from crm.forms import DateInput, DateTimeInput, MarksInvalidFieldsMixin, style_widgets
 from tasks.models import Task
 
 
@@ -15,8 +15,8 @@ class TaskEssentialsForm(MarksInvalidFieldsMixin, forms.ModelForm):
         model = Task
         fields = ["importance", "due_date", "control_date", "result"]
         widgets = {
-            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "control_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "due_date": DateInput(),
+            "control_date": DateInput(),
             "result": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -40,8 +40,8 @@ class PostponeForm(forms.Form):
     until = forms.DateTimeField(
         label=_("Отложить до"),
         required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%dT%H:%M"],
+        widget=DateTimeInput(),
     )
     period = forms.ChoiceField(required=False, choices=[("", ""), ("hour", ""), ("day", ""), ("week", "")])
 

@@ -10,6 +10,7 @@ from clients import extra_fields as extra
 from clients import validators
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson, ExtraField, FieldGroup
 from crm.forms import MarksInvalidFieldsMixin, style_widgets
+from crm.merge import MergeFormMixin
 
 CLEANERS_BY_TYPE = {
     ContactInfoKind.ValueType.EMAIL: validators.clean_email,
@@ -18,8 +19,10 @@ CLEANERS_BY_TYPE = {
 }
 
 
-class ClientForm(MarksInvalidFieldsMixin, forms.ModelForm):
-    # The version the user loaded; a save from an older version is refused (optimistic locking).
+class ClientForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
+    merge_exclude = ("version", "confirm_duplicates")
+
+    # The version the user loaded: what changed since then is listed when a save meets a conflict.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # Ticked after the user has seen the warning about possible duplicates.
     confirm_duplicates = forms.BooleanField(
@@ -67,6 +70,11 @@ class ClientForm(MarksInvalidFieldsMixin, forms.ModelForm):
     def extra_values(self) -> dict[ExtraField, object]:
         return extra.cleaned_values(self, self.extra_fields)
 
+    def stored(self, client: Client) -> dict[str, object]:
+        values = super().stored(client)
+        values.update(extra.stored_form_values(self.extra_fields, extra.values_of_clients([client.pk]).get(client.pk)))
+        return values
+
     def extra_sections(self) -> list[tuple[FieldGroup, list[forms.BoundField]]]:
         """The user's sections of the card, in their order, each with its fields."""
         sections: dict[FieldGroup, list[forms.BoundField]] = {}
@@ -98,7 +106,7 @@ class ClientForm(MarksInvalidFieldsMixin, forms.ModelForm):
         return cleaned
 
 
-class ContactInfoForm(MarksInvalidFieldsMixin, forms.ModelForm):
+class ContactInfoForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
     class Meta:
         model = ContactInfo
         fields = ["kind", "value", "comment"]
@@ -116,8 +124,12 @@ class ContactInfoForm(MarksInvalidFieldsMixin, forms.ModelForm):
         self.fields["comment"].widget.attrs.update(
             {"class": "form-control form-control-sm", "placeholder": _("Комментарий")}
         )
-        if self.instance.pk and self.instance.kind.value_type == ContactInfoKind.ValueType.PHONE and not self.is_bound:
+        if self.instance.pk:
             self.initial["value"] = self.instance.display_value
+
+    def stored(self, info: ContactInfo) -> dict[str, object]:
+        # A phone is shown formatted: compare it as shown.
+        return {**super().stored(info), "value": info.display_value}
 
     def clean(self):
         cleaned = super().clean()
@@ -172,7 +184,7 @@ class ClientContactInfoFormSet(ContactInfoFormSet):
         return self._queryset
 
 
-class ContactPersonForm(MarksInvalidFieldsMixin, forms.ModelForm):
+class ContactPersonForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
     class Meta:
         model = ContactPerson
         fields = ["name", "position", "notes"]
@@ -190,6 +202,14 @@ class ContactPersonForm(MarksInvalidFieldsMixin, forms.ModelForm):
 
     def extra_values(self) -> dict[ExtraField, object]:
         return extra.cleaned_values(self, self.extra_fields)
+
+    def stored(self, contact: ContactPerson, extra_values: dict[int, object] | None = None) -> dict[str, object]:
+        """`extra_values`: the person's {field id: value} when the caller has read them already."""
+        values = super().stored(contact)
+        if extra_values is None:
+            extra_values = extra.values_of_contact(contact)
+        values.update(extra.stored_form_values(self.extra_fields, extra_values))
+        return values
 
     def extra_bound_fields(self) -> list[forms.BoundField]:
         return [self[extra.form_field_name(f)] for f in self.extra_fields]

@@ -1,8 +1,8 @@
 """Business operations on client cards: saving with optimistic locking and history, bulk changes,
 duplicate detection. Multi-row writes happen here and only here.
 
-- `cards`: saving a card (save_card, StaleEdit), the card as text for the history (snapshot, diff),
-  find_duplicates;
+- `cards`: saving a card merged by field (save_card, EditConflict, StaleEdit), the card as text
+  for the history (snapshot, diff), find_duplicates;
 - `extra_values`: set_extra_values, the upsert of one owner's extra values;
 - `fields`: «Настроить поля», fields, groups and list values;
 - `bulk`: «Изменить выделенные» (bulk_edit_clients and its stored runs) and bulk_update_clients;
@@ -33,6 +33,7 @@ from clients.services.bulk import (
 from clients.services.cards import (
     TRACKED_FIELDS,
     Duplicate,
+    EditConflict,
     StaleEdit,
     changes_since,
     diff,
@@ -92,6 +93,7 @@ __all__ = [
     "BulkEditError",
     "BulkEditResult",
     "Duplicate",
+    "EditConflict",
     "FieldSettingsRefused",
     "ImportReport",
     "StaleEdit",

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from clients import completeness, extra_fields
-from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind, ExtraField
+from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind, ContactPerson, ExtraField
 from clients.services.extra_values import set_extra_values
+from crm import merge
 
 # Built-in fields whose changes are kept in the history, in card order.
 TRACKED_FIELDS = (
@@ -99,54 +100,168 @@ def changes_since(client: Client, version: int) -> list[ClientChange]:
     return list(client.changes.filter(version__gt=version).select_related("user").order_by("at", "id"))
 
 
+class EditConflict(Exception):
+    """Someone else changed, after this user opened the card, fields this user changed too.
+
+    `rebases` holds, for every form of the card that was judged, (form, its stored values now,
+    the conflicting ones among them): the view starts each form again from what is stored."""
+
+    def __init__(self, client: Client, changes: Sequence[ClientChange], rebases: list[tuple]):
+        super().__init__(f"client {client.pk}: conflicting edits")
+        self.client = client
+        self.changes = changes
+        self.rebases = rebases
+
+    @property
+    def fields(self) -> int:
+        return sum(len(theirs) for _form, _stored, theirs in self.rebases)
+
+
 @transaction.atomic
 def save_card(form, info_formset, contact_formset, *, user, expected_version: int | None) -> Client:
     """Save a card from its edit page: the client form, its contact info and its contact persons
-    (each with a nested `info_formset`). Refuses a stale save; records the change in the history."""
-    client = form.instance
-    is_new = client.pk is None
-    if is_new:
-        before = {}
-    else:
-        locked = Client.objects.select_for_update().get(pk=client.pk)
-        if expected_version is None or locked.version != expected_version:
-            raise StaleEdit(locked, changes_since(locked, expected_version or 0))
-        before = snapshot(locked)
-        client.version = locked.version + 1
+    (each with a nested `info_formset`), merged by field (crm.merge) with what others saved since
+    the user opened it. A field both changed raises EditConflict and nothing is written; a save
+    that changes nothing writes nothing. Changes are recorded in the history."""
+    if form.instance.pk is None:
+        return _create_card(form, info_formset, contact_formset, user=user)
+    client = Client.objects.select_for_update().get(pk=form.instance.pk)
+    if form.base() is None and expected_version != client.version:
+        # A form sent without what it started from (an old page) cannot be merged.
+        raise StaleEdit(client, changes_since(client, expected_version or 0))
+    edit = _CardEdit(client)
+    edit.judge(form, form.stored(client))
+    edit.judge_rows(info_formset, owner={"contact": None})
+    persons = {c.pk: c for c in client.contacts.all()}
+    person_values = extra_fields.values_of_contacts(client)
+    for person_form in contact_formset.forms:
+        person = persons.get(person_form.instance.pk)
+        if person_form in contact_formset.deleted_forms:
+            if person is not None:
+                edit.deletes.append(person)
+            continue
+        if person is not None:
+            edit.judge(person_form, person_form.stored(person, person_values.get(person.pk, {})), person)
+        elif person_form.has_changed() or person_form.info_formset.has_changed():
+            edit.creates.append(person_form)
+        if person is not None:
+            edit.judge_rows(person_form.info_formset, owner={"contact": person})
+    if edit.conflicting():
+        raise EditConflict(client, changes_since(client, expected_version or 0), edit.rebases)
+    if not edit.apply(form):
+        return client
+    changes = diff(edit.before, snapshot(client), {extra_key(f): f.name for f in form.extra_fields})
+    if changes:
+        ClientChange.objects.create(
+            client=client, user=user, source=ClientChange.Source.FORM, version=client.version, changes=changes
+        )
+    completeness.recompute(Client.objects.filter(pk=client.pk))
+    return client
+
+
+class _CardEdit:
+    """One save of a card: each form's changes judged against what is stored now, then applied."""
+
+    def __init__(self, client: Client):
+        self.client = client
+        self.before = snapshot(client)
+        self.rebases: list[tuple] = []  # (form, stored, theirs)
+        self.updates: list[tuple] = []  # (form, stored row, changes)
+        self.creates: list = []  # forms of new rows
+        self.deletes: list = []  # stored rows
+
+    def judge(self, form, stored: dict, row=None) -> None:
+        changes = form.changes()
+        self.rebases.append((form, stored, merge.conflicts(changes, stored)))
+        if changes:
+            self.updates.append((form, row, changes))
+
+    def judge_rows(self, formset, *, owner: dict) -> None:
+        rows = {row.pk: row for row in self.client.contact_info.filter(**owner).select_related("kind")}
+        for row_form in formset.forms:
+            row = rows.get(row_form.instance.pk)
+            if row_form in formset.deleted_forms:
+                if row is not None:
+                    self.deletes.append(row)
+            elif row is not None:
+                self.judge(row_form, row_form.stored(row), row)
+            elif row_form.has_changed():
+                # A new row, or one deleted by someone else meanwhile: what this user typed is kept.
+                row_form.instance.pk = None
+                self.creates.append(row_form)
+
+    def conflicting(self) -> bool:
+        return any(theirs for _form, _stored, theirs in self.rebases)
+
+    def apply(self, form) -> bool:
+        """Write the changes and the card's next version; False when there were none."""
+        if not (self.updates or self.creates or self.deletes):
+            return False
+        for row in self.deletes:
+            row.delete()
+        many = {}
+        for changed_form, row, changes in self.updates:
+            target = self.client if changed_form is form else row
+            later = merge.apply(target, changes)
+            if changed_form is form:
+                many = later
+            else:
+                target.save()
+            if hasattr(changed_form, "extra_fields"):
+                names = set(changes)
+                values = {
+                    f: v for f, v in changed_form.extra_values().items() if extra_fields.form_field_name(f) in names
+                }
+                owner = {"client": self.client} if target is self.client else {"contact": target}
+                set_extra_values(values, **owner)
+        self.client.version += 1
+        self.client.save()
+        merge.set_many(self.client, many)
+        for new_form in self.creates:
+            row = new_form.save(commit=False)
+            if isinstance(row, ContactPerson):
+                row.client = self.client
+                row.save()
+                set_extra_values(new_form.extra_values(), contact=row)
+                _save_new_rows(new_form.info_formset, client=self.client, contact=row)
+            else:
+                row.client = self.client
+                row.save()
+        return True
+
+
+def _save_new_rows(formset, *, client: Client, contact: ContactPerson) -> None:
+    for row_form in formset.forms:
+        if row_form in formset.deleted_forms or not row_form.has_changed():
+            continue
+        row = row_form.save(commit=False)
+        row.client, row.contact = client, contact
+        row.save()
+
+
+def _create_card(form, info_formset, contact_formset, *, user) -> Client:
     client = form.save()
     set_extra_values(form.extra_values(), client=client)
     info_formset.instance = client
     info_formset.save()
-    contact_formset.instance = client
-    contacts = contact_formset.save(commit=False)
-    for contact in contact_formset.deleted_objects:
-        contact.delete()
-    for contact in contacts:
+    for contact_form in contact_formset.forms:
+        if contact_form in contact_formset.deleted_forms or not (
+            contact_form.has_changed() or contact_form.info_formset.has_changed()
+        ):
+            continue
+        contact = contact_form.save(commit=False)
         contact.client = client
         contact.save()
-    for contact_form in contact_formset.forms:
-        if contact_form in contact_formset.deleted_forms or contact_form.instance.pk is None:
-            continue
-        nested = contact_form.info_formset
-        nested.instance = contact_form.instance
-        nested.save()
-        set_extra_values(contact_form.extra_values(), contact=contact_form.instance)
-    after = snapshot(client)
+        set_extra_values(contact_form.extra_values(), contact=contact)
+        _save_new_rows(contact_form.info_formset, client=client, contact=contact)
     labels = {extra_key(field): field.name for field in form.extra_fields}
-    if is_new:
-        ClientChange.objects.create(
-            client=client,
-            user=user,
-            source=ClientChange.Source.CREATED,
-            version=client.version,
-            changes=diff({}, after, labels),
-        )
-    else:
-        changes = diff(before, after, labels)
-        if changes:
-            ClientChange.objects.create(
-                client=client, user=user, source=ClientChange.Source.FORM, version=client.version, changes=changes
-            )
+    ClientChange.objects.create(
+        client=client,
+        user=user,
+        source=ClientChange.Source.CREATED,
+        version=client.version,
+        changes=diff({}, snapshot(client), labels),
+    )
     completeness.recompute(Client.objects.filter(pk=client.pk))
     return client
 

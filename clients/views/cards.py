@@ -184,7 +184,7 @@ def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             raise PermissionDenied
     form, info_formset, contact_formset = _card_forms(request, client)
     duplicates: list[services.Duplicate] = []
-    stale: services.StaleEdit | None = None
+    stale: services.StaleEdit | services.EditConflict | None = None
     invalid = request.method == "POST" and not _cards_valid(form, info_formset, contact_formset)
     if request.method == "POST" and not invalid:
         emails, phones = _submitted_contact_values(info_formset, contact_formset)
@@ -204,7 +204,7 @@ def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     user=request.user,
                     expected_version=form.cleaned_data.get("version"),
                 )
-            except services.StaleEdit as error:
+            except (services.StaleEdit, services.EditConflict) as error:
                 stale = error
             else:
                 messages.success(request, _("Карточка «%(name)s» сохранена.") % {"name": client.name})
@@ -212,6 +212,10 @@ def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 if next_url.startswith("/") and not next_url.startswith("//"):
                     return redirect(next_url)
                 return redirect(client)
+    if isinstance(stale, services.EditConflict):
+        # Start each form again from what is stored now, keeping what this user changed.
+        for changed_form, stored, theirs in stale.rebases:
+            changed_form.rebase(stored, theirs)
     if stale is not None:
         # Keep everything the user typed, and let a second, informed save go through.
         form.data = form.data.copy()

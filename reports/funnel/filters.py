@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm import roles
+from crm.forms import DateRangeWidget
 from funnel.forms import UNASSIGNED
 from funnel.models import Deal, Funnel
 from reports.filters import user_name
@@ -111,7 +112,7 @@ class Scope:
 
 
 def _date_range() -> django_filters.widgets.DateRangeWidget:
-    return django_filters.widgets.DateRangeWidget(attrs={"type": "date", "class": "form-control form-control-sm"})
+    return DateRangeWidget()
 
 
 class FunnelReportFilterSet(django_filters.FilterSet):

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import DateInput, DateRangeWidget
 from crm.models import Project
 from reports.filters import user_name
 from sales.filters import PeriodForm, matching_clients
@@ -20,7 +21,7 @@ def _select() -> forms.Select:
 
 
 def _date_range() -> django_filters.widgets.DateRangeWidget:
-    return django_filters.widgets.DateRangeWidget(attrs={"type": "date", "class": "form-control form-control-sm"})
+    return DateRangeWidget()
 
 
 def document_managers() -> QuerySet:
@@ -78,7 +79,7 @@ class ReceivablesFilterSet(SalesReportFilterSet):
     on = django_filters.DateFilter(
         label=_("На дату"),
         method="as_of",
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
     class Meta:

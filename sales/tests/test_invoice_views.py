@@ -207,7 +207,7 @@ def test_status_buttons_follow_the_statuses_and_shipping_asks_the_date(client, o
     client.post(status_url(invoice), {"status": "ready", "from": "in_work"})
     page = text(client.get(detail(invoice)))
     assert ">Отгрузить</button>" in page
-    assert f'name="shipped_on" value="{timezone.localdate().isoformat()}"' in page  # today by default
+    assert f'name="shipped_on" value="{timezone.localdate():%d.%m.%Y}"' in page  # today by default
     response = client.post(status_url(invoice), {"status": "shipped", "from": "ready", "shipped_on": "2026-03-20"})
     assert response.status_code == 302
     invoice.refresh_from_db()

@@ -57,3 +57,31 @@ document.addEventListener("click", (event) => {
     if (tick) tick.checked = true;
   }),
 );
+
+// An input the browser cannot read (a number box with letters, a date box with 31.02) is sent
+// as "" — which would clear the stored value. Stop such a form before it is sent and say so on
+// the field; our forms are `novalidate`, so the browser itself does not.
+document.addEventListener(
+  "submit",
+  (event) => {
+    const form = event.target;
+    const unreadable = Array.from(form.elements).filter((el) => el.validity && el.validity.badInput);
+    form.querySelectorAll("[data-bad-input]").forEach((note) => note.remove());
+    if (!unreadable.length) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const message = document.documentElement.lang === "en"
+      ? "The browser cannot read this value: correct it or clear the field."
+      : "Браузер не может прочитать это значение: исправьте его или очистите поле.";
+    unreadable.forEach((el) => {
+      el.classList.add("is-invalid");
+      const note = document.createElement("div");
+      note.className = "invalid-feedback d-block";
+      note.dataset.badInput = "";
+      note.textContent = message;
+      el.insertAdjacentElement("afterend", note);
+    });
+    unreadable[0].focus();
+  },
+  true,
+);
