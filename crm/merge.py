@@ -37,8 +37,13 @@ from django.utils.formats import date_format, number_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 BASE = "base"
+CONFLICT_MESSAGE = gettext_lazy(
+    "Пока вы редактировали, это изменил другой пользователь, в том числе поля, которые изменили и вы. "
+    "Ничего не записано: спорные поля отмечены — выберите, какое значение записать, и нажмите «Записать»."
+)
 # What a formset adds to each of its forms: the row's key and its marks, not values of the row.
 FORMSET_FIELDS = ("id", "DELETE", "ORDER")
 EMPTY = "—"
@@ -119,6 +124,41 @@ def apply(instance: models.Model, changes: Mapping[str, Change]) -> dict[str, ob
 def set_many(instance: models.Model, values: Mapping[str, object]) -> None:
     for name, value in values.items():
         getattr(instance, name).set(value)
+
+
+class EditConflict(Exception):
+    """Someone else changed, after this user opened the form, fields this user changed too.
+    `theirs`: {field: their value}; `row`: the row as stored now, to rebase the form on."""
+
+    def __init__(self, row: models.Model, theirs: Mapping[str, object]):
+        super().__init__(f"{row._meta.label} {row.pk}: changed meanwhile: {', '.join(theirs)}")
+        self.row = row
+        self.theirs = dict(theirs)
+
+
+def _as_changes(stored: Mapping[str, object], values: Mapping[str, object]) -> dict[str, Change]:
+    return {name: v if isinstance(v, Change) else Change(stored.get(name), v) for name, v in values.items()}
+
+
+def theirs_in(row: models.Model, values: Mapping[str, object]) -> dict[str, object]:
+    """The fields of `values` (as merge_into takes them) that someone else changed meanwhile."""
+    return conflicts(_as_changes(values_of(row, values), values), values_of(row, values))
+
+
+def merge_into(row: models.Model, values: Mapping[str, object]) -> list[str]:
+    """Apply to `row` (locked and read just now) what one user changed. `values` maps a field to
+    a Change (from what the user started with) or to a plain value (set, whatever is stored).
+    Raises EditConflict when someone else changed one of these fields meanwhile; returns the
+    names of the fields whose stored value changes (the caller saves them)."""
+    stored = values_of(row, values)
+    changes = _as_changes(stored, values)
+    theirs = conflicts(changes, stored)
+    if theirs:
+        raise EditConflict(row, theirs)
+    changed = {name: change for name, change in changes.items() if not same(stored.get(name), change.new)}
+    if apply(row, changed):
+        raise ValueError("merge_into does not set many-to-many fields")
+    return list(changed)
 
 
 # --- the form side ----------------------------------------------------------------------------
@@ -259,7 +299,8 @@ class MergeFormMixin:
     @cached_property
     def changed_data(self) -> list[str]:
         self._apply_base()
-        return [name for name in super().changed_data if name != BASE]
+        # A row's key is not something the user changes (it may name a row removed meanwhile).
+        return [name for name in super().changed_data if name not in (BASE, "id")]
 
     def full_clean(self) -> None:
         self._apply_base()

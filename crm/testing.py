@@ -52,3 +52,19 @@ def submitted_form(html: str | bytes, form_id: str) -> dict[str, str | list[str]
         else:
             data[name] = value
     return data
+
+
+def logged_in(user):
+    """A test client (a browser of its own) logged in as `user`: two of them are two people."""
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def opened_form(browser, url: str, form_id: str) -> dict[str, str | list[str]]:
+    """The form `form_id` of the page at `url` as this browser would send it unchanged."""
+    response = browser.get(url)
+    assert response.status_code == 200, f"{url} answered {response.status_code}"
+    return submitted_form(response.content, form_id)

@@ -22,6 +22,7 @@ from clients.models import Client
 from clients.validators import clean_inn, clean_phone
 from crm import roles
 from crm.forms import MarksInvalidFieldsMixin, style_widgets
+from crm.merge import MergeFormMixin
 from funnel.models import Deal, DealLine, Funnel, LostReason, Stage
 from funnel.services import Line
 from sales.forms import DATE_WIDGET, ProductLinesFormSet, TypedDecimalField, money_field, user_name
@@ -93,7 +94,7 @@ class BoardFilterForm(forms.Form):
 # --- a deal ----------------------------------------------------------------------------------------------
 
 
-class DealForm(MarksInvalidFieldsMixin, forms.ModelForm):
+class DealForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
     """A deal's header. A deal is a client's or — for a lead not yet a client — a name with an
     e-mail or a phone. `clients` are the clients the user may choose; a manager gives the deal to
     themself or leaves it unassigned, the others to anyone."""
@@ -211,7 +212,7 @@ class ProductSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, final_attrs, mark_safe(options))  # escaped above
 
 
-class DealLineForm(MarksInvalidFieldsMixin, forms.ModelForm):
+class DealLineForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
     quantity = TypedDecimalField(label=_("Количество"), max_digits=12, decimal_places=3)
     price = money_field(_("Цена"), required=False, help_text=_("Пусто — цена из номенклатуры."))
     discount = TypedDecimalField(label=_("Скидка, %"), max_digits=5, decimal_places=2, required=False)
@@ -260,14 +261,8 @@ class DealLineForm(MarksInvalidFieldsMixin, forms.ModelForm):
         return Line(product=product, quantity=data["quantity"], price=price, discount=data["discount"])
 
 
-class BaseDealLineFormSet(ProductLinesFormSet):
-    def lines(self) -> list[Line]:
-        kept = [f for f in self.forms if f not in self.deleted_forms and f.has_changed() and f.cleaned_data]
-        return [f.line() for f in kept]
-
-
 DealLineFormSet = inlineformset_factory(
-    Deal, DealLine, form=DealLineForm, formset=BaseDealLineFormSet, extra=1, can_delete=True
+    Deal, DealLine, form=DealLineForm, formset=ProductLinesFormSet, extra=1, can_delete=True
 )
 
 

@@ -21,7 +21,7 @@ from clients import services as client_services
 from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind
 from clients.services import Duplicate, find_duplicates
 from clients.validators import clean_email, clean_phone
-from crm import roles
+from crm import merge, roles
 from funnel.models import Deal, DealLine, Funnel, LostReason, MarginConfirmation, Stage, StageTransition
 from sales import services as sales_services
 from sales.models import Contract, Invoice
@@ -54,6 +54,20 @@ def create_deal(deal: Deal, *, user) -> Deal:
     deal.save()
     StageTransition.objects.create(deal=deal, from_stage=None, to_stage=deal.stage, at=now, by=user)
     return deal
+
+
+@transaction.atomic
+def update_deal(deal: Deal, **values) -> Deal:
+    """Change a deal's header (never its stage: that is a move). Values as crm.merge.merge_into
+    takes them: what the user changed is applied, a field someone else changed meanwhile is a
+    conflict."""
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    if "stage" in values or "funnel" in values:
+        raise ValueError("a deal changes its stage only by a move")
+    changed = merge.merge_into(locked, values)
+    if changed:
+        locked.save(update_fields=changed)
+    return locked
 
 
 @transaction.atomic
@@ -177,10 +191,22 @@ class MarginNotConfirmed(FunnelError):
         self.warnings = warnings
 
 
+class LinesChanged(FunnelError):
+    """Someone else changed the deal's lines after the user saw them (`lines_seen`)."""
+
+    def __init__(self, theirs: str, fingerprint: str):
+        super().__init__(_("Строки сделки изменил другой пользователь, пока вы их редактировали."))
+        self.theirs = theirs
+        self.fingerprint = fingerprint
+
+
 @transaction.atomic
-def save_lines(deal: Deal, lines: Sequence[Line], *, user, confirmed: bool = False) -> Deal:
+def save_lines(
+    deal: Deal, lines: Sequence[Line], *, user, confirmed: bool = False, lines_seen: str | None = None
+) -> Deal:
     """Replace the deal's lines; its amount becomes their sum. If the margin guard warns, saving
-    needs `confirmed`, and the confirmation is logged with the numbers."""
+    needs `confirmed`, and the confirmation is logged with the numbers. Lines someone else changed
+    since the user saw them (`lines_seen`, sales.services.lines_fingerprint) raise LinesChanged."""
     for number, line in enumerate(lines, start=1):
         if line.quantity <= 0:
             raise FunnelError(_("Строка %(n)s: количество должно быть больше нуля.") % {"n": number})
@@ -192,6 +218,9 @@ def save_lines(deal: Deal, lines: Sequence[Line], *, user, confirmed: bool = Fal
     if warnings and not confirmed:
         raise MarginNotConfirmed(warnings)
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    stored = sales_services.lines_fingerprint(deal.lines.all())
+    if lines_seen is not None and stored != lines_seen:
+        raise LinesChanged(sales_services.lines_text(deal.lines), stored)
     deal.lines.all().delete()
     DealLine.objects.bulk_create(
         DealLine(

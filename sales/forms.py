@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from crm.forms import DateInput, MarksInvalidFieldsMixin, style_widgets
+from crm.merge import MergeFormMixin
 from crm.models import Project
 from sales.models import Contract, Invoice, InvoiceLine, Payment, Product
-from sales.services import Line
+from sales.services import Line, lines_fingerprint
 
 DATE_WIDGET = DateInput()
 NO_CONTRACT = _("— без договора —")
@@ -107,10 +108,19 @@ def contract_choices(client: Client | None, chosen: str = "") -> list[tuple]:
     return [("", NO_CONTRACT), *((c.pk, str(c)) for c in contracts)]
 
 
-class InvoiceForm(DocumentHeaderForm):
+class InvoiceForm(MergeFormMixin, DocumentHeaderForm):
+    merge_exclude = ("confirm_limit", "lines_seen")
+
     # «<contract id>:<total>» of the invoice the user was warned about: pressing «Записать» again
     # with the same contract and total confirms going over the credit limit.
     confirm_limit = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The lines as stored when the user opened the form (services.lines_fingerprint).
+    lines_seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["lines_seen"] = lines_fingerprint(self.instance.lines.all())
 
     class Meta:
         model = Invoice
@@ -140,7 +150,7 @@ class PaymentForm(DocumentHeaderForm):
         return amount
 
 
-class InvoiceLineForm(MarksInvalidFieldsMixin, forms.ModelForm):
+class InvoiceLineForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
     quantity = TypedDecimalField(label=_("Количество"), max_digits=12, decimal_places=3)
     price = money_field(_("Цена"), required=False, help_text=_("Пусто — цена из номенклатуры."))
     discount = TypedDecimalField(label=_("Скидка, %"), max_digits=5, decimal_places=2, required=False)
@@ -218,23 +228,35 @@ class ProductLinesFormSet(BaseInlineFormSet):
         self.add_fields(form, None)
         return form
 
+    def kept_forms(self) -> list[forms.Form]:
+        """The lines to keep: every stored line not marked «удалить» (changed or not: the lines
+        are saved as a whole), and the new ones filled in."""
+        return [
+            f
+            for f in self.forms
+            if f not in self.deleted_forms and f.cleaned_data and (f.cleaned_data.get("id") or f.has_changed())
+        ]
+
+    def lines(self) -> list[Line]:
+        return [f.line() for f in self.kept_forms()]
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
+        pk_name = self.model._meta.pk.name
+        if pk_name in form.fields:
+            # A line someone else removed meanwhile is not an error: its row is the user's new line.
+            form.fields[pk_name] = forms.IntegerField(
+                required=False, widget=forms.HiddenInput, initial=form.fields[pk_name].initial
+            )
         if "DELETE" in form.fields:
             form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
 
 
 class BaseInvoiceLineFormSet(ProductLinesFormSet):
-    def kept_forms(self) -> list[InvoiceLineForm]:
-        return [f for f in self.forms if f not in self.deleted_forms and f.has_changed() and f.cleaned_data]
-
     def clean(self):
         super().clean()
         if not any(self.errors) and not self.kept_forms():
             raise forms.ValidationError(_("В заявке нет ни одной строки."))
-
-    def lines(self) -> list[Line]:
-        return [f.line() for f in self.kept_forms()]
 
 
 InvoiceLineFormSet = inlineformset_factory(
@@ -304,7 +326,7 @@ class AllocationForm(forms.Form):
         return {int(name[len(self.PREFIX) :]): value for name, value in self.cleaned_data.items() if value is not None}
 
 
-class ContractForm(MarksInvalidFieldsMixin, forms.ModelForm):
+class ContractForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
     credit_limit = money_field(_("Сумма кредита"), required=False, min_value=0)
 
     class Meta:

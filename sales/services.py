@@ -5,19 +5,21 @@ keeps each invoice's open amount and each payment's unallocated rest in the same
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import Client
-from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment, Product
+from crm import merge
+from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment, Product, ProductLine
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -89,6 +91,75 @@ def save_invoice(invoice: Invoice, lines: Sequence[Line]) -> Invoice:
         )
     invoice.open_amount = invoice.total - paid
     invoice.save()
+    _replace_lines(invoice, lines)
+    return invoice
+
+
+@transaction.atomic
+def update_contract(contract: Contract, **values) -> Contract:
+    """Change a contract's number, date or credit terms; values as crm.merge.merge_into takes them."""
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    changed = merge.merge_into(locked, values)
+    if changed:
+        locked.save(update_fields=changed)
+    return locked
+
+
+def lines_fingerprint(lines: Iterable[ProductLine]) -> str:
+    """A document's stored lines (an invoice's, a deal's) in one string: an edit form keeps it to
+    tell, when it is saved, whether someone else changed the lines meanwhile."""
+    rows = sorted((line.pk, line.product_id, line.quantity, line.price, line.discount) for line in lines)
+    return ";".join(":".join(str(value) for value in row[1:]) for row in rows)
+
+
+def lines_text(lines: QuerySet) -> str:
+    """The lines as a person reads them: «Виджет — 2,5 × 100,00, −7 %; …»."""
+    return "; ".join(map(_line_text, lines.select_related("product").order_by("pk")))
+
+
+@transaction.atomic
+def update_invoice(
+    invoice: Invoice, header: Mapping[str, object], lines: Sequence[Line] | None, *, lines_seen: str | None = None
+) -> Invoice:
+    """Change an invoice that is not shipped yet, merged with what others saved since the user
+    opened it: `header` as crm.merge.merge_into takes it; `lines` the user's lines, None when
+    the user did not change them (the stored ones stay). Lines someone else changed after the
+    user saw them (`lines_seen`, a lines_fingerprint) are a conflict on the pseudo-field
+    "lines", whose value is the stored lines as text."""
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if locked.status in (Status.SHIPPED, Status.CANCELLED):
+        raise SalesError(_("Отгруженную или отменённую заявку изменить нельзя."))
+    theirs = merge.theirs_in(locked, header)
+    if lines is not None and lines_seen is not None and lines_fingerprint(locked.lines.all()) != lines_seen:
+        theirs["lines"] = lines_text(locked.lines)
+    if theirs:
+        raise merge.EditConflict(locked, theirs)
+    changed = merge.merge_into(locked, header)
+    if locked.contract_id and locked.contract.client_id != locked.client_id:
+        raise SalesError(_("Договор заключён с другим клиентом."))
+    if lines is not None:
+        check_lines(lines)
+        paid = locked.total - locked.open_amount
+        total = sum((line.amount for line in lines), ZERO)
+        if total < paid:
+            raise SalesError(
+                _("Сумма заявки %(total)s меньше уже оплаченных %(paid)s.") % {"total": total, "paid": paid}
+            )
+        locked.total, locked.open_amount = total, total - paid
+        changed += ["total", "open_amount"]
+        _replace_lines(locked, lines)
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    return locked
+
+
+def _line_text(line) -> str:
+    quantity = line.quantity.normalize() if line.quantity != line.quantity.to_integral() else line.quantity.quantize(1)
+    text = f"{line.product.name} — {number_format(quantity)} × {number_format(line.price, 2)}"
+    return f"{text}, −{number_format(line.discount.normalize())} %" if line.discount else text
+
+
+def _replace_lines(invoice: Invoice, lines: Sequence[Line]) -> None:
     invoice.lines.all().delete()
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
@@ -101,7 +172,6 @@ def save_invoice(invoice: Invoice, lines: Sequence[Line]) -> Invoice:
         )
         for line in lines
     )
-    return invoice
 
 
 def _lock_numbers(model) -> None:

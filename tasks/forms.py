@@ -5,10 +5,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import DateInput, DateTimeInput, MarksInvalidFieldsMixin, style_widgets
+from crm.merge import MergeFormMixin
 from tasks.models import Task
 
 
-class TaskEssentialsForm(MarksInvalidFieldsMixin, forms.ModelForm):
+class TaskEssentialsForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
     """The left block of the task: importance, dates, «Результат выполнения»."""
 
     class Meta:

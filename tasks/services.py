@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from clients import completeness
-from crm import roles
+from crm import merge, roles
 from tasks.models import Task, TaskAttachment, TaskEvent, TaskItem
 
 State = Task.State
@@ -130,16 +130,16 @@ EDITABLE = ("importance", "due_date", "control_date", "result")
 @transaction.atomic
 def update(task: Task, user, **values) -> Task:
     """Change the task's importance, dates or «Результат выполнения» (the executor, the author or
-    whoever manages clients); an event lists what changed."""
+    whoever manages clients); an event lists what changed. A value may be a crm.merge.Change
+    (from what the user's form started with): a field someone else changed meanwhile is a
+    conflict (merge.EditConflict), one only they changed keeps their value."""
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     task = _locked(task)
     if not may_edit(task, user):
         raise TaskError(_("Изменять задачу могут её исполнитель и автор."))
-    changed = [name for name, value in values.items() if getattr(task, name) != value]
-    for name in changed:
-        setattr(task, name, values[name])
+    changed = merge.merge_into(task, values)
     if changed:
         task.full_clean(exclude=["executor", "reviewer", "author", "project"])
         task.save(update_fields=[*changed, "updated_at"])

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from clients import completeness
 from clients.models import Client, ContactPerson
+from crm import merge
 from crm.access import role_required
 from crm.panels import MY_WORK
 from tasks import services
@@ -163,9 +164,12 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         context = _detail_context(request, task, essentials_form=form)
         return render(request, "tasks/task_detail.html", context, status=400)
     try:
-        services.update(task, request.user, **{name: form.cleaned_data[name] for name in form.Meta.fields})
+        services.update(task, request.user, **form.changes())
     except TaskError as error:
         return _refused(request, task, error, status=403, essentials_form=form)
+    except merge.EditConflict as conflict:
+        form.rebase(form.stored(conflict.row), conflict.theirs)
+        return _refused(request, task, TaskError(merge.CONFLICT_MESSAGE), status=409, essentials_form=form)
     messages.success(request, _("Задача сохранена."))
     return redirect(task)
 

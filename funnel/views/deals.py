@@ -15,13 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.services import Duplicate
+from crm import merge
 from crm.access import role_required
 from funnel import access, services
 from funnel.cards import render_cards
 from funnel.forms import DealForm, DealLineFormSet, MoveForm, products_for, warnings_token
 from funnel.models import Deal, DealLine, Stage
 from funnel.querysets import cards
-from funnel.services import FunnelError, Line, MarginNotConfirmed
+from funnel.services import FunnelError, Line, LinesChanged, MarginNotConfirmed
+from sales import services as sales_services
 from sales.filters import matching_clients
 
 DEAL_RELATED = ("funnel", "stage", "client", "manager", "lost_reason", "invoice")
@@ -58,6 +60,8 @@ def render_detail(
     warnings: list[str] = (),
     duplicates: list[Duplicate] = (),
     move_form: MoveForm | None = None,
+    lines_conflict: str = "",
+    lines_seen: str | None = None,
 ) -> HttpResponse:
     may_change = access.may_change(request.user, deal)
     saved = list(deal.lines.select_related("product"))
@@ -76,6 +80,12 @@ def render_detail(
         "may_change": may_change,
         "formset": formset,
         "warnings": warnings,
+        "lines_conflict": lines_conflict,
+        # The lines as the user saw them: kept while they correct the form, so a colleague's
+        # change in between is still noticed.
+        "lines_seen": lines_seen
+        if lines_seen is not None
+        else request.POST.get("lines_seen") or sales_services.lines_fingerprint(saved),
         "warnings_token": warnings_token(list(warnings)) if warnings else "",
         "duplicates": duplicates,
         "move_form": move_form or MoveForm(initial={"amount": deal.amount}),
@@ -112,11 +122,14 @@ def deal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     deal = services.create_deal(form.save(commit=False), user=request.user)
                     messages.success(request, _("Сделка «%(deal)s» создана.") % {"deal": deal.title})
                 else:
-                    deal = form.save(commit=False)
-                    deal.save(update_fields=[f for f in form.fields if f != "funnel"])  # never the stage
+                    deal = services.update_deal(deal, **form.changes())
                     messages.success(request, _("Сделка «%(deal)s» записана.") % {"deal": deal.title})
             except FunnelError as error:
                 messages.error(request, str(error))
+                status = 409
+            except merge.EditConflict as conflict:
+                form.rebase(form.stored(conflict.row), conflict.theirs)
+                messages.error(request, merge.CONFLICT_MESSAGE)
                 status = 409
             else:
                 return redirect(deal)
@@ -200,13 +213,23 @@ def deal_lines(request: HttpRequest, pk: int) -> HttpResponse:
     if not formset.is_valid():
         messages.error(request, _("Строки не записаны: исправьте отмеченные поля."))
         return render_detail(request, deal, status=400, formset=formset)
+    if not formset.has_changed() or request.POST.get("lines-keep") == merge.THEIRS:
+        messages.info(request, _("Строки не изменились."))
+        return redirect(f"{deal.get_absolute_url()}#lines")
     lines = formset.lines()
     warnings = services.margin_warnings(lines)
     confirmed = bool(warnings) and request.POST.get("confirm_discount") == warnings_token(warnings)
     try:
-        deal = services.save_lines(deal, lines, user=request.user, confirmed=confirmed)
+        deal = services.save_lines(
+            deal, lines, user=request.user, confirmed=confirmed, lines_seen=request.POST.get("lines_seen") or None
+        )
     except MarginNotConfirmed as refusal:
         return render_detail(request, deal, formset=formset, warnings=refusal.warnings)
+    except LinesChanged as changed:
+        messages.error(request, str(changed))
+        return render_detail(
+            request, deal, status=409, formset=formset, lines_conflict=changed.theirs, lines_seen=changed.fingerprint
+        )
     except FunnelError as error:
         messages.error(request, str(error))
         return render_detail(request, deal, status=409, formset=formset)

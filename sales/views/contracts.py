@@ -13,8 +13,9 @@ from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
 from clients.models import Client
+from crm import merge
 from crm.access import role_required
-from sales import access
+from sales import access, services
 from sales.forms import ContractForm
 from sales.models import Contract, Invoice
 from sales.tables import ContractTable
@@ -80,7 +81,12 @@ def contract_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = ContractForm(request.POST or None, instance=contract)
     if request.method == "POST":
         if form.is_valid():
-            contract = form.save()
+            try:
+                contract = services.update_contract(contract, **form.changes()) if contract.pk else form.save()
+            except merge.EditConflict as conflict:
+                form.rebase(form.stored(conflict.row), conflict.theirs)
+                messages.error(request, merge.CONFLICT_MESSAGE)
+                return render(request, "sales/contract_form.html", {"form": form, "contract": contract}, status=409)
             messages.success(request, _("Договор %(contract)s записан.") % {"contract": contract})
             return redirect("sales:contract_detail", contract.pk)
         status = 400

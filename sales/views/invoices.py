@@ -13,6 +13,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crm import merge
 from crm.access import role_required
 from sales import access, services
 from sales.filters import InvoiceFilterSet
@@ -141,7 +142,7 @@ def invoice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         products=products,
         queryset=InvoiceLine.objects.filter(invoice=invoice) if invoice.pk else InvoiceLine.objects.none(),
     )
-    over_limit = None
+    over_limit = lines_conflict = None
     status = 200
     invalid = data is not None and not (form.is_valid() & formset.is_valid())
     if data is not None and not invalid:
@@ -156,9 +157,22 @@ def invoice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             form.data[form.add_prefix("confirm_limit")] = token
         else:
             try:
-                invoice = services.save_invoice(form.save(commit=False), lines)
+                if invoice.pk:
+                    # Lines the user did not touch (or gave up for a colleague's) stay as stored.
+                    mine = formset.has_changed() and request.POST.get("lines-keep") != merge.THEIRS
+                    seen = form.cleaned_data["lines_seen"] or None
+                    invoice = services.update_invoice(invoice, form.changes(), lines if mine else None, lines_seen=seen)
+                else:
+                    invoice = services.save_invoice(form.save(commit=False), lines)
             except SalesError as error:
                 messages.error(request, str(error))
+                status = 409
+            except merge.EditConflict as conflict:
+                theirs = dict(conflict.theirs)
+                lines_conflict = theirs.pop("lines", None)
+                form.rebase(form.stored(conflict.row), theirs)
+                form.data[form.add_prefix("lines_seen")] = services.lines_fingerprint(conflict.row.lines.all())
+                messages.error(request, merge.CONFLICT_MESSAGE)
                 status = 409
             else:
                 messages.success(request, _("%(invoice)s записана.") % {"invoice": invoice})
@@ -171,6 +185,7 @@ def invoice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "formset": formset,
         "invalid": invalid,
         "over_limit": over_limit,
+        "lines_conflict": lines_conflict,
         "product_prices": _product_prices(products),
         "saved_total": money(invoice.total) if invoice.pk else None,
     }
