@@ -245,12 +245,19 @@ def progress(run: WizardRun) -> int:
     return cache.get(_progress_key(run.pk), 0)
 
 
-def task_title(run: WizardRun) -> str:
+def task_title(run: WizardRun, items: list[completeness.Item]) -> str:
+    """What the task is about, so that two tasks of one executor are told apart in «Мои дела»:
+    what to fill, for how many clients, and the project."""
     labels = completeness.labels([*run.client_checks, *run.contact_checks])
     names = ", ".join(dict.fromkeys(labels[c] for c in [*run.client_checks, *run.contact_checks]))
     if run.kind == WizardRun.Kind.PROPERTIES:
-        return _("Заполнить свойства клиентов: %(names)s") % {"names": names}
-    return _("Заполнить контактную информацию: %(names)s") % {"names": names}
+        title = _("Заполнить свойства клиентов: %(names)s") % {"names": names}
+    else:
+        title = _("Заполнить контактную информацию: %(names)s") % {"names": names}
+    title += " — " + _("клиентов: %(count)s") % {"count": len({item.client_id for item in items})}
+    if run.project_id:
+        title += ", " + _("проект «%(project)s»") % {"project": run.project.name}
+    return title[:255]
 
 
 def generate_tasks(run_id) -> WizardRun | None:
@@ -263,6 +270,7 @@ def generate_tasks(run_id) -> WizardRun | None:
         with transaction.atomic():
             run = (
                 WizardRun.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("project")
                 .filter(pk=run_id, state=WizardRun.State.RUNNING)
                 .first()
             )
@@ -270,7 +278,6 @@ def generate_tasks(run_id) -> WizardRun | None:
                 return None
             selected = selection(run)
             shares = distribute(run, selected)
-            title = task_title(run)
             description = _(
                 "Мастер «%(wizard)s» от %(date)s: заполните недостающие сведения у клиентов и контактных лиц "
                 "на вкладке «Заполнение» и отметьте задачу выполненной."
@@ -281,7 +288,7 @@ def generate_tasks(run_id) -> WizardRun | None:
                     origin=run.origin,
                     executor_id=executor_id,
                     defaults={
-                        "title": title,
+                        "title": task_title(run, items),
                         "description": description,
                         "kind": TASK_KINDS[run.kind],
                         "reviewer_id": run.reviewer_id,

@@ -63,7 +63,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     page = Paginator(mine, MY_TASKS_PER_PAGE).get_page(request.GET.get("page"))
 
     waiting = Task.objects.filter(reviewer=request.user, state=Task.State.DONE)
-    reminders = list(waiting.select_related("executor", "project").order_by("done_at", "id")[:MY_TASKS_PER_PAGE])
+    reminders = list(waiting.select_related("executor", "project").order_by("-done_at", "-id")[:MY_TASKS_PER_PAGE])
     progress = services.progress_of(reminders)
     for task in reminders:
         task.progress = progress.get(task.pk)

@@ -389,6 +389,16 @@ def test_card_shows_sections_contacts_and_history_in_constant_queries(
         assert text in page
 
 
+def test_a_contact_persons_empty_extra_fields_are_not_listed(client, card, owner):
+    hobby = factories.ExtraFieldFactory(name="Хобби", applies_to=ExtraField.AppliesTo.CONTACTS)
+    factories.ExtraFieldFactory(name="Стаж", applies_to=ExtraField.AppliesTo.CONTACTS)
+    services.set_extra_values({hobby: "рыбалка"}, contact=card.contacts.get())
+    client.force_login(owner)
+    page = client.get(reverse("clients:detail", args=[card.pk])).content.decode()
+    assert "Хобби:</span> рыбалка" in page
+    assert "Стаж" not in page
+
+
 @pytest.mark.parametrize("contacts", [1, 6])
 def test_edit_page_queries_do_not_grow_with_contacts(client, card, owner, contacts, django_assert_max_num_queries):
     factories.list_field("Лояльность", ["Высокая", "Низкая"])

@@ -82,9 +82,9 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact_fields = extra.for_contacts(fields)
     contact_values = extra.values_of_contacts(client) if contact_fields else {}
     for contact in client.contacts.all():
-        contact.extra = [
-            (field, extra.display(field, contact_values.get(contact.pk, {}).get(field.pk))) for field in contact_fields
-        ]
+        values = contact_values.get(contact.pk, {})
+        # Only what is filled: a person's card is not a list of dashes.
+        contact.extra = [(f, extra.display(f, values[f.pk])) for f in contact_fields if f.pk in values]
     context = {
         "client": client,
         "extra_sections": extra.sections(

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from clients.completeness import extra_check, property_check
 from clients.tests import factories
+from crm.models import Project
 from quality import services
 from quality.models import WizardRun
 from quality.services import WizardError
@@ -85,6 +86,16 @@ def test_distribution_by_executors_shares_clients_equally_and_keeps_contacts_wit
         assert len(items) == 6  # three clients and their three contact persons
 
 
+def test_a_wizards_task_says_how_many_clients_and_which_project(base, email_run, boss):
+    email_run.fallback_executor = boss
+    email_run.project = Project.objects.create(name="Весна")
+    email_run.state = WizardRun.State.QUEUED
+    email_run.save()
+    run = services.generate_tasks(email_run.pk)
+    titles = {t.executor.username: t.title for t in Task.objects.filter(origin=run.origin)}
+    assert titles["anna"] == "Заполнить контактную информацию: Email — клиентов: 2, проект «Весна»"
+
+
 def test_generation_makes_one_task_per_executor_once(base, email_run, boss):
     email_run.fallback_executor = boss
     email_run.reviewer = boss
@@ -96,7 +107,7 @@ def test_generation_makes_one_task_per_executor_once(base, email_run, boss):
     tasks = {t.executor.username: t for t in Task.objects.filter(origin=run.origin)}
     assert set(tasks) == {"anna", "boris", "boss"}
     anna_task = tasks["anna"]
-    assert anna_task.title == "Заполнить контактную информацию: Email"
+    assert anna_task.title == "Заполнить контактную информацию: Email — клиентов: 2"
     assert (anna_task.reviewer, anna_task.kind, anna_task.due_date) == (boss, "contact_info", email_run.due_date)
     assert sorted(anna_task.items.values_list("client__name", "contact__name")) == [
         ("Альфа", "Петров Пётр"),

@@ -145,7 +145,7 @@ def test_the_properties_wizard_from_choice_to_accepted_task(client, boss, anna, 
     run = services.generate_tasks(run.pk)
     task = Task.objects.get(origin=run.origin)
     assert (task.executor, task.kind) == (anna, "properties")
-    assert task.title == "Заполнить свойства клиентов: ИНН, Лояльность"
+    assert task.title == "Заполнить свойства клиентов: ИНН, Лояльность — клиентов: 2"
     assert task_services.progress(task) == (0, 2)
 
     base["beta"].inn = "7707083893"

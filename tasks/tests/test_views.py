@@ -48,6 +48,15 @@ def test_reminders_show_done_tasks_waiting_for_my_review_with_progress(client, e
     assert 'id="my-reminders-count"' in response.content.decode()
 
 
+def test_reminders_come_newest_first(client, executor, reviewer):
+    older, newer = (services.create_task(title=t, executor=executor, reviewer=reviewer) for t in ("Раньше", "Позже"))
+    services.transition(older, executor, "complete")
+    Task.objects.filter(pk=older.pk).update(done_at=timezone.now() - datetime.timedelta(hours=3))
+    services.transition(newer, executor, "complete")
+    client.force_login(reviewer)
+    assert [t.title for t in client.get(reverse("tasks:my")).context["reminders"]] == ["Позже", "Раньше"]
+
+
 def test_the_task_page_shows_items_with_what_they_lack_and_the_progress(client, email_task, executor):
     item = email_task.items.get(contact=None)
     client_factories.ContactInfoFactory(client=item.client, kind=client_factories.kind("Email"), value="a@b.ru")
