@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import Client, ExtraField, ExtraFieldOption, ExtraValue
-from crm.forms import DateInput
+from crm import numbers
+from crm.forms import DateInput, TypedDecimalField
 
 EMPTY = "—"
 
@@ -37,7 +38,7 @@ def _list_field(field: ExtraField, current: ExtraFieldOption | None) -> forms.Fi
 
 
 def _number_field(field: ExtraField, current) -> forms.Field:
-    return forms.DecimalField(max_digits=18, decimal_places=4, localize=True)
+    return TypedDecimalField(max_digits=18, decimal_places=4)
 
 
 def _date_field(field: ExtraField, current) -> forms.Field:
@@ -56,28 +57,19 @@ def _string_field(field: ExtraField, current) -> forms.Field:
     return forms.CharField(max_length=1000)
 
 
-def plain_number(value: Decimal) -> Decimal:
-    """The number as it was typed: 25, not 25.0000; 1500000.5, not 1500000.5000."""
-    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
-
-
-def _display_number(value: Decimal) -> str:
-    return number_format(plain_number(value), use_l10n=True)
-
-
 def _initial(value):
     """A stored value as the form field takes it."""
     if isinstance(value, ExtraFieldOption):
         return value.pk
     if isinstance(value, Decimal):
-        return plain_number(value)
+        return numbers.plain(value)
     return value
 
 
 FIELD_TYPES: dict[str, FieldType] = {
     ExtraField.ValueType.LIST: FieldType("value_option", _list_field, lambda v: v.name),
     ExtraField.ValueType.STRING: FieldType("value_text", _string_field, str),
-    ExtraField.ValueType.NUMBER: FieldType("value_number", _number_field, _display_number),
+    ExtraField.ValueType.NUMBER: FieldType("value_number", _number_field, numbers.number),
     ExtraField.ValueType.FLAG: FieldType("value_bool", _flag_field, lambda v: _("Да") if v else _("Нет")),
     ExtraField.ValueType.DATE: FieldType("value_date", _date_field, lambda v: date_format(v, "d.m.Y")),
 }

@@ -1,6 +1,13 @@
+import re
+from decimal import Decimal
+
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from crm import numbers
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _date_attrs(placeholder, length: int, attrs: dict | None) -> dict:
@@ -22,6 +29,13 @@ class DateInput(forms.DateInput):
     def __init__(self, attrs: dict | None = None):
         super().__init__(_date_attrs(_("дд.мм.гггг"), 10, attrs), format="%d.%m.%Y")
 
+    def format_value(self, value):
+        # A link may carry 2026-03-15 (ISO is accepted too): the box shows it the way it is typed.
+        if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
+            year, month, day = value.strip().split("-")
+            return f"{day}.{month}.{year}"
+        return super().format_value(value)
+
 
 class DateTimeInput(forms.DateTimeInput):
     """A moment typed as дд.мм.гггг чч:мм (see DateInput)."""
@@ -35,6 +49,35 @@ class DateRangeWidget(django_filters.widgets.DateRangeWidget):
 
     def __init__(self, attrs: dict | None = None):
         django_filters.widgets.SuffixedMultiWidget.__init__(self, (DateInput(attrs), DateInput(attrs)))
+
+
+class NumberInput(forms.TextInput):
+    """A number box showing the number as pages do (crm.numbers): «150 000,00» for money
+    (`places`=2), «2,5» otherwise, with a true minus. A text box: letters reach the server and are
+    refused there, where a browser's number box would send them as ""."""
+
+    def __init__(self, attrs: dict | None = None, places: int | None = None):
+        super().__init__({"inputmode": "decimal", **(attrs or {})})
+        self.places = places
+
+    def format_value(self, value):
+        if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
+            return numbers.number(value, self.places)
+        return super().format_value(value)
+
+
+class TypedDecimalField(forms.DecimalField):
+    """A number as people type it: a comma or a point, spaces between thousands, − or -.
+    `money`: shown with two places."""
+
+    def __init__(self, *, money: bool = False, **kwargs):
+        kwargs.setdefault("widget", NumberInput(places=2 if money else None))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = numbers.parse(value).replace(",", ".")
+        return super().to_python(value)
 
 
 def style_widgets(fields) -> None:

@@ -33,11 +33,13 @@ from django.forms.boundfield import BoundField
 from django.forms.models import InlineForeignKeyField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from crm import numbers
 
 BASE = "base"
 CONFLICT_MESSAGE = gettext_lazy(
@@ -202,7 +204,7 @@ def shown(field: forms.Field, value: object) -> str:
     if isinstance(value, datetime.date):
         return date_format(value, "d.m.Y")
     if isinstance(value, Decimal):
-        return number_format(value.normalize() if value != value.to_integral() else value.quantize(1))
+        return numbers.number(value)
     return str(value)
 
 

@@ -8,11 +8,11 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from crm import numbers
 from funnel.models import Deal
 
 CARD = (
@@ -55,7 +55,7 @@ def render_cards(deals: Iterable[Deal]) -> SafeString:
                 url=detail_url(deal.pk),
                 title=escape(deal.title),
                 party=party,
-                amount="—" if amount is None else number_format(amount, 2, force_grouping=True),
+                amount="—" if amount is None else numbers.money(amount),
                 since_title=f"{since} {entered:%d.%m.%Y %H:%M}",
                 since=f"{entered:%d.%m.%Y}",
                 manager=escape(manager.get_full_name() or manager.username) if manager else nobody,

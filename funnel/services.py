@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -21,7 +20,7 @@ from clients import services as client_services
 from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind
 from clients.services import Duplicate, find_duplicates
 from clients.validators import clean_email, clean_phone
-from crm import merge, roles
+from crm import merge, numbers, roles
 from funnel.models import Deal, DealLine, Funnel, LostReason, MarginConfirmation, Stage, StageTransition
 from sales import services as sales_services
 from sales.models import Contract, Invoice
@@ -152,7 +151,7 @@ def margin(lines: Sequence[Line]) -> Decimal | None:
 
 def number(value: Decimal, places: int = 2) -> str:
     """A number as the user reads it: the locale's separators and a true minus («−6,67»)."""
-    return number_format(value, decimal_pos=places, force_grouping=True).replace("-", "\u2212")
+    return numbers.number(value, places)
 
 
 def percent(value: Decimal) -> str:

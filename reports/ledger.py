@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from clients.models import Client
 from crm import roles
+from crm.numbers import MINUS
 from sales import access
 from sales.models import Contract, Invoice, Payment
 
@@ -217,15 +218,16 @@ def client_ledger(scope: Scope) -> Ledger:
 
 
 class DocumentNames:
-    """Names documents as the client ledger does («Отгрузка по заявке-накладной № 5 от 01.03.2026»:
-    the invoice's own date) or as an «Акт сверки» does («Реализация (акт, накладная) № 5 от
-    05.03.2026»: the shipment date). The translated patterns and each date's text are looked up
-    once for the thousands of documents of a long ledger."""
+    """Names documents as the client ledger does («Отгрузка по заявке-накладной № 5 от 01.03.2026»)
+    or as an «Акт сверки» does («Реализация по заявке-накладной № 5 от 01.03.2026»): by the
+    invoice's own number and date, as every other page names it; the line's date is the shipment
+    date. The translated patterns and each date's text are looked up once for the thousands of
+    documents of a long ledger."""
 
     def __init__(self, *, reconciliation: bool = False):
         self.reconciliation = reconciliation
         if reconciliation:
-            self.shipment = _("Реализация (акт, накладная) № %(number)s от %(date)s")
+            self.shipment = _("Реализация по заявке-накладной № %(number)s от %(date)s")
         else:
             self.shipment = _("Отгрузка по заявке-накладной № %(number)s от %(date)s")
         self.payment = _("Оплата № %(number)s от %(date)s")
@@ -239,13 +241,12 @@ class DocumentNames:
 
     def __call__(self, entry: Entry) -> str:
         if entry.is_shipment:
-            when = entry.day if self.reconciliation else entry.document_date
-            return self.shipment % {"number": entry.number, "date": self.day(when)}
+            return self.shipment % {"number": entry.number, "date": self.day(entry.document_date)}
         return self.payment % {"number": entry.number, "date": self.day(entry.day)}
 
 
 class MoneyFormat:
-    """Money as the active language writes it, grouped («1 234,56»): the separators are looked up
+    """Money as crm.numbers.money writes it, grouped («1 234,56», «−5,00»): the separators are looked up
     once, not for each of the thousands of amounts of a long ledger."""
 
     def __init__(self):
@@ -254,7 +255,7 @@ class MoneyFormat:
 
     def __call__(self, value: Decimal) -> str:
         text = f"{value:,.2f}"
-        return text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.thousands)
+        return text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.thousands).replace("-", MINUS)
 
 
 def sides(balance: Decimal) -> tuple[Decimal | None, Decimal | None]:

@@ -17,10 +17,11 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from crm import numbers
 from reports.exports import heading, write
 from reports.ledger import Act, DocumentNames, Ledger, sides
 
-MONEY_FORMAT = "#,##0.00"
+MONEY_FORMAT = numbers.XLSX_MONEY
 DATE_FORMAT = "DD.MM.YYYY"
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

@@ -3,11 +3,11 @@ ten times less this way than through template tags per cell."""
 
 from __future__ import annotations
 
-from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from crm import numbers
 from reports import completeness
 from reports.analysis import Cell, CountTable
 from reports.iterations import COLUMNS, Counts, IterationTable
@@ -49,7 +49,7 @@ def count_table_html(table: CountTable) -> SafeString:
 
 
 def _iteration_cells(counts: Counts) -> str:
-    average = "" if counts.average is None else number_format(counts.average, decimal_pos=2)
+    average = numbers.number(counts.average, 2)
     maximum = "" if counts.max_iteration is None else counts.max_iteration
     return f'<td class="text-end">{average}</td><td class="text-end">{maximum}</td>'
 
@@ -87,11 +87,11 @@ def iteration_table_html(table: IterationTable) -> SafeString:
 
 
 def _completeness_cells(counts: completeness.Counts, *, total: bool = False) -> str:
-    average = "" if counts.average is None else f"{number_format(counts.average, decimal_pos=1)}&nbsp;%"
+    average = "" if counts.average is None else f"{numbers.number(counts.average, 1)}&nbsp;%"
     values = (counts.complete, counts.below_half, counts.not_scored)
     # Rows leave a zero blank, as the other reports do; the total states it.
-    numbers = "".join(f'<td class="text-end">{n}</td>' if total else _cell(Cell(n)) for n in values)
-    return f'<td class="text-end">{average}</td>{numbers}'
+    counted = "".join(f'<td class="text-end">{n}</td>' if total else _cell(Cell(n)) for n in values)
+    return f'<td class="text-end">{average}</td>{counted}'
 
 
 def completeness_table_html(table: completeness.CompletenessTable) -> SafeString:

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -23,7 +23,7 @@ from django_filters import FilterSet
 from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.models import Client
-from crm import roles
+from crm import numbers, roles
 from crm.access import role_required
 from reports import analysis, completeness, exports, iterations, ledger, ledger_exports, ledger_tables, tables
 from reports.filters import CompletenessFilterSet, TaskIterationsFilterSet
@@ -71,7 +71,7 @@ def _shown(value, form_field) -> str:
     if isinstance(value, date):
         return date_format(value, "d.m.Y")
     if isinstance(value, (int, float)) or hasattr(value, "as_tuple"):
-        return number_format(value)
+        return numbers.number(value)
     choices = {str(k): str(v) for k, v in getattr(form_field, "choices", ()) if not isinstance(v, (list, tuple))}
     if isinstance(value, (list, tuple)):
         return ", ".join(choices.get(str(v), str(v)) for v in value)
@@ -81,7 +81,7 @@ def _shown(value, form_field) -> str:
 
 
 def filter_conditions(filterset: FilterSet) -> list[str]:
-    """The filter as lines of text («Бизнес-регион: Москва»), for the xlsx file."""
+    """The filter as lines of text («Бизнес-регион: Москва»), for the page and the xlsx file."""
     if not filterset.is_bound or not filterset.is_valid():
         return []
     lines = []
@@ -146,6 +146,7 @@ def client_analysis(request: HttpRequest) -> HttpResponse:
     export_query["export"] = "xlsx"
     context = {
         "title": title,
+        "conditions": filter_conditions(filterset),
         "filter": filterset,
         "table": table,
         "table_html": tables.count_table_html(table),

@@ -5,7 +5,6 @@ fills its list (sales:client_choices), so a page never lists the whole client ba
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal
 
 from django import forms
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from crm.forms import DateInput, MarksInvalidFieldsMixin, style_widgets
+from crm.forms import DateInput, MarksInvalidFieldsMixin, TypedDecimalField, style_widgets
 from crm.merge import MergeFormMixin
 from crm.models import Project
 from sales.models import Contract, Invoice, InvoiceLine, Payment, Product
@@ -29,20 +28,8 @@ def user_name(user) -> str:
     return user.get_full_name() or user.username
 
 
-class TypedDecimalField(forms.DecimalField):
-    """A number as people type it: a comma or a point, spaces between thousands."""
-
-    def __init__(self, **kwargs):
-        super().__init__(localize=True, **kwargs)
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = re.sub(r"[\s\u00a0\u202f]", "", value)
-        return super().to_python(value)
-
-
 def money_field(label, **kwargs) -> forms.DecimalField:
-    return TypedDecimalField(label=label, max_digits=14, decimal_places=2, **kwargs)
+    return TypedDecimalField(label=label, max_digits=14, decimal_places=2, money=True, **kwargs)
 
 
 class DocumentHeaderForm(MarksInvalidFieldsMixin, forms.ModelForm):

@@ -13,12 +13,11 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import Client
-from crm import merge
+from crm import merge, numbers
 from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment, Product, ProductLine
 
 CENT = Decimal("0.01")
@@ -154,9 +153,8 @@ def update_invoice(
 
 
 def _line_text(line) -> str:
-    quantity = line.quantity.normalize() if line.quantity != line.quantity.to_integral() else line.quantity.quantize(1)
-    text = f"{line.product.name} — {number_format(quantity)} × {number_format(line.price, 2)}"
-    return f"{text}, −{number_format(line.discount.normalize())} %" if line.discount else text
+    text = f"{line.product.name} — {numbers.number(line.quantity)} × {numbers.money(line.price)}"
+    return f"{text}, {numbers.MINUS}{numbers.number(line.discount)} %" if line.discount else text
 
 
 def _replace_lines(invoice: Invoice, lines: Sequence[Line]) -> None:

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from crm import numbers
 from crm.tables import FastTable
 from sales.models import Contract, Invoice, Payment
 
@@ -25,7 +26,7 @@ STATUS_TONES = {
 
 
 def money(value: Decimal | None) -> str:
-    return EMPTY if value is None else number_format(value, decimal_pos=2, force_grouping=True)
+    return EMPTY if value is None else numbers.money(value)
 
 
 def day(value) -> str:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 
+from crm import numbers
 from reports.funnel import figures
 from reports.funnel.charts import Bar, bar_chart
 from reports.receivables.grid import GROUP, Column, Grid, Kind, Line
@@ -21,11 +21,7 @@ DAYS = Kind.PERCENT
 
 
 def _count(n: int) -> str:
-    return number_format(n, force_grouping=True)
-
-
-def _days(value: Decimal | None) -> str:
-    return "" if value is None else _("%(days)s дн.") % {"days": number_format(value, decimal_pos=1)}
+    return numbers.number(n)
 
 
 def stage_label(stage) -> str:
@@ -64,7 +60,7 @@ def conversion_grid(result: figures.Conversion) -> Grid:
     if result.cohort:
         notes.append(
             _("Общая конверсия (успешные сделки от всех): %(percent)s %%")
-            % {"percent": number_format(result.overall, decimal_pos=1)}
+            % {"percent": numbers.number(result.overall, 1)}
         )
     return Grid(columns, lines, total, _("Нет сделок, созданных в периоде."), table_id="conversion-table", notes=notes)
 
@@ -91,10 +87,10 @@ def time_in_stage_grid(groups: Sequence[tuple[str, list[figures.StayLine]]]) -> 
     columns = [
         Column(_("Этап")),
         Column(_("Завершённых пребываний"), Kind.COUNT),
-        Column(_("Среднее, дней"), DAYS),
-        Column(_("Медиана, дней"), DAYS),
+        Column(_("Среднее"), Kind.DURATION),
+        Column(_("Медиана"), Kind.DURATION),
         Column(_("Сейчас на этапе"), Kind.COUNT),
-        Column(_("Сейчас в среднем, дней"), DAYS),
+        Column(_("Сейчас в среднем"), Kind.DURATION),
     ]
     lines = []
     for name, stays in groups:
@@ -117,7 +113,13 @@ def time_in_stage_chart(groups: Sequence[tuple[str, list[figures.StayLine]]]) ->
         for s in stays:
             if s.stays:
                 label = f"{name}: {s.stage.name}" if name else stage_label(s.stage)
-                bars.append(Bar(label, [float(s.mean or 0), float(s.median or 0)], [_days(s.mean), _days(s.median)]))
+                bars.append(
+                    Bar(
+                        label,
+                        [float(s.mean or 0), float(s.median or 0)],
+                        [numbers.days(s.mean), numbers.days(s.median)],
+                    )
+                )
     return bar_chart(
         bars, [_("Среднее"), _("Медиана")], title=_("Время на этапах, дней"), chart_id="time-in-stage-chart"
     )
@@ -147,11 +149,7 @@ def managers_grid(table: figures.ManagerTable, url: Callable[[int | None], str])
 
 
 def managers_chart(table: figures.ManagerTable) -> SafeString:
-    bars = [
-        Bar(m.name, [float(m.revenue)], [number_format(m.revenue, decimal_pos=0, force_grouping=True)])
-        for m in table.lines
-        if m.revenue
-    ]
+    bars = [Bar(m.name, [float(m.revenue)], [numbers.number(m.revenue, 0)]) for m in table.lines if m.revenue]
     return bar_chart(bars, [_("Выручка")], title=_("Выручка по менеджерам"), chart_id="managers-chart")
 
 
@@ -170,7 +168,7 @@ def repeat_summary_grid(summary: figures.RepeatSummary) -> Grid:
     if summary.clients:
         notes.append(
             _("Из них повторных (2 и более побед): %(repeat)s, %(share)s %%")
-            % {"repeat": _count(summary.repeat), "share": number_format(summary.share, decimal_pos=1)}
+            % {"repeat": _count(summary.repeat), "share": numbers.number(summary.share, 1)}
         )
     return Grid(columns, lines, total, "", table_id="repeat-summary-table", notes=notes)
 

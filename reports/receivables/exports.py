@@ -15,10 +15,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
+from crm import numbers
 from reports.exports import BOLD, heading, write
 from reports.receivables.grid import GROUP, Grid, Kind, Line
 
-FORMATS = {Kind.MONEY: "#,##0.00", Kind.PERCENT: "0.0", Kind.DATE: "DD.MM.YYYY"}
+FORMATS = {
+    Kind.MONEY: numbers.XLSX_MONEY,
+    Kind.PERCENT: numbers.XLSX_PERCENT,
+    Kind.DURATION: numbers.XLSX_DAYS,
+    Kind.DATE: "DD.MM.YYYY",
+}
 # One style object per indent: openpyxl hashes a new one for every cell it is given.
 INDENTS = {level: Alignment(indent=level * 2) for level in range(1, 4)}
 

@@ -11,9 +11,11 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from crm import numbers
 
 
 class Kind(Enum):
@@ -23,9 +25,10 @@ class Kind(Enum):
     DAYS = "days"
     DATE = "date"
     PERCENT = "percent"
+    DURATION = "duration"  # days: «2,5 дн.», under a day «5 ч 20 мин»; a zero is shown too
 
 
-NUMERIC = (Kind.MONEY, Kind.COUNT, Kind.DAYS, Kind.PERCENT)
+NUMERIC = (Kind.MONEY, Kind.COUNT, Kind.DAYS, Kind.PERCENT, Kind.DURATION)
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,13 @@ def shown(value, kind: Kind, *, total: bool = False) -> str:
         return ""
     if kind is Kind.DATE and isinstance(value, date):
         return date_format(value, "d.m.Y")
+    if kind is Kind.DURATION:
+        return numbers.days(value)
     if kind in NUMERIC:
         if not value and not total:
             return ""
         places = 2 if kind is Kind.MONEY else 1 if kind is Kind.PERCENT else 0
-        return number_format(value, decimal_pos=places, force_grouping=kind is Kind.MONEY)
+        return numbers.number(value, places)
     return str(value)
 
 

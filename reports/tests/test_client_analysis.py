@@ -269,6 +269,16 @@ def test_excel_states_the_filter(client, base, boss):
     assert find_row(sheet, "Итого")[-1].value == 1
 
 
+def test_the_page_states_the_filter_above_the_result_and_the_settings_fold(client, base, boss):
+    client.force_login(boss)
+    page = client.get(URL, {"business_region": base.moscow.pk, "abc_class": ["A", "B"]}).content.decode()
+    conditions = page.split('id="analysis-conditions">')[1].split("</div>")[0]
+    assert "Бизнес-регион: Москва" in conditions and "ABC-класс: A, B" in conditions
+    assert 'data-bs-target="#analysis-settings"' in page and 'id="analysis-settings"' in page
+    unfiltered = client.get(URL).content.decode()
+    assert "Отбор не задан: все клиенты." in unfiltered.split('id="analysis-conditions">')[1].split("</div>")[0]
+
+
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://evil","x")', "+7 495", "-1+2", "@SUM(A1)"])
 def test_excel_writes_formula_like_text_as_text(client, base, boss, name):
     base.moscow.name = name

@@ -45,7 +45,7 @@ def table(response) -> list[list[str]]:
 
 
 def sale(i) -> str:
-    return f"Реализация (акт, накладная) № {i.number} от {i.shipped_on:%d.%m.%Y}"
+    return f"Реализация по заявке-накладной № {i.number} от {i.date:%d.%m.%Y}"
 
 
 def paid(p) -> str:
@@ -249,6 +249,6 @@ def test_the_act_speaks_english_when_asked(client, docs, boss):
     client.force_login(boss)
     client.post(reverse("set_language"), {"language": "en", "next": URL})
     words = text(act(client, client=docs.buyer.pk, **MARCH).content.decode())
-    for phrase in ("Reconciliation statement", "Opening balance", "Debit", "Credit", "Sale (deed, waybill) No."):
+    for phrase in ("Reconciliation statement", "Opening balance", "Debit", "Credit", "Sale under invoice No."):
         assert phrase in words, phrase
     assert "the debt in favour of" in words and "is 1,050.50 RUB" in words

@@ -6,7 +6,7 @@
   const prices = JSON.parse(document.getElementById("product-prices").textContent);
   const lang = document.documentElement.lang || "ru";
   const parse = (text) => {
-    const value = Number(String(text || "").replace(/[\s\u00a0]/g, "").replace(",", "."));
+    const value = Number(String(text || "").replace(/[\s\u00a0]/g, "").replace("\u2212", "-").replace(",", "."));
     return Number.isFinite(value) ? value : NaN;
   };
   const show = (value) => value.toLocaleString(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from clients.tests import factories
 from crm import roles
+from crm.numbers import XLSX_MONEY
 from reports.tests.receivables.data import ON, make_invoice, make_payment
 from sales.models import Invoice
 from sales.tests.factories import ContractFactory
@@ -410,10 +411,10 @@ def test_excel_holds_the_variant_with_the_filter_and_numbers_as_numbers(client, 
     assert invoice_row[2].date() == sales.invoices[1].shipped_on
     # Styles, made once per kind and copied: a client in bold, its invoices indented, formats kept.
     alfa_cells = next(r for r in sheet.iter_rows() if r[0].value == "Альфа, ИНН 7701000001")
-    assert alfa_cells[0].font.bold and alfa_cells[5].font.bold and alfa_cells[5].number_format == "#,##0.00"
+    assert alfa_cells[0].font.bold and alfa_cells[5].font.bold and alfa_cells[5].number_format == XLSX_MONEY
     invoice_cells = next(r for r in sheet.iter_rows() if r[0].value == invoice_row[0])
     assert invoice_cells[0].alignment.indent == 2 and not invoice_cells[0].font.bold
-    assert invoice_cells[2].number_format == "DD.MM.YYYY" and invoice_cells[5].number_format == "#,##0.00"
+    assert invoice_cells[2].number_format == "DD.MM.YYYY" and invoice_cells[5].number_format == XLSX_MONEY
     assert not invoice_cells[5].font.bold and invoice_cells[5].alignment.indent == 0
 
 
