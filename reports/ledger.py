@@ -27,6 +27,7 @@ from sales import access
 from sales.models import Contract, Invoice, Payment
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 SHIPMENT, PAYMENT = 0, 1  # also the order of a shipment and a payment on the same day
 CLIENT_CHOICES = 20
 DATE_FORMAT = "%d.%m.%Y"
@@ -192,7 +193,15 @@ def documents(scope: Scope) -> list[tuple]:
     # a client has thousands of documents, and the driver already gives dates and Decimals.
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        # The demo's SQLite may give dates as text (a UNION loses the column types) and amounts as floats.
+        rows = [(k, _date(d), n, _date(dd), c, Decimal(str(a)).quantize(CENT)) for k, d, n, dd, c, a in rows]
+    return rows
+
+
+def _date(value: datetime.date | str) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
 
 
 def client_ledger(scope: Scope) -> Ledger:

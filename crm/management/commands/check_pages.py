@@ -3,8 +3,8 @@ which page failed.
 
 A smoke test of a database with data in it — the SQLite demo after `seed_demo`, or a server after
 a deploy: every GET page without parameters in the URL, the first object's page of each kind
-(client, deal, invoice, payment, contract, task, wizard run), and each report's Excel, print
-view and «На дату» a year back, requested in-process through django.test.Client as each user (the
+(client, deal, invoice, payment, contract, task, wizard run), the ledger and the акт сверки of a
+client with shipments, and each report's Excel, print view and «На дату» a year back, requested in-process through django.test.Client as each user (the
 demo users by default). A page may answer anything but a server error: 403 and 404 are what a role
 is allowed to get. Exits with 1 when a page failed.
 """
@@ -64,6 +64,17 @@ def object_pages() -> Iterator[str]:
             yield from (reverse(name, args=[first.pk]) for name in names)
 
 
+def ledger_pages() -> Iterator[str]:
+    """The client ledger and the акт сверки of the first client with a shipment, over the year of
+    that shipment: the report of a client without documents shows nothing that could fail."""
+    from sales.models import Invoice
+
+    shipped = Invoice.objects.filter(status=Invoice.Status.SHIPPED).order_by("pk").first()
+    if shipped is not None:
+        query = f"?client={shipped.client_id}&start={shipped.shipped_on.replace(month=1, day=1).isoformat()}"
+        yield from (reverse(name) + query for name in ("reports:client_ledger", "reports:reconciliation"))
+
+
 def report_pages(pages: list[str]) -> Iterator[str]:
     """Each report's Excel and print view, and the report on a date a year back."""
     index = reverse("reports:index")
@@ -89,6 +100,7 @@ class Command(BaseCommand):
             raise CommandError(f"no such users: {', '.join(missing)} (seed the demo data first)")
         pages = sorted(set(plain_pages()))
         pages += list(object_pages())
+        pages += list(ledger_pages())
         pages += list(report_pages(pages))
         failed = 0
         logging.getLogger("django.request").setLevel(logging.ERROR)  # a 403, 404 or 405 is fine here
