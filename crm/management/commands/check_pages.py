@@ -4,9 +4,10 @@ which page failed.
 A smoke test of a database with data in it — the SQLite demo after `seed_demo`, or a server after
 a deploy: every GET page without parameters in the URL, the first object's page of each kind
 (client, deal, invoice, payment, contract, task, wizard run), the ledger and the акт сверки of a
-client with shipments, and each report's Excel, print view and «На дату» a year back, requested in-process through django.test.Client as each user (the
-demo users by default). A page may answer anything but a server error: 403 and 404 are what a role
-is allowed to get. Exits with 1 when a page failed.
+client with shipments, and each report's Excel, print view and «На дату» a year back, requested
+in-process through django.test.Client as each user (the demo users by default). A page may answer
+anything but a server error: 403 and 404 are what a role is allowed to get. Exits with 1 when a
+page failed.
 """
 
 from __future__ import annotations
