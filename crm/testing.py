@@ -20,14 +20,15 @@ def restore_reference_data() -> None:
         getattr(importlib.import_module(module), function)(apps, None)
 
 
-def submitted_form(html: str | bytes, form_id: str) -> dict[str, str | list[str]]:
-    """What a browser sends when the form `form_id` of the page is submitted as it is: every
-    successful control's value (an empty box as "", a ticked box's value or "on", a select's
-    selected option — or its first one, as a browser does —, never an unticked box or a file). A
-    name sent more than once becomes a list."""
+def submitted_form(html: str | bytes, form_id: str = "", *, action: str = "") -> dict[str, str | list[str]]:
+    """What a browser sends when the form `form_id` (or the form posting to `action`) of the page
+    is submitted as it is: every successful control's value (an empty box as "", a ticked box's
+    value or "on", a select's selected option — or its first one, as a browser does —, never an
+    unticked box or a file). A name sent more than once becomes a list."""
     from lxml import html as lxml_html
 
-    form = lxml_html.fromstring(html).get_element_by_id(form_id)
+    page = lxml_html.fromstring(html)
+    form = page.get_element_by_id(form_id) if form_id else page.xpath(f'//form[@action="{action}"]')[0]
     pairs: list[tuple[str, str]] = []
     for control in form.inputs:
         name = control.name

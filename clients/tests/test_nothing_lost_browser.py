@@ -108,3 +108,37 @@ def test_a_flag_survives_a_save_that_changed_something_else(page, live_server, l
     assert {v.field_id: v.value for v in ExtraValue.objects.filter(client=card)} == {vip.pk: True, former.pk: False}
     (entry,) = card.changes.all()
     assert [c["field"] for c in entry.changes] == ["comment"]
+
+
+def test_every_option_of_every_multi_choice_control_can_be_ticked(page, live_server, login, card):
+    """The sweep behind «Сегменты»: on each page with tick-box lists, every box takes a real click
+    (Playwright refuses to click a box that something else covers)."""
+    for name in ("Опт", "Розница", "VIP"):
+        factories.SegmentFactory(name=name)
+    factories.ExtraFieldFactory(name="Стаж", value_type=ExtraField.ValueType.NUMBER)
+    login(page, live_server, "boris", "secret-pass-1")
+    pages = [
+        f"/clients/{card.pk}/edit/",
+        "/clients/",
+        "/clients/required-fields/",
+        "/quality/contact-info/",
+        "/quality/properties/",
+    ]
+    ticked = 0
+    for path in pages:
+        page.goto(live_server.url + path)
+        names = page.eval_on_selector_all(
+            "input[type=checkbox][name]",
+            "boxes => boxes.filter(b => b.offsetParent).map(b => b.name).filter((n, i, all) => all.indexOf(n) !== i)",
+        )
+        for name in dict.fromkeys(names):
+            boxes = page.locator(f"input[type=checkbox][name='{name}']")
+            for i in range(boxes.count()):
+                box = boxes.nth(i)
+                if not box.is_visible():
+                    continue
+                was = box.is_checked()
+                box.click()
+                assert box.is_checked() != was, f"{path}: {name} #{i}"
+                ticked += 1
+    assert ticked >= 20

@@ -72,3 +72,23 @@ def test_a_manager_sells_ships_and_gets_paid(page, live_server, login, shop):
     assert page.locator("#invoice-open").inner_text() == "0,00"
     payment = Payment.objects.get()
     assert (payment.unallocated, Invoice.objects.get().open_amount) == (D("0.00"), D("0.00"))
+
+
+def test_a_number_the_browser_cannot_read_stops_the_form_on_its_field(page, live_server, login, shop):
+    """«Глубина кредита» is a number box: the browser sends "" for «1e» (validity.badInput), which
+    would clear the stored 14 days. The form is stopped before it is sent, with a message."""
+    _manager, _buyer, contract = shop
+    login(page, live_server, "anna", "secret-pass-1")
+    page.goto(f"{live_server.url}/sales/contracts/{contract.pk}/edit/")
+    days = page.locator("#id_credit_days")
+    assert days.get_attribute("type") == "number"
+    days.fill("")
+    days.press_sequentially("1e")
+    assert page.evaluate("document.querySelector('#id_credit_days').validity.badInput")
+
+    page.click("#save-contract")
+
+    assert "/edit/" in page.url
+    assert "Браузер не может прочитать это значение" in days.locator("..").inner_text()
+    contract.refresh_from_db()
+    assert contract.credit_days == 14
