@@ -351,6 +351,35 @@ class MergeFormMixin:
             field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} border-warning".strip()
 
 
+class _ParentOfRow(InlineForeignKeyField):
+    """The row's parent as the formset has it, whatever key the page sent: a parent removed
+    meanwhile is not an error either."""
+
+    def clean(self, value):
+        return None if self.pk_field else self.parent_instance
+
+
+class KeepsVanishedRowsMixin:
+    """A model formset whose rows (or their parent) someone else may remove while the user edits
+    them. The row's key is a plain number, so a removed row is not a form error («выберите
+    корректный вариант» on a hidden field): the row comes as a new one, saved again if this user
+    changed it (what they typed is kept) and dropped otherwise."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        pk_name = self.model._meta.pk.name
+        if pk_name in form.fields:
+            form.fields[pk_name] = forms.IntegerField(
+                required=False, widget=forms.HiddenInput, initial=form.fields[pk_name].initial
+            )
+        fk = getattr(self, "fk", None)
+        parent = form.fields.get(fk.name) if fk is not None else None
+        if isinstance(parent, InlineForeignKeyField):
+            form.fields[fk.name] = _ParentOfRow(
+                parent.parent_instance, pk_field=parent.pk_field, to_field=parent.to_field, label=parent.label
+            )
+
+
 def _put(data, key: str, field: forms.Field, value: object) -> None:
     """Write `value` into form data as the field's widget would send it."""
     widget = field.widget

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from crm.forms import DateInput, MarksInvalidFieldsMixin, TypedDecimalField, style_widgets
-from crm.merge import MergeFormMixin
+from crm.merge import KeepsVanishedRowsMixin, MergeFormMixin
 from crm.models import Project
 from sales.models import Contract, Invoice, InvoiceLine, Payment, Product
 from sales.services import Line, lines_fingerprint
@@ -191,7 +191,7 @@ class InvoiceLineForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         return Line(product=product, quantity=data["quantity"], price=price, discount=data["discount"])
 
 
-class ProductLinesFormSet(BaseInlineFormSet):
+class ProductLinesFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
     """Lines of products (an invoice's here, a deal's in funnel): every form gets the product list
     read once, the empty form included, and the «удалить» box is a Bootstrap check box."""
 
@@ -229,12 +229,6 @@ class ProductLinesFormSet(BaseInlineFormSet):
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
-        pk_name = self.model._meta.pk.name
-        if pk_name in form.fields:
-            # A line someone else removed meanwhile is not an error: its row is the user's new line.
-            form.fields[pk_name] = forms.IntegerField(
-                required=False, widget=forms.HiddenInput, initial=form.fields[pk_name].initial
-            )
         if "DELETE" in form.fields:
             form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
 

@@ -10,7 +10,7 @@ from clients import extra_fields as extra
 from clients import validators
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson, ExtraField, FieldGroup
 from crm.forms import MarksInvalidFieldsMixin, style_widgets
-from crm.merge import MergeFormMixin
+from crm.merge import KeepsVanishedRowsMixin, MergeFormMixin
 
 CLEANERS_BY_TYPE = {
     ContactInfoKind.ValueType.EMAIL: validators.clean_email,
@@ -106,10 +106,25 @@ class ClientForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         return cleaned
 
 
+class KindChoiceField(forms.ModelChoiceField):
+    """A kind picked from the kinds loaded once for the page (`loaded`): no query per row."""
+
+    loaded: dict[str, ContactInfoKind] | None = None
+
+    def to_python(self, value):
+        if self.loaded is None or value in self.empty_values:
+            return super().to_python(value)
+        kind = self.loaded.get(str(value))
+        if kind is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return kind
+
+
 class ContactInfoForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
     class Meta:
         model = ContactInfo
         fields = ["kind", "value", "comment"]
+        field_classes = {"kind": KindChoiceField}
 
     def __init__(self, *args, kinds: list[ContactInfoKind] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,6 +134,7 @@ class ContactInfoForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
             # The kinds are loaded once per page: static choices, so no query per row.
             field.queryset = ContactInfoKind.objects.filter(pk__in=[k.pk for k in kinds])
             field.choices = [("", field.empty_label), *((k.pk, k.name) for k in kinds)]
+            field.loaded = {str(k.pk): k for k in kinds}
         self.fields["kind"].widget.attrs["class"] = "form-select form-select-sm"
         self.fields["value"].widget.attrs["class"] = "form-control form-control-sm"
         self.fields["comment"].widget.attrs.update(
@@ -126,6 +142,10 @@ class ContactInfoForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         )
         if self.instance.pk:
             self.initial["value"] = self.instance.display_value
+
+    def _get_validation_exclusions(self):
+        # The kind was checked against the loaded kinds: the model need not look it up again.
+        return {*super()._get_validation_exclusions(), "kind"}
 
     def stored(self, info: ContactInfo) -> dict[str, object]:
         # A phone is shown formatted: compare it as shown.
@@ -146,7 +166,7 @@ class ContactInfoForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         return cleaned
 
 
-class ContactInfoFormSet(BaseInlineFormSet):
+class ContactInfoFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
     """Contact info of one owner. Kinds are offered by «applies to», loaded once per page.
 
     Its empty row uses its own placeholder, `__row__`: a new contact person is cloned from a
@@ -224,7 +244,15 @@ ClientInfoFormSet = inlineformset_factory(
     extra=1,
     can_delete=True,
 )
-ContactPersonFormSet = inlineformset_factory(Client, ContactPerson, form=ContactPersonForm, extra=1, can_delete=True)
+
+
+class BaseContactPersonFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
+    pass
+
+
+ContactPersonFormSet = inlineformset_factory(
+    Client, ContactPerson, form=ContactPersonForm, formset=BaseContactPersonFormSet, extra=1, can_delete=True
+)
 
 
 class PersonContactInfoFormSet(ContactInfoFormSet):

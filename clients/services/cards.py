@@ -131,7 +131,7 @@ def save_card(form, info_formset, contact_formset, *, user, expected_version: in
         raise StaleEdit(client, changes_since(client, expected_version or 0))
     edit = _CardEdit(client)
     edit.judge(form, form.stored(client))
-    edit.judge_rows(info_formset, owner={"contact": None})
+    edit.judge_rows(info_formset, contact=None)
     persons = {c.pk: c for c in client.contacts.all()}
     person_values = extra_fields.values_of_contacts(client)
     for person_form in contact_formset.forms:
@@ -145,7 +145,7 @@ def save_card(form, info_formset, contact_formset, *, user, expected_version: in
         elif person_form.has_changed() or person_form.info_formset.has_changed():
             edit.creates.append(person_form)
         if person is not None:
-            edit.judge_rows(person_form.info_formset, owner={"contact": person})
+            edit.judge_rows(person_form.info_formset, contact=person)
     if edit.conflicting():
         raise EditConflict(client, changes_since(client, expected_version or 0), edit.rebases)
     if not edit.apply(form):
@@ -169,6 +169,8 @@ class _CardEdit:
         self.updates: list[tuple] = []  # (form, stored row, changes)
         self.creates: list = []  # forms of new rows
         self.deletes: list = []  # stored rows
+        # Every contact info row of the card, the client's own and its persons', in one query.
+        self.rows = {row.pk: row for row in client.contact_info.select_related("kind")}
 
     def judge(self, form, stored: dict, row=None) -> None:
         changes = form.changes()
@@ -176,10 +178,13 @@ class _CardEdit:
         if changes:
             self.updates.append((form, row, changes))
 
-    def judge_rows(self, formset, *, owner: dict) -> None:
-        rows = {row.pk: row for row in self.client.contact_info.filter(**owner).select_related("kind")}
+    def judge_rows(self, formset, *, contact: ContactPerson | None) -> None:
+        """The contact info rows of the client (`contact` None) or of one of its persons."""
+        owner_id = contact.pk if contact is not None else None
         for row_form in formset.forms:
-            row = rows.get(row_form.instance.pk)
+            row = self.rows.get(row_form.instance.pk)
+            if row is not None and row.contact_id != owner_id:
+                row = None
             if row_form in formset.deleted_forms:
                 if row is not None:
                     self.deletes.append(row)
@@ -231,8 +236,10 @@ class _CardEdit:
 
 
 def _save_new_rows(formset, *, client: Client, contact: ContactPerson) -> None:
+    """The rows of a new contact person, or of one someone else removed meanwhile: every row the
+    user sees is kept (a stored row by its key, a new one when filled in)."""
     for row_form in formset.forms:
-        if row_form in formset.deleted_forms or not row_form.has_changed():
+        if row_form in formset.deleted_forms or not (row_form.has_changed() or row_form.cleaned_data.get("id")):
             continue
         row = row_form.save(commit=False)
         row.client, row.contact = client, contact

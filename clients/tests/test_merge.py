@@ -236,3 +236,43 @@ def test_an_impossible_date_is_refused_on_its_field_and_the_stored_date_kept(ann
     page = response.content.decode()
     assert "Введите правильную дату" in page and 'value="31.02.2026"' in page and "не потеряется" in page
     assert ExtraValue.objects.get(client=card, field=when).value == datetime.date(2026, 3, 15)
+
+
+def test_a_row_removed_by_a_colleague_while_i_edited_it_comes_back_with_my_value(anna, boris, card):
+    form_a, form_b = opened(anna, card), opened(boris, card)
+    form_a["info-0-DELETE"] = "on"
+    assert anna.post(edit_url(card), form_a).status_code == 302
+    assert not ContactInfo.objects.filter(client=card, contact__isnull=True).exists()
+
+    form_b["info-0-value"] = "+7 916 000-00-01"
+    response = boris.post(edit_url(card), form_b)
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert ContactInfo.objects.get(client=card, contact__isnull=True).value == "+79160000001"
+
+
+def test_a_row_removed_by_a_colleague_stays_removed_when_i_did_not_touch_it(anna, boris, card):
+    form_a, form_b = opened(anna, card), opened(boris, card)
+    form_a["contacts-0-DELETE"] = "on"
+    assert anna.post(edit_url(card), form_a).status_code == 302
+
+    form_b["client-comment"] = "от Бориса"
+    assert boris.post(edit_url(card), form_b).status_code == 302
+
+    card.refresh_from_db()
+    assert (card.comment, card.contacts.count(), card.contact_info.count()) == ("от Бориса", 0, 1)
+
+
+def test_a_contact_person_removed_by_a_colleague_while_i_added_his_phone_comes_back(anna, boris, card):
+    form_a, form_b = opened(anna, card), opened(boris, card)
+    form_a["contacts-0-DELETE"] = "on"
+    assert anna.post(edit_url(card), form_a).status_code == 302
+
+    form_b["contacts-0-info-1-kind"] = str(factories.kind("Мобильный телефон").pk)
+    form_b["contacts-0-info-1-value"] = "+7 916 555-44-33"
+    response = boris.post(edit_url(card), form_b)
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    person = card.contacts.get()
+    assert person.name == "Петров Иван"
+    assert sorted(person.contact_info.values_list("value", flat=True)) == ["+79165554433", "petrov@romashka.ru"]

@@ -6,6 +6,7 @@ from clients import services
 from clients.models import Client, ClientChange, ContactInfo, ExtraField
 from clients.tests import factories
 from clients.tests.formdata import card_data
+from crm.testing import logged_in, opened_form
 
 
 def edit_url(client: Client) -> str:
@@ -454,3 +455,20 @@ def test_a_supervisor_adds_a_contact_info_kind_that_then_validates_values(client
     assert ContactInfoKind.objects.get(name="Телефон склада").value_type == "phone"
     refused = client.post(edit_url(card), card_data(card, info=[("Телефон склада", "склад")]))
     assert "Не удалось распознать номер телефона" in refused.content.decode()
+
+
+@pytest.mark.parametrize("contacts", [1, 6])
+def test_saving_a_card_reads_a_fixed_number_of_queries(card, owner, contacts, django_assert_max_num_queries):
+    """A comment changed on a card with its contact persons: the merge judges every person and
+    row against what is stored without a query per person."""
+    role = factories.list_field("Роль в закупке", ["ЛПР", "Влияет"], applies_to="contacts")
+    for i in range(contacts):
+        contact = factories.ContactPersonFactory(client=card, name=f"Контакт {i}")
+        factories.ContactInfoFactory(client=card, contact=contact, kind=factories.kind("Email"), value=f"k{i}@r.ru")
+        services.set_extra_values({role: factories.option(role, "ЛПР")}, contact=contact)
+    browser = logged_in(owner)
+    form = opened_form(browser, edit_url(card), "client-form")
+    form["client-comment"] = "важно"
+    with django_assert_max_num_queries(45):  # 43 measured, with 1 and with 6 persons
+        assert browser.post(edit_url(card), form).status_code == 302
+    assert Client.objects.get(pk=card.pk).comment == "важно"

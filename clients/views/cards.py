@@ -147,7 +147,7 @@ def _cards_valid(form, info_formset, contact_formset) -> bool:
         nested = contact_form.info_formset
         if not nested.is_valid():
             valid = False
-        elif nested.has_changed() and not contact_form.has_changed() and contact_form.instance.pk is None:
+        elif nested.has_changed() and contact_form.instance.pk is None and not contact_form.cleaned_data.get("name"):
             contact_form.add_error("name", _("Укажите ФИО контактного лица, чтобы сохранить его контакты."))
             valid = False
     return valid

@@ -47,10 +47,15 @@ PERCENTILE = True
 
 
 def days(seconds: float | Decimal | None) -> Decimal | None:
-    """Seconds as days to one decimal, a half up."""
+    """Seconds as days: to one decimal (a half up) from a day on; under a day to the minute, so
+    that a stay of hours reads «5 ч 20 мин» (crm.numbers.days)."""
     if seconds is None:
         return None
-    return (Decimal(str(seconds)) / DAY).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    value = Decimal(str(seconds)) / DAY
+    if value < 1:
+        minutes = (Decimal(str(seconds)) / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return (minutes / 1440).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _rows(sql: str, params: Sequence) -> list[tuple]:

@@ -4,6 +4,8 @@ from decimal import Decimal as D
 
 import pytest
 
+from funnel.models import Funnel, Stage
+from reports.tests.funnel.conftest import history, noon
 from reports.tests.funnel.helpers import TIME_IN_STAGE, get, rows
 
 
@@ -80,3 +82,15 @@ def test_a_manager_filter(client, deals, head, at_now):
         "Предложение": [1, D("1.0"), D("1.0"), 0, None],
         "Договор": [2, D("3.5"), D("3.5"), 0, None],  # 2 and 5
     }
+
+
+def test_a_stay_under_a_day_reads_in_hours_and_minutes(client, deals, head, at_now):
+    """A deal that stayed 5 hours 20 minutes on «Звонок»: the page says so, not «0,0 дн.» or a blank."""
+    quick = Funnel.objects.create(name="Быстрая")
+    call = Stage.objects.create(funnel=quick, name="Звонок", order=10)
+    won = Stage.objects.create(funnel=quick, name="Успех", order=90, kind=Stage.Kind.WON)
+    history(quick, "d13", deals.anna, deals.alfa, noon("10.03.2026"), [(call, 0), (won, 5 / 24 + 20 / 1440)])
+    client.force_login(head)
+    page = get(client, TIME_IN_STAGE, funnel=quick.pk).content.decode()
+    assert page.count("5 ч 20 мин") >= 3  # mean and median in the table, and the chart's bar
+    assert "0,0 дн." not in page
