@@ -7,14 +7,14 @@ different values) is a conflict, shown on that field with both values and a choi
 is written until the user has seen it. A field whose input was not sent at all is not "cleared":
 clearing a stored value is an explicit act.
 
-    form = DealForm(request.POST, instance=deal)          # a MergeFormMixin form
-    changes = form.changes()                               # {field: Change(old, new)}
-    theirs = merge.conflicts(changes, merge.values_of(deal_now, changes))
-    if theirs: form.show_conflicts(theirs)                 # and render the form again
-    else: merge.apply(deal_now, changes); deal_now.save()
+    form = DealForm(request.POST, instance=deal)           # a MergeFormMixin form
+    try:                                                    # the service, under a row lock:
+        services.update_deal(deal, **form.changes())        #   merge_into(locked, changes)
+    except merge.EditConflict as conflict:                  # both changed a field:
+        form.rebase(form.stored(conflict.row), conflict.theirs)   # show it, render again (409)
 
-The rule itself (`conflicts`, `apply`) takes plain values, so services and the API use it without
-a form.
+The rule itself (`merge_into`, `conflicts`, `apply`) takes plain values, so services and the API
+use it without a form. A formset's rows are forms of their own (KeepsVanishedRowsMixin).
 """
 
 from __future__ import annotations
@@ -72,11 +72,19 @@ def plain(value: object) -> object:
     return value
 
 
+def _as_keys(value: object) -> list[str]:
+    """A set of rows (or one key, or none) as sorted text keys."""
+    if isinstance(value, list):
+        return sorted(map(str, value))
+    return [] if value == "" else [str(value)]
+
+
 def same(a: object, b: object) -> bool:
+    """Whether two values of a field are the same for the merge: 25 and 25.00 are, a row and
+    its key are, a date and its ISO text are."""
     a, b = plain(a), plain(b)
     if isinstance(a, list) or isinstance(b, list):
-        as_text = lambda v: sorted(map(str, v)) if isinstance(v, list) else ([] if v == "" else [str(v)])  # noqa: E731
-        return as_text(a) == as_text(b)
+        return _as_keys(a) == _as_keys(b)
     if type(a) is not type(b) and not (isinstance(a, (int, Decimal)) and isinstance(b, (int, Decimal))):
         return str(a) == str(b)
     return a == b
@@ -144,7 +152,8 @@ def _as_changes(stored: Mapping[str, object], values: Mapping[str, object]) -> d
 
 def theirs_in(row: models.Model, values: Mapping[str, object]) -> dict[str, object]:
     """The fields of `values` (as merge_into takes them) that someone else changed meanwhile."""
-    return conflicts(_as_changes(values_of(row, values), values), values_of(row, values))
+    stored = values_of(row, values)
+    return conflicts(_as_changes(stored, values), stored)
 
 
 def merge_into(row: models.Model, values: Mapping[str, object]) -> list[str]:
@@ -286,7 +295,8 @@ class MergeFormMixin:
             return None
         if not isinstance(raw, dict):
             return None
-        return {name: _decode(self.fields[name], value) for name, value in raw.items() if name in self.merged_fields()}
+        merged = set(self.merged_fields())
+        return {name: _decode(self.fields[name], value) for name, value in raw.items() if name in merged}
 
     def _apply_base(self) -> None:
         # Django tells a changed field by comparing the input with `initial`: let that be the base.
