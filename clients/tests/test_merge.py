@@ -12,7 +12,7 @@ from django.urls import reverse
 from clients.models import Client, ClientChange, ContactInfo, ExtraField, ExtraValue
 from clients.services.extra_values import set_extra_values
 from clients.tests import factories
-from crm.testing import submitted_form
+from crm.testing import logged_in, submitted_form
 
 
 def edit_url(card: Client) -> str:
@@ -276,3 +276,69 @@ def test_a_contact_person_removed_by_a_colleague_while_i_added_his_phone_comes_b
     person = card.contacts.get()
     assert person.name == "Петров Иван"
     assert sorted(person.contact_info.values_list("value", flat=True)) == ["+79165554433", "petrov@romashka.ru"]
+
+
+@pytest.fixture
+def choices(db):
+    regions = [factories.BusinessRegionFactory(name=n) for n in ("Москва", "Казань", "Самара")]
+    segments = [factories.SegmentFactory(name=n) for n in ("Опт", "Розница", "Сети")]
+    people = [factories.manager(username=f"m{n}", last_name=f"Менеджер {n}") for n in range(3)]
+    return {"business_region": regions, "segments": segments, "responsible": people}
+
+
+# A field and three values as form data: Anna's first, Anna's second, Boris's.
+BUILT_IN = {
+    "name": ("ООО «Анна»", "ООО «Анна-2»", "ООО «Борис»"),
+    "full_name": ("Полное А", "Полное А-2", "Полное Б"),
+    "inn": ("7736050003", "7710140679", "7702070139"),
+    "kpp": ("773601001", "773601002", "773601003"),
+    "legal_address": ("Москва", "Москва, 2", "Казань"),
+    "comment": ("от Анны", "от Анны ещё", "от Бориса"),
+    # Two kinds only: Boris choosing what Anna chose is no conflict.
+    "kind": ("individual", "company", "company"),
+    "business_region": None,
+    "responsible": None,
+    "segments": None,
+}
+
+
+def _values(field: str, choices: dict) -> tuple:
+    if BUILT_IN[field] is not None:
+        return BUILT_IN[field]
+    keys = [str(row.pk) for row in choices[field]]
+    return ([keys[0]], [keys[1]], [keys[2]]) if field == "segments" else tuple(keys)
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("field", BUILT_IN)
+def test_every_built_in_field_merges_and_conflicts(boss, card, choices, field):
+    """Anna changes the field while Boris changes another one: both stay. Then both change the
+    field: Boris meets a conflict on it, and nothing of his is written."""
+    anna, boris = logged_in(boss), logged_in(factories.supervisor(username="boris2"))
+    first, second, borises = _values(field, choices)
+    if field in ("kind", "inn"):  # an individual has a 12-digit ИНН and no КПП
+        card.inn, card.kpp = ("" if field == "kind" else card.inn), ""
+        card.save()
+    other = "legal_address" if field == "comment" else "comment"
+    form_a, form_b = opened(anna, card), opened(boris, card)
+    form_a[f"client-{field}"] = first
+    assert anna.post(edit_url(card), form_a).status_code == 302
+    form_b[f"client-{other}"] = "Борис тоже был здесь"
+    assert boris.post(edit_url(card), form_b).status_code == 302
+    now = opened(anna, card)
+    assert (_as_list(now[f"client-{field}"]), now[f"client-{other}"]) == (_as_list(first), "Борис тоже был здесь")
+
+    form_a, form_b = opened(anna, card), opened(boris, card)
+    form_a[f"client-{field}"] = second
+    assert anna.post(edit_url(card), form_a).status_code == 302
+    form_b[f"client-{field}"] = borises
+    response = boris.post(edit_url(card), form_b)
+    if borises == second:
+        assert response.status_code == 302
+        return
+    assert response.status_code == 409
+    assert f'data-conflict="{field}"' in response.content.decode()
+    assert _as_list(opened(anna, card)[f"client-{field}"]) == _as_list(second)
