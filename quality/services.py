@@ -247,7 +247,7 @@ def progress(run: WizardRun) -> int:
 
 def task_title(run: WizardRun, items: list[completeness.Item]) -> str:
     """What the task is about, so that two tasks of one executor are told apart in «Мои дела»:
-    what to fill, for how many clients, and the project."""
+    what to fill and for how many clients (its project is shown beside it wherever it is listed)."""
     labels = completeness.labels([*run.client_checks, *run.contact_checks])
     names = ", ".join(dict.fromkeys(labels[c] for c in [*run.client_checks, *run.contact_checks]))
     if run.kind == WizardRun.Kind.PROPERTIES:
@@ -255,8 +255,6 @@ def task_title(run: WizardRun, items: list[completeness.Item]) -> str:
     else:
         title = _("Заполнить контактную информацию: %(names)s") % {"names": names}
     title += " — " + _("клиентов: %(count)s") % {"count": len({item.client_id for item in items})}
-    if run.project_id:
-        title += ", " + _("проект «%(project)s»") % {"project": run.project.name}
     return title[:255]
 
 
@@ -270,7 +268,6 @@ def generate_tasks(run_id) -> WizardRun | None:
         with transaction.atomic():
             run = (
                 WizardRun.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("project")
                 .filter(pk=run_id, state=WizardRun.State.RUNNING)
                 .first()
             )

@@ -86,14 +86,15 @@ def test_distribution_by_executors_shares_clients_equally_and_keeps_contacts_wit
         assert len(items) == 6  # three clients and their three contact persons
 
 
-def test_a_wizards_task_says_how_many_clients_and_which_project(base, email_run, boss):
+def test_a_wizards_task_says_how_many_clients_and_belongs_to_the_project(base, email_run, boss):
     email_run.fallback_executor = boss
     email_run.project = Project.objects.create(name="Весна")
     email_run.state = WizardRun.State.QUEUED
     email_run.save()
     run = services.generate_tasks(email_run.pk)
-    titles = {t.executor.username: t.title for t in Task.objects.filter(origin=run.origin)}
-    assert titles["anna"] == "Заполнить контактную информацию: Email — клиентов: 2, проект «Весна»"
+    tasks = {t.executor.username: t for t in Task.objects.filter(origin=run.origin).select_related("project")}
+    assert tasks["anna"].title == "Заполнить контактную информацию: Email — клиентов: 2"
+    assert tasks["anna"].project.name == "Весна"
 
 
 def test_generation_makes_one_task_per_executor_once(base, email_run, boss):
