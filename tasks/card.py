@@ -17,7 +17,8 @@ def tasks_panel(client: Client, user) -> dict | None:
     tasks = Task.objects.filter(
         pk__in=TaskItem.objects.filter(client=client).values("task_id"), state__in=(*Task.OPEN_STATES, Task.State.DONE)
     )
-    shown = list(tasks.visible_to(user).select_related("executor", "project").order_by("due_date", "pk")[: CARD_TASKS + 1])
+    visible = tasks.visible_to(user).select_related("executor", "project").order_by("due_date", "pk")
+    shown = list(visible[: CARD_TASKS + 1])
     if not shown:
         return None
     return {"tasks": shown[:CARD_TASKS], "more": len(shown) > CARD_TASKS}
