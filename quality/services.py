@@ -22,7 +22,8 @@ from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.models import Client, ContactPerson, ExtraField
 from quality.models import WizardRun
-from tasks.models import Task, TaskEvent, TaskItem
+from tasks import services as task_services
+from tasks.models import Task
 
 logger = logging.getLogger(__name__)
 INSERT_BATCH = 5_000
@@ -221,10 +222,9 @@ def lacking_without_responsible(run: WizardRun) -> bool:
 
 @transaction.atomic
 def submit(run: WizardRun) -> bool:
-    """Step 4's «Готово»: queue the run for task generation, once. Returns whether this call
-    queued it (False: it was submitted before — a double click or a refresh)."""
-    from quality import jobs
-
+    """Step 4's «Готово»: mark the run queued for task generation, once. Returns whether this call
+    did (False: it was submitted before — a double click or a refresh); the caller then queues
+    quality.jobs.generate_tasks."""
     locked = WizardRun.objects.select_for_update().get(pk=run.pk)
     if locked.state != WizardRun.State.DRAFT:
         return False
@@ -232,7 +232,6 @@ def submit(run: WizardRun) -> bool:
     locked.state = WizardRun.State.QUEUED
     locked.submitted_at = timezone.now()
     locked.save(update_fields=["state", "submitted_at"])
-    jobs.generate_tasks.delay_on_commit(str(locked.pk))
     return True
 
 
@@ -281,24 +280,19 @@ def generate_tasks(run_id) -> WizardRun | None:
             ) % {"wizard": run.get_kind_display(), "date": date_format(timezone.localdate(), "d.m.Y")}
             made = 0
             for executor_id, items in sorted(shares.items()):
-                task, created = Task.objects.get_or_create(
+                task_services.ensure_task(
                     origin=run.origin,
                     executor_id=executor_id,
-                    defaults={
-                        "title": task_title(run, items),
-                        "description": description,
-                        "kind": TASK_KINDS[run.kind],
-                        "reviewer_id": run.reviewer_id,
-                        "author_id": run.author_id,
-                        "due_date": run.due_date,
-                        "control_date": run.control_date,
-                        "project_id": run.project_id,
-                    },
+                    items=items,
+                    author_id=run.author_id,
+                    title=task_title(run, items),
+                    description=description,
+                    kind=TASK_KINDS[run.kind],
+                    reviewer_id=run.reviewer_id,
+                    due_date=run.due_date,
+                    control_date=run.control_date,
+                    project_id=run.project_id,
                 )
-                rows = [_task_item(task, item) for item in items]
-                TaskItem.objects.bulk_create(rows, batch_size=INSERT_BATCH, ignore_conflicts=True)
-                if created:
-                    TaskEvent.objects.create(task=task, user_id=run.author_id, kind=TaskEvent.Kind.CREATED, iteration=1)
                 made += 1
                 cache.set(_progress_key(run.pk), made, timeout=3600)
             run.state = WizardRun.State.DONE
@@ -317,10 +311,6 @@ def generate_tasks(run_id) -> WizardRun | None:
         state=WizardRun.State.FAILED, error=message, finished_at=timezone.now()
     )
     return WizardRun.objects.get(pk=run_id)
-
-
-def _task_item(task: Task, item: completeness.Item) -> TaskItem:
-    return TaskItem(task=task, client_id=item.client_id, contact_id=item.contact_id, checks=list(item.checks))
 
 
 def tasks_of(run: WizardRun) -> QuerySet[Task]:

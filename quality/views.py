@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from crm import roles
 from crm.access import role_required
-from quality import services
+from quality import jobs, services
 from quality.forms import CHECKS_FORMS, DistributionForm
 from quality.models import WizardRun
 from quality.services import WizardError
@@ -164,10 +164,12 @@ def _step4(request: HttpRequest, run: WizardRun) -> HttpResponse:
         if form.is_valid():
             form.save()
             try:
-                services.submit(run)
+                queued = services.submit(run)
             except WizardError as error:
                 form.add_error(None, str(error))
             else:
+                if queued:
+                    jobs.generate_tasks.delay_on_commit(str(run.pk))
                 return redirect(run)
     context = {"form": form, "without_responsible": services.lacking_without_responsible(run)}
     return _render(request, run, run.kind, 4, context, status=400 if form.is_bound else 200)

@@ -152,15 +152,33 @@ def may_edit(task: Task, user) -> bool:
     return task.is_open and (user.pk in (task.executor_id, task.author_id) or roles.can_manage_all_clients(user))
 
 
+ITEMS_BATCH = 5_000
+
+
 @transaction.atomic
 def create_task(*, items: Iterable[completeness.Item] = (), author=None, origin: str = "", **fields) -> Task:
     """A task with its items (bulk-inserted) and its «Создана» event."""
     task = Task.objects.create(author=author, origin=origin, **fields)
-    TaskItem.objects.bulk_create(
-        TaskItem(task=task, client_id=i.client_id, contact_id=i.contact_id, checks=list(i.checks)) for i in items
-    )
+    TaskItem.objects.bulk_create(_items(task, items), batch_size=ITEMS_BATCH)
     _event(task, author, TaskEvent.Kind.CREATED)
     return task
+
+
+@transaction.atomic
+def ensure_task(*, origin: str, executor_id: int, items: Iterable[completeness.Item], author_id=None, **fields) -> Task:
+    """The task of `origin` for this executor, with these items, made once however often it is
+    asked for (a retried job): an existing task and its existing items are kept as they are."""
+    task, created = Task.objects.get_or_create(
+        origin=origin, executor_id=executor_id, defaults={"author_id": author_id, **fields}
+    )
+    TaskItem.objects.bulk_create(_items(task, items), batch_size=ITEMS_BATCH, ignore_conflicts=True)
+    if created:
+        TaskEvent.objects.create(task=task, user_id=author_id, kind=TaskEvent.Kind.CREATED, iteration=1)
+    return task
+
+
+def _items(task: Task, items: Iterable[completeness.Item]) -> list[TaskItem]:
+    return [TaskItem(task=task, client_id=i.client_id, contact_id=i.contact_id, checks=list(i.checks)) for i in items]
 
 
 def counts_for(user) -> dict[str, int]:
