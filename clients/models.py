@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.validators import format_phone
-from crm import roles
 
 
 class Reference(models.Model):
@@ -188,14 +187,6 @@ class Client(models.Model):
     @property
     def is_company(self) -> bool:
         return self.kind == self.Kind.COMPANY
-
-    def editable_by(self, user) -> bool:
-        """Supervisors and administrators edit any card; a manager their own and unassigned ones."""
-        if roles.can_manage_all_clients(user):
-            return True
-        if roles.has_any_role(user, roles.MANAGER):
-            return self.responsible_id is None or self.responsible_id == user.pk
-        return False
 
 
 class ContactPerson(models.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from clients import access as client_access
 from clients.models import Client
 from crm import roles
 from funnel.models import Deal
@@ -64,15 +65,9 @@ def visible_deal_or_404(queryset: QuerySet[Deal], pk: int, user) -> Deal:
 
 def clients_for_deals(user) -> QuerySet[Client]:
     """The clients a deal may be made for: a manager's own and unassigned ones, anyone's for the rest."""
-    if sees_all_deals(user):
-        return Client.objects.all()
-    if roles.has_any_role(user, roles.MANAGER):
-        return Client.objects.filter(Q(responsible=user) | Q(responsible__isnull=True))
-    return Client.objects.none()
+    return client_access.clients_of(user, everyone=ALL_DEALS_ROLES)
 
 
 def may_create_for(client: Client, user) -> bool:
     """Whether the user may make a deal for the client (without a query: clients_for_deals's rule)."""
-    if sees_all_deals(user):
-        return True
-    return roles.has_any_role(user, roles.MANAGER) and client.responsible_id in (None, user.pk)
+    return client_access.works_with(client, user, everyone=ALL_DEALS_ROLES)

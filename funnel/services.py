@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from clients import access as client_access
 from clients import completeness
 from clients import services as client_services
 from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind
@@ -254,7 +255,7 @@ def invoice_refusal(deal: Deal, user) -> str:
         return _("Заявку-накладную создают по выигранной сделке.")
     if deal.client_id is None:
         return _("Сначала создайте клиента из лида: заявка-накладная выписывается клиенту.")
-    if not deal.client.editable_by(user):
+    if not client_access.works_with(deal.client, user):
         return _("Заявки-накладные клиента выписывает его менеджер или руководитель.")
     return ""
 

@@ -20,8 +20,8 @@ from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clients import access as client_access
 from clients.models import Client
-from crm import roles
 from crm.numbers import MINUS
 from sales import access
 from sales.models import Contract, Invoice, Payment
@@ -47,11 +47,7 @@ def day(value: datetime.date) -> str:
 
 def clients_with_visible_documents(user) -> QuerySet[Client]:
     """The clients whose documents the user may see (sales.access.documents_visible for a queryset)."""
-    if access.sees_all_documents(user):
-        return Client.objects.all()
-    if roles.has_any_role(user, roles.MANAGER):
-        return Client.objects.filter(access.own_clients(user))
-    return Client.objects.none()
+    return client_access.clients_of(user, everyone=access.SEE_ALL)
 
 
 def find_clients(user, text: str, limit: int = CLIENT_CHOICES) -> list[Client]:

@@ -4,6 +4,7 @@ its limit or overdue. Two queries (sales.services.position)."""
 
 from __future__ import annotations
 
+from clients import access as client_access
 from clients.models import Client
 from sales import services
 from sales.access import documents_visible
@@ -21,5 +22,5 @@ def documents_panel(client: Client, user) -> dict:
     return {
         "client": client,
         "documents": documents_visible(client, user),
-        "may_create": client.editable_by(user),
+        "may_create": client_access.works_with(client, user),
     }

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from clients import access as client_access
 from clients import completeness, extra_fields
 from clients.models import BulkEditRun, Client, ClientChange, ExtraField, ExtraValue, Segment
 from clients.services.cards import _display, diff, extra_key
@@ -219,7 +220,7 @@ def _bulk_edit_batch(ids: list[int], changes: BulkChanges, *, user, result: Bulk
     result.total += len(clients)
     editable = []
     for client in clients:
-        if client.editable_by(user):
+        if client_access.works_with(client, user):
             editable.append(client)
         else:
             result.skipped += 1

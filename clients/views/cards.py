@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
-from clients import company_data, services
+from clients import access, company_data, services
 from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.forms import (
@@ -91,7 +91,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             extra.for_client(fields, client), extra.values_of_clients([client.pk]).get(client.pk, {})
         ),
         "history": client.changes.select_related("user")[:50],
-        "can_edit": client.editable_by(request.user),
+        "can_edit": access.works_with(client, request.user),
         "panels": CLIENT_CARD.draw(client, request.user),
     }
     return render(request, "clients/client_detail.html", context)
@@ -176,12 +176,10 @@ def _submitted_contact_values(info_formset, contact_formset) -> tuple[set[str], 
 def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if pk is None:
         client = Client(responsible=request.user)
-        if not client.editable_by(request.user):
+        if not access.works_with(client, request.user):
             raise PermissionDenied
     else:
-        client = get_object_or_404(Client, pk=pk)
-        if not client.editable_by(request.user):
-            raise PermissionDenied
+        client = access.editable_client(request.user, pk)
     form, info_formset, contact_formset = _card_forms(request, client)
     duplicates: list[services.Duplicate] = []
     stale: services.StaleEdit | services.EditConflict | None = None

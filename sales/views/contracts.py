@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
+from clients import access as client_access
 from clients.models import Client
 from crm import merge
 from crm.access import role_required
@@ -42,7 +43,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         "table": table,
         "page_sizes": PAGE_SIZES,
         "per_page": size,
-        "may_create": client is not None and client.editable_by(request.user),
+        "may_create": client is not None and client_access.works_with(client, request.user),
     }
     return render(request, "sales/contract_list.html", context)
 
@@ -51,7 +52,8 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 @role_required()
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_object_or_404(Contract.objects.select_related("client"), pk=pk)
-    context = {"contract": contract, "may_change": contract.client.editable_by(request.user), "usage": None}
+    may_change = client_access.works_with(contract.client, request.user)
+    context = {"contract": contract, "may_change": may_change, "usage": None}
     if access.documents_visible(contract.client, request.user):
         # What the contract's open invoices owe now, against its credit limit.
         open_invoices = Invoice.objects.filter(contract=contract, open_amount__gt=0).exclude(
@@ -76,7 +78,7 @@ def contract_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         contract = Contract(client=client)
     else:
         contract = get_object_or_404(Contract.objects.select_related("client"), pk=pk)
-    if not contract.client.editable_by(request.user):
+    if not client_access.works_with(contract.client, request.user):
         raise PermissionDenied
     form = ContractForm(request.POST or None, instance=contract)
     if request.method == "POST":

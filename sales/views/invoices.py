@@ -13,6 +13,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clients import access as client_access
 from crm import merge
 from crm.access import role_required
 from sales import access, services
@@ -47,7 +48,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, invoice: Invoice, ship_form: ShipForm | None = None) -> dict:
-    may_change = invoice.client.editable_by(request.user)
+    may_change = client_access.works_with(invoice.client, request.user)
     actions = [(status, STATUS_ACTIONS[status]) for status in NEXT_STATUS[invoice.status]] if may_change else []
     return {
         "invoice": invoice,
@@ -76,7 +77,7 @@ def invoice_status(request: HttpRequest, pk: int) -> HttpResponse:
     """A status button: «В работу», «Готова к отгрузке», «Отгрузить» (with the shipment date),
     «Отменить». `from` is the status the page showed, to explain a click on a stale page."""
     invoice = _visible_invoice(request, pk)
-    if not invoice.client.editable_by(request.user):
+    if not client_access.works_with(invoice.client, request.user):
         raise PermissionDenied
     status = request.POST.get("status", "")
     if status not in STATUS_ACTIONS:
@@ -123,7 +124,7 @@ def invoice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         invoice = Invoice()
     else:
         invoice = _visible_invoice(request, pk)
-        if not invoice.client.editable_by(request.user):
+        if not client_access.works_with(invoice.client, request.user):
             raise PermissionDenied
         if invoice.status in CLOSED:
             messages.error(request, _("Отгруженную или отменённую заявку изменить нельзя."))

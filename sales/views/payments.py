@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clients import access as client_access
 from crm.access import role_required
 from sales import access, services
 from sales.filters import PaymentFilterSet
@@ -26,7 +27,7 @@ def _visible_payment(request: HttpRequest, pk: int) -> Payment:
 
 def _changeable_payment(request: HttpRequest, pk: int) -> Payment:
     payment = _visible_payment(request, pk)
-    if not payment.client.editable_by(request.user):
+    if not client_access.works_with(payment.client, request.user):
         raise PermissionDenied
     return payment
 
@@ -46,7 +47,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, payment: Payment, allocation_form: AllocationForm | None = None) -> dict:
-    may_change = payment.client.editable_by(request.user)
+    may_change = client_access.works_with(payment.client, request.user)
     context = {
         "payment": payment,
         "allocations": list(payment.allocations.select_related("invoice").order_by("invoice__date", "invoice_id")),
