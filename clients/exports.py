@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from clients import extra_fields as extra
 from clients.models import Client, ContactInfoKind, ExtraField, ExtraFieldOption
-from clients.tables import user_name
+from crm.users import user_name
 
 CHUNK_SIZE = 1000
 # Text starting with these is a formula (or becomes one when edited) in Excel and its kin.
@@ -46,7 +46,7 @@ def builtin_values() -> dict[str, Callable[[Client], object]]:
         "inn": lambda c: c.inn,
         "kpp": lambda c: c.kpp,
         "business_region": lambda c: c.business_region.name if c.business_region else None,
-        "responsible": lambda c: user_name(c.responsible) if c.responsible else None,
+        "responsible": lambda c: user_name(c.responsible, None),
         "segments": lambda c: ", ".join(s.name for s in c.segments.all()),
         "abc_class": lambda c: c.abc_class,
         "xyz_class": lambda c: c.xyz_class,

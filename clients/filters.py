@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from clients import extra_fields as extra
 from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, Segment
 from crm.forms import DateRangeWidget
+from crm.users import user_name
 
 
 def _select(multiple: bool = False):
@@ -198,7 +199,7 @@ class ClientFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, extra_fields: list[ExtraField] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["responsible"].field.label_from_instance = lambda u: u.get_full_name() or u.username
+        self.filters["responsible"].field.label_from_instance = user_name
         # Extra fields of clients (not of contact persons) filter by their type.
         self.extra_filter_names = []
         for field in extra_fields:

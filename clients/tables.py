@@ -12,6 +12,7 @@ from clients import extra_fields as extra
 from clients.models import Client, ContactInfoKind, ExtraField
 from crm import roles
 from crm.tables import FastTable
+from crm.users import user_name
 
 EMPTY = "—"
 
@@ -45,10 +46,6 @@ def contact_values(value_type: str):
         )
 
     return render
-
-
-def user_name(user) -> str:
-    return (user.get_full_name() or user.username) if user else EMPTY
 
 
 class ExtraFieldColumn(tables.Column):

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from crm import numbers
+from crm.users import user_name
 from funnel.models import Deal
 
 CARD = (
@@ -58,7 +59,7 @@ def render_cards(deals: Iterable[Deal]) -> SafeString:
                 amount="—" if amount is None else numbers.money(amount),
                 since_title=f"{since} {entered:%d.%m.%Y %H:%M}",
                 since=f"{entered:%d.%m.%Y}",
-                manager=escape(manager.get_full_name() or manager.username) if manager else nobody,
+                manager=escape(user_name(manager)) if manager else nobody,
             )
         )
     return mark_safe("".join(html))  # the user's text is escaped above; the rest is ours

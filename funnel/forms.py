@@ -23,9 +23,10 @@ from clients.validators import clean_inn, clean_phone
 from crm import roles
 from crm.forms import MarksInvalidFieldsMixin, style_widgets
 from crm.merge import MergeFormMixin
+from crm.users import user_name
 from funnel.models import Deal, DealLine, Funnel, LostReason, Stage
 from funnel.services import Line
-from sales.forms import DATE_WIDGET, ProductLinesFormSet, TypedDecimalField, money_field, user_name
+from sales.forms import DATE_WIDGET, ProductLinesFormSet, TypedDecimalField, money_field
 from sales.models import Product
 
 UNASSIGNED = "none"

@@ -10,6 +10,7 @@ from clients import completeness
 from clients.models import ContactInfoKind, ExtraField
 from crm.forms import DateInput, MarksInvalidFieldsMixin, style_widgets
 from crm.models import Project
+from crm.users import user_name
 from quality.models import WizardRun
 
 NOTHING_CHOSEN = _("Выберите хотя бы одно: без этого проверять нечего.")
@@ -91,12 +92,12 @@ CHECKS_FORMS = {WizardRun.Kind.CONTACT_INFO: ContactInfoChecksForm, WizardRun.Ki
 
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user) -> str:
-        return user.get_full_name() or user.username
+        return user_name(user)
 
 
 class UsersChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, user) -> str:
-        return user.get_full_name() or user.username
+        return user_name(user)
 
 
 def _users():

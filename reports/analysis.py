@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from clients import extra_fields as extra
 from clients.filters import NOT_SET, ClientFilterSet, extra_filter_name
 from clients.models import BusinessRegion, Client, ExtraField, Segment
+from crm.users import user_name
 
 EMPTY_LABEL = gettext_lazy("<не заполнено>")
 NO_COLUMNS = "none"
@@ -142,7 +143,7 @@ class ResponsibleDimension(ModelDimension):
         super().__init__("responsible", _("Ответственный"), get_user_model())
 
     def name(self, user) -> str:
-        return user.get_full_name() or user.username
+        return user_name(user)
 
     def selectable(self, user) -> bool:
         # The list offers active users only: a former employee's clients have no exact link.

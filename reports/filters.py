@@ -13,15 +13,12 @@ from clients.filters import ClientFilterSet
 from clients.models import Client
 from crm.forms import DateRangeWidget
 from crm.models import Project
+from crm.users import user_name
 from tasks.models import Task
 
 
 def _select() -> forms.Select:
     return forms.Select(attrs={"class": "form-select form-select-sm"})
-
-
-def user_name(user) -> str:
-    return user.get_full_name() or user.username
 
 
 class TaskPeriodForm(forms.Form):

@@ -25,6 +25,7 @@ from clients.filters import ClientFilterSet
 from clients.models import Client
 from crm import numbers, roles
 from crm.access import role_required
+from crm.users import user_name
 from reports import analysis, completeness, exports, iterations, ledger, ledger_exports, ledger_tables, tables
 from reports.filters import CompletenessFilterSet, TaskIterationsFilterSet
 from reports.ledger_filters import LedgerForm
@@ -252,7 +253,7 @@ def task_iterations_tasks(request: HttpRequest, executor_id: int) -> HttpRespons
         task.may_open = task.visible_to(request.user)
     report_url, report_query = reverse("reports:task_iterations"), urlencode(base_params)
     context = {
-        "title": _("Итерации задач: %(executor)s") % {"executor": executor.get_full_name() or executor.username},
+        "title": _("Итерации задач: %(executor)s") % {"executor": user_name(executor)},
         "executor": executor,
         "state_label": iterations.STATE_LABELS.get(state, ""),
         "page": page,

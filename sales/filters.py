@@ -14,15 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Client
 from crm.forms import DateRangeWidget
 from crm.models import Project
+from crm.users import user_name
 from sales.models import Contract, Invoice, Payment
 
 
 def _select() -> forms.Select:
     return forms.Select(attrs={"class": "form-select form-select-sm"})
-
-
-def user_name(user) -> str:
-    return user.get_full_name() or user.username
 
 
 class PeriodForm(forms.Form):

@@ -17,15 +17,12 @@ from clients.models import Client
 from crm.forms import DateInput, MarksInvalidFieldsMixin, TypedDecimalField, style_widgets
 from crm.merge import KeepsVanishedRowsMixin, MergeFormMixin
 from crm.models import Project
+from crm.users import user_name
 from sales.models import Contract, Invoice, InvoiceLine, Payment, Product
 from sales.services import Line, lines_fingerprint
 
 DATE_WIDGET = DateInput()
 NO_CONTRACT = _("— без договора —")
-
-
-def user_name(user) -> str:
-    return user.get_full_name() or user.username
 
 
 def money_field(label, **kwargs) -> forms.DecimalField:

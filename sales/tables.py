@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import numbers
 from crm.tables import FastTable
+from crm.users import user_name
 from sales.models import Contract, Invoice, Payment
 
 EMPTY = "—"
@@ -31,10 +32,6 @@ def money(value: Decimal | None) -> str:
 
 def day(value) -> str:
     return date_format(value, "d.m.Y") if value else EMPTY
-
-
-def user_name(user) -> str:
-    return (user.get_full_name() or user.username) if user else EMPTY
 
 
 def status_badge(invoice: Invoice) -> SafeString:

@@ -13,6 +13,7 @@ from clients import extra_fields as extra
 from clients.models import BusinessRegion, Client, ExtraField, FieldGroup, Segment
 from clients.services import BulkChanges
 from crm.forms import MarksInvalidFieldsMixin, style_widgets
+from crm.users import user_name
 
 BUILTIN_FIELDS = ("responsible", "business_region", "kind", "abc_class", "xyz_class")
 SEGMENT_FIELDS = ("add_segment", "remove_segment")
@@ -32,7 +33,7 @@ class BulkEditForm(MarksInvalidFieldsMixin, forms.Form):
         self.value_names: list[str] = []
         users = get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
         responsible = forms.ModelChoiceField(users, label=_("Ответственный менеджер"), empty_label=_("— не назначен —"))
-        responsible.label_from_instance = lambda u: u.get_full_name() or u.username
+        responsible.label_from_instance = user_name
         self._add("responsible", responsible)
         self._add(
             "business_region",

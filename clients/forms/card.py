@@ -11,6 +11,7 @@ from clients import validators
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson, ExtraField, FieldGroup
 from crm.forms import MarksInvalidFieldsMixin, style_widgets
 from crm.merge import KeepsVanishedRowsMixin, MergeFormMixin
+from crm.users import user_name
 
 CLEANERS_BY_TYPE = {
     ContactInfoKind.ValueType.EMAIL: validators.clean_email,
@@ -55,7 +56,7 @@ class ClientForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         self.fields["responsible"].queryset = (
             get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
         )
-        self.fields["responsible"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["responsible"].label_from_instance = user_name
         self.fields["responsible"].empty_label = _("— не назначен —")
         self.fields["business_region"].empty_label = _("— не указан —")
         if self.instance.pk and not self.is_bound:

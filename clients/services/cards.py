@@ -16,6 +16,7 @@ from clients import completeness, extra_fields
 from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind, ContactPerson, ExtraField
 from clients.services.extra_values import set_extra_values
 from crm import merge
+from crm.users import user_name
 
 # Built-in fields whose changes are kept in the history, in card order.
 TRACKED_FIELDS = (
@@ -52,7 +53,7 @@ def _display(client: Client, field_name: str) -> str:
     if value is None:
         return ""
     if field_name == "responsible":
-        return value.get_full_name() or value.username
+        return user_name(value)
     return str(value)
 
 

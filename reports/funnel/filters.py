@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy
 
 from crm import roles
 from crm.forms import DateRangeWidget
+from crm.users import user_name
 from funnel.forms import UNASSIGNED
 from funnel.models import Deal, Funnel
-from reports.filters import user_name
 from reports.views import filter_errors
 from sales.filters import PeriodForm
 

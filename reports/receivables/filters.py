@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.forms import DateInput, DateRangeWidget
 from crm.models import Project
-from reports.filters import user_name
+from crm.users import user_name
 from sales.filters import PeriodForm, matching_clients
 from sales.models import Invoice, Payment
 

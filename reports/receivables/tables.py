@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.users import user_name
 from reports.receivables import figures
 from reports.receivables.grid import DETAIL, GROUP, SUBGROUP, Column, Grid, Kind, Line, percent
 from sales.models import Invoice
@@ -74,7 +75,7 @@ def in_progress_grid(invoices: Iterable[Invoice], *, notes: Sequence[str] = ()) 
     ]
     lines = []
     for i in invoices:
-        manager = (i.manager.get_full_name() or i.manager.username) if i.manager else ""
+        manager = user_name(i.manager, "")
         lines.append(
             Line(
                 [
