@@ -99,7 +99,7 @@ def _chunks(items: Iterable[Client], size: int) -> Iterator[list[Client]]:
 
 def exportable_columns(names: Iterable[str], fields: Iterable[ExtraField]) -> list[str]:
     """The columns of the list that have a cell value here, in the list's order."""
-    extra_names = {f"extra_{f.pk}" for f in fields}
+    extra_names = {f.key for f in fields}
     return [name for name in names if name in BUILTIN_COLUMNS or name in extra_names]
 
 
@@ -115,7 +115,7 @@ def write_clients(
     """Write `clients` (a Client.objects.for_list() queryset in the list's order) as a workbook with
     `columns` — (column name, header) pairs of the list, extra fields as `extra_<id>` — to `out`.
     Returns the number of rows written."""
-    by_column = {f"extra_{f.pk}": f for f in fields}
+    by_column = {f.key: f for f in fields}
     chunk_size = chunk_size or CHUNK_SIZE
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Клиенты"))

@@ -1,8 +1,11 @@
-"""Extra fields plug into forms, filters and tables from one definition per type: the type knows
-its value column, its form field and how to show a value. Definitions are loaded once per request."""
+"""The one registry of extra-field types: everything a type means is its entry in FIELD_TYPES —
+the value column and sort path, the card's form field, the client list's filter, how a value is
+shown, how bulk edit carries it as JSON, how an import cell is read, whether «Анализ клиентской
+базы» can group by it. Adding a type is one entry. Definitions are loaded once per request."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clients import cells
 from clients.models import Client, ExtraField, ExtraFieldOption, ExtraValue
 from crm import numbers
 from crm.forms import DateInput, TypedDecimalField
@@ -24,6 +28,24 @@ class FieldType:
     column: str  # the ExtraValue column that holds this type's values
     form_field: Callable[[ExtraField, object], forms.Field]  # (definition, current value) → field
     display: Callable[[object], str]
+    parse: Callable[[ExtraField, object], object]  # an import cell → a value (ValidationError)
+    filter: str  # the client list's filter class (clients.filters imports this module)
+    offers_isset: bool = False  # the list also filters on «заполнено?»
+    groups: bool = False  # a dimension of «Анализ клиентской базы»: a short closed set of values
+    to_json: Callable[[object], object] = lambda value: value  # bulk edit's run keeps values as JSON
+    from_json: Callable[[ExtraField, object], object] = lambda field, value: value  # LookupError if gone
+
+    @property
+    def sort(self) -> str:
+        """What the list sorts a column of this type by: a list value by its place in the list."""
+        return "value_option__order" if self.column == "value_option" else self.column
+
+
+def _option_by_pk(field: ExtraField, pk: int) -> ExtraFieldOption:
+    option = next((o for o in field.options.all() if o.pk == pk), None)
+    if option is None:
+        raise LookupError(pk)
+    return option
 
 
 def _list_field(field: ExtraField, current: ExtraFieldOption | None) -> forms.Field:
@@ -66,17 +88,77 @@ def _initial(value):
     return value
 
 
+FILTERS = "clients.filters."
 FIELD_TYPES: dict[str, FieldType] = {
-    ExtraField.ValueType.LIST: FieldType("value_option", _list_field, lambda v: v.name),
-    ExtraField.ValueType.STRING: FieldType("value_text", _string_field, str),
-    ExtraField.ValueType.NUMBER: FieldType("value_number", _number_field, numbers.number),
-    ExtraField.ValueType.FLAG: FieldType("value_bool", _flag_field, lambda v: _("Да") if v else _("Нет")),
-    ExtraField.ValueType.DATE: FieldType("value_date", _date_field, lambda v: date_format(v, "d.m.Y")),
+    ExtraField.ValueType.LIST: FieldType(
+        "value_option",
+        _list_field,
+        lambda v: v.name,
+        parse=cells.parse_option,
+        filter=FILTERS + "ExtraListFilter",
+        groups=True,
+        to_json=lambda option: option.pk,
+        from_json=_option_by_pk,
+    ),
+    ExtraField.ValueType.STRING: FieldType(
+        "value_text",
+        _string_field,
+        str,
+        parse=lambda field, raw: cells.parse_text(raw),
+        filter=FILTERS + "ExtraTextFilter",
+        offers_isset=True,
+    ),
+    ExtraField.ValueType.NUMBER: FieldType(
+        "value_number",
+        _number_field,
+        numbers.number,
+        parse=lambda field, raw: cells.parse_number(raw),
+        filter=FILTERS + "ExtraRangeFilter",
+        offers_isset=True,
+        to_json=str,
+        from_json=lambda field, value: Decimal(value),
+    ),
+    ExtraField.ValueType.FLAG: FieldType(
+        "value_bool",
+        _flag_field,
+        lambda v: _("Да") if v else _("Нет"),
+        parse=lambda field, raw: cells.parse_flag(raw),
+        filter=FILTERS + "ExtraFlagFilter",
+        groups=True,
+    ),
+    ExtraField.ValueType.DATE: FieldType(
+        "value_date",
+        _date_field,
+        lambda v: date_format(v, "d.m.Y"),
+        parse=lambda field, raw: cells.parse_date(raw),
+        filter=FILTERS + "ExtraDateRangeFilter",
+        offers_isset=True,
+        to_json=lambda day: day.isoformat(),
+        from_json=lambda field, value: datetime.date.fromisoformat(value),
+    ),
 }
 
 
+def type_of(field: ExtraField) -> FieldType:
+    return FIELD_TYPES[field.value_type]
+
+
 def form_field_name(field: ExtraField) -> str:
-    return f"extra_{field.pk}"
+    return field.key
+
+
+def parse(field: ExtraField, raw: object) -> object:
+    """An import cell as a value of the field's type (ValidationError with the row's message)."""
+    return type_of(field).parse(field, raw)
+
+
+def to_json(field: ExtraField, value: object) -> object:
+    return None if value is None else type_of(field).to_json(value)
+
+
+def from_json(field: ExtraField, value: object) -> object:
+    """A value kept as JSON back as the field's value; LookupError if its list value is gone."""
+    return None if value is None else type_of(field).from_json(field, value)
 
 
 def display(field: ExtraField, value) -> str:

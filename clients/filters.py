@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
@@ -75,7 +76,7 @@ class ExtraRangeFilter(django_filters.RangeFilter):
 
     def __init__(self, extra_field: ExtraField, **kwargs):
         self.extra_field = extra_field
-        self.column = extra.FIELD_TYPES[extra_field.value_type].column
+        self.column = extra.type_of(extra_field).column
         kwargs.setdefault(
             "widget",
             django_filters.widgets.RangeWidget(attrs={"class": "form-control form-control-sm", "inputmode": "decimal"}),
@@ -130,17 +131,8 @@ class ExtraSetFilter(django_filters.ChoiceFilter):
         return qs if condition is None else qs.filter(condition)
 
 
-EXTRA_FILTERS = {
-    ExtraField.ValueType.LIST: ExtraListFilter,
-    ExtraField.ValueType.FLAG: ExtraFlagFilter,
-    ExtraField.ValueType.NUMBER: ExtraRangeFilter,
-    ExtraField.ValueType.DATE: ExtraDateRangeFilter,
-    ExtraField.ValueType.STRING: ExtraTextFilter,
-}
-
-
 def extra_filter_name(field: ExtraField) -> str:
-    return f"extra_{field.pk}"
+    return field.key
 
 
 class ClientFilterSet(django_filters.FilterSet):
@@ -206,13 +198,10 @@ class ClientFilterSet(django_filters.FilterSet):
             if field.for_contacts:
                 continue
             name = extra_filter_name(field)
-            self.filters[name] = EXTRA_FILTERS[field.value_type](field)
+            field_type = extra.type_of(field)
+            self.filters[name] = import_string(field_type.filter)(field)
             self.extra_filter_names.append(name)
-            if field.value_type in (
-                ExtraField.ValueType.STRING,
-                ExtraField.ValueType.NUMBER,
-                ExtraField.ValueType.DATE,
-            ):
+            if field_type.offers_isset:
                 self.filters[f"{name}_isset"] = ExtraSetFilter(field)
                 self.extra_filter_names.append(f"{name}_isset")
 

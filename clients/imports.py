@@ -9,8 +9,6 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import IO
 
 import openpyxl
@@ -21,7 +19,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clients import extra_fields as extra
 from clients import validators
+from clients.cells import cell_text, normal
 from clients.models import BusinessRegion, Client, ContactInfoKind, ExtraField, ExtraFieldOption
 
 PREVIEW_ROWS = 20
@@ -172,19 +172,6 @@ def _csv_rows(file: IO[bytes]) -> Iterator[list[object]]:
         raise ImportFileError(_("Файл CSV повреждён: его не удалось разобрать на колонки."))
 
 
-def cell_text(value: object) -> str:
-    """A cell as the text a user typed in it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("Да") if value else _("Нет")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.strftime("%d.%m.%Y")
-    return str(value).strip()
-
-
 # --- what a column may be ---------------------------------------------------------------------------
 
 BUILTIN_TARGETS = {
@@ -218,19 +205,11 @@ HEADER_ALIASES = {
 }
 
 
-def extra_target(extra_field: ExtraField) -> str:
-    return f"extra_{extra_field.pk}"
-
-
-def _normal(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.lower().replace("ё", "е"))
-
-
 def target_choices(fields: Iterable[ExtraField]) -> list:
     """The choices of a column's target, grouped as the card groups them."""
     choices: list = [("", _("— не загружать —"))]
     choices.append((_("Реквизиты клиента"), [(key, str(label)) for key, label in BUILTIN_TARGETS.items()]))
-    extra_choices = [(extra_target(f), f.name) for f in fields]
+    extra_choices = [(f.key, f.name) for f in fields]
     if extra_choices:
         choices.append((_("Дополнительные поля"), extra_choices))
     return choices
@@ -239,7 +218,7 @@ def target_choices(fields: Iterable[ExtraField]) -> list:
 def target_label(target: str, fields: Iterable[ExtraField]) -> str:
     if target in BUILTIN_TARGETS:
         return str(BUILTIN_TARGETS[target])
-    return next((f.name for f in fields if extra_target(f) == target), target)
+    return next((f.name for f in fields if f.key == target), target)
 
 
 def guess_mapping(headers: list[str], fields: Iterable[ExtraField]) -> dict[int, str]:
@@ -250,15 +229,15 @@ def guess_mapping(headers: list[str], fields: Iterable[ExtraField]) -> dict[int,
     for key, label in BUILTIN_TARGETS.items():
         for language, _language_name in settings.LANGUAGES:
             with translation.override(language):
-                known.setdefault(_normal(str(label)), key)
+                known.setdefault(normal(str(label)), key)
     for extra_field in fields:
-        known.setdefault(_normal(extra_field.name), extra_target(extra_field))
+        known.setdefault(normal(extra_field.name), extra_field.key)
     for key, aliases in HEADER_ALIASES.items():
         for alias in aliases:
-            known.setdefault(_normal(alias), key)
+            known.setdefault(normal(alias), key)
     mapping: dict[int, str] = {}
     for index, header in enumerate(headers):
-        target = known.get(_normal(header))
+        target = known.get(normal(header))
         if target and (target in REPEATABLE_TARGETS or target not in mapping.values()):
             mapping[index] = target
     return mapping
@@ -298,11 +277,11 @@ class Lookups:
         users: dict[str, list] = {}
         for user in get_user_model().objects.filter(is_active=True).order_by("pk"):
             keys = {user.username, f"{user.first_name} {user.last_name}", f"{user.last_name} {user.first_name}"}
-            for key in {_normal(k) for k in keys if k.strip()}:
+            for key in {normal(k) for k in keys if k.strip()}:
                 users.setdefault(key, []).append(user)
         return cls(
-            fields={extra_target(f): f for f in fields},
-            regions={_normal(r.name): r for r in BusinessRegion.objects.all()},
+            fields={f.key: f for f in fields},
+            regions={normal(r.name): r for r in BusinessRegion.objects.all()},
             users=users,
             phone_kind=client_contact_kind(ContactInfoKind.ValueType.PHONE),
             email_kind=client_contact_kind(ContactInfoKind.ValueType.EMAIL),
@@ -356,8 +335,6 @@ KIND_WORDS = {
         "person",
     ),
 }
-TRUE_WORDS = {"да", "yes", "true", "1", "истина", "+", "x", "v"}
-FALSE_WORDS = {"нет", "no", "false", "0", "ложь", "-"}
 
 
 def parse_rows(sheet_rows: Iterable[tuple[int, list[object]]], mapping: dict[int, str], lookups: Lookups):
@@ -373,7 +350,7 @@ def parse_row(number: int, cells: list[object], mapping: dict[int, str], lookups
             continue
         try:
             if target in lookups.fields:
-                row.extra[lookups.fields[target]] = parse_extra_value(lookups.fields[target], raw)
+                row.extra[lookups.fields[target]] = extra.parse(lookups.fields[target], raw)
             elif target == "phone":
                 row.phones.extend(_split_values(raw, validators.clean_phone, row.phones))
             elif target == "email":
@@ -425,12 +402,12 @@ def _parse_builtin(target: str, raw: object, lookups: Lookups) -> object:
             _("«%(value)s» — не вид клиента: укажите «Организация» или «Физическое лицо».") % {"value": text}
         )
     if target == "business_region":
-        region = lookups.regions.get(_normal(text))
+        region = lookups.regions.get(normal(text))
         if region is None:
             raise ValidationError(_("бизнес-региона «%(value)s» нет в справочнике.") % {"value": text})
         return region
     if target == "responsible":
-        users = lookups.users.get(_normal(text), [])
+        users = lookups.users.get(normal(text), [])
         if not users:
             raise ValidationError(_("пользователь «%(value)s» не найден.") % {"value": text})
         if len(users) > 1:
@@ -442,80 +419,6 @@ def _parse_builtin(target: str, raw: object, lookups: Lookups) -> object:
     if len(text) > limit:
         raise ValidationError(_("длиннее %(limit)s знаков.") % {"limit": limit})
     return text
-
-
-def parse_extra_value(extra_field: ExtraField, raw: object) -> object:
-    """A cell as a value of the extra field's type: an option, a Decimal, a date, a bool or text."""
-    value_type = extra_field.value_type
-    text = cell_text(raw)
-    if value_type == ExtraField.ValueType.LIST:
-        option = _find_option(extra_field, text)
-        if option is None:
-            raise ValidationError(_("значения «%(value)s» нет в списке.") % {"value": text})
-        return option
-    if value_type == ExtraField.ValueType.NUMBER:
-        return parse_number(raw)
-    if value_type == ExtraField.ValueType.DATE:
-        return parse_date(raw)
-    if value_type == ExtraField.ValueType.FLAG:
-        if isinstance(raw, bool):
-            return raw
-        word = text.lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        raise ValidationError(_("«%(value)s» — укажите «Да» или «Нет».") % {"value": text})
-    if len(text) > 1000:
-        raise ValidationError(_("длиннее %(limit)s знаков.") % {"limit": 1000})
-    return text
-
-
-def _find_option(extra_field: ExtraField, text: str) -> ExtraFieldOption | None:
-    wanted = _normal(text) or text.lower()
-    options = [o for o in extra_field.options.all() if (_normal(o.name) or o.name.lower()) == wanted]
-    # A value still in use wins over a retired one of the same name.
-    return min(options, key=lambda o: (o.retired, o.order, o.pk), default=None)
-
-
-NUMBER_LIMIT = Decimal(10) ** 14  # ExtraValue.value_number: 18 digits, 4 of them decimals
-
-
-def parse_number(raw: object) -> Decimal:
-    if isinstance(raw, bool):
-        raise ValidationError(_("«%(value)s» — не число.") % {"value": cell_text(raw)})
-    if isinstance(raw, int | Decimal):
-        number = Decimal(raw)
-    elif isinstance(raw, float):
-        number = Decimal(repr(raw))
-    else:
-        text = re.sub(r"[\s\u00a0']", "", cell_text(raw)).replace(",", ".")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValidationError(_("«%(value)s» — не число.") % {"value": cell_text(raw)})
-    if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
-        raise ValidationError(_("«%(value)s» — слишком большое число.") % {"value": cell_text(raw)})
-    return number.quantize(Decimal("0.0001"))
-
-
-DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y")
-
-
-def parse_date(raw: object) -> date:
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    text = cell_text(raw)
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{1,2}-\d{1,2}", text):
-        raise ValidationError(_("даты «%(value)s» не существует.") % {"value": text})
-    raise ValidationError(_("«%(value)s» — не дата: укажите её как ДД.ММ.ГГГГ.") % {"value": text})
 
 
 # --- rows against the clients they update -----------------------------------------------------------

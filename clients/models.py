@@ -386,6 +386,11 @@ class ExtraField(models.Model):
     def for_contacts(self) -> bool:
         return self.applies_to == self.AppliesTo.CONTACTS
 
+    @property
+    def key(self) -> str:
+        """Its name as a form field, a filter, a list column and an import target."""
+        return f"extra_{self.pk}"
+
     def applies_to_client(self, client: Client) -> bool:
         if self.applies_to == self.AppliesTo.ALL:
             return True

@@ -57,9 +57,8 @@ class ExtraFieldColumn(tables.Column):
         super().__init__(verbose_name=field.name, empty_values=(), **kwargs)
 
     def order(self, queryset, is_descending):
-        column = extra.FIELD_TYPES[self.field.value_type].column
-        value = "value_option__order" if column == "value_option" else column
-        return queryset.order_by_extra_field(self.field.pk, value, descending=is_descending), True
+        sort = extra.type_of(self.field).sort
+        return queryset.order_by_extra_field(self.field.pk, sort, descending=is_descending), True
 
 
 class CompletenessColumn(tables.Column):
@@ -78,7 +77,7 @@ def completeness_cell(client: Client) -> str:
 
 
 def extra_column_name(field: ExtraField) -> str:
-    return f"extra_{field.pk}"
+    return field.key
 
 
 class ClientTable(FastTable):

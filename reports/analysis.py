@@ -27,8 +27,6 @@ EMPTY_LABEL = gettext_lazy("<не заполнено>")
 NO_COLUMNS = "none"
 DEFAULT_ROWS = "responsible"
 DEFAULT_COLUMNS = "business_region"
-# Types of extra fields a report can group by: the ones with a short closed set of values.
-GROUPING_TYPES = (ExtraField.ValueType.LIST, ExtraField.ValueType.FLAG)
 
 Param = tuple[str, str]
 
@@ -161,7 +159,7 @@ class ExtraDimension(Dimension):
 
     def annotate(self, queryset, alias):
         relation = f"{alias}_value"
-        column = extra.FIELD_TYPES[self.field.value_type].column
+        column = extra.type_of(self.field).column
         return queryset.alias(
             **{relation: FilteredRelation("extra_values", condition=Q(extra_values__field_id=self.field.pk))}
         ).annotate(**{alias: F(f"{relation}__{column}")})
@@ -200,7 +198,7 @@ def dimensions(extra_fields: Iterable[ExtraField]) -> dict[str, Dimension]:
     ]
     result = {d.key: d for d in builtin}
     for f in extra_fields:
-        if not f.for_contacts and f.value_type in GROUPING_TYPES:
+        if not f.for_contacts and extra.type_of(f).groups:
             dimension = ExtraDimension(f)
             result[dimension.key] = dimension
     return result

@@ -8,8 +8,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -105,7 +103,7 @@ class BulkChanges:
         """JSON-safe, for a stored run: primary keys for objects, text for numbers and dates."""
         return {
             "builtin": {name: getattr(value, "pk", value) for name, value in self.builtin.items()},
-            "extra": {str(field.pk): _extra_to_json(field, value) for field, value in self.extra.items()},
+            "extra": {str(field.pk): extra_fields.to_json(field, value) for field, value in self.extra.items()},
             "add_segment": self.add_segment.pk if self.add_segment else None,
             "remove_segment": self.remove_segment.pk if self.remove_segment else None,
         }
@@ -132,38 +130,18 @@ class BulkChanges:
             field = fields.get(int(key))
             if field is None:
                 raise BulkEditError(_("Дополнительное поле удалено, пока шло изменение."))
-            extra[field] = _extra_from_json(field, value)
+            try:
+                extra[field] = extra_fields.from_json(field, value)
+            except LookupError:
+                raise BulkEditError(
+                    _("Значение списка поля «%(field)s» удалено, пока шло изменение.") % {"field": field.name}
+                )
         add, remove = data.get("add_segment"), data.get("remove_segment")
         wanted = [pk for pk in (add, remove) if pk is not None]
         segments = {s.pk: s for s in Segment.objects.filter(pk__in=wanted)} if wanted else {}
         if (add is not None and add not in segments) or (remove is not None and remove not in segments):
             raise BulkEditError(_("Сегмент удалён, пока шло изменение."))
         return cls(builtin, extra, segments.get(add), segments.get(remove))
-
-
-def _extra_to_json(field: ExtraField, value):
-    if value is None or field.value_type in (ExtraField.ValueType.FLAG, ExtraField.ValueType.STRING):
-        return value
-    if field.value_type == ExtraField.ValueType.LIST:
-        return value.pk
-    if field.value_type == ExtraField.ValueType.NUMBER:
-        return str(value)
-    return value.isoformat()
-
-
-def _extra_from_json(field: ExtraField, value):
-    if value is None or field.value_type in (ExtraField.ValueType.FLAG, ExtraField.ValueType.STRING):
-        return value
-    if field.value_type == ExtraField.ValueType.LIST:
-        option = next((o for o in field.options.all() if o.pk == value), None)
-        if option is None:
-            raise BulkEditError(
-                _("Значение списка поля «%(field)s» удалено, пока шло изменение.") % {"field": field.name}
-            )
-        return option
-    if field.value_type == ExtraField.ValueType.NUMBER:
-        return Decimal(value)
-    return date.fromisoformat(value)
 
 
 @dataclass
