@@ -173,6 +173,11 @@ def definitions(*, include_hidden: bool = False) -> list[ExtraField]:
     return list(fields)
 
 
+def client_definitions() -> list[ExtraField]:
+    """The fields of clients (not of contact persons): the list's filters and columns, exports."""
+    return [f for f in definitions() if not f.for_contacts]
+
+
 def for_client(fields: Iterable[ExtraField], client: Client) -> list[ExtraField]:
     return [f for f in fields if f.applies_to_client(client)]
 

@@ -134,7 +134,7 @@ CELERY_BEAT_SCHEDULE = {
 # Days a large client export's file is kept for its author to download.
 CLIENTS_EXPORT_KEEP_DAYS = int(os.environ.get("CLIENTS_EXPORT_KEEP_DAYS", "7"))
 
-# ABC/XYZ classes of clients (sales.classes): ABC shares of revenue for A and B (the rest is C),
+# ABC/XYZ classes of clients (sales.abc_xyz): ABC shares of revenue for A and B (the rest is C),
 # XYZ limits of the coefficient of variation of monthly revenue for X and Y, in %; the period.
 SALES_ABC_SHARES = (80, 15)
 SALES_XYZ_LIMITS = (10, 25)

@@ -8,7 +8,7 @@ class FunnelConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.panels import CLIENT_CARD, MY_WORK, Panel
-        from funnel.card import deals_panel
+        from funnel.client_panel import deals_panel
         from funnel.stuck import stuck_deals_panel
 
         CLIENT_CARD.register(Panel("funnel-deals", "funnel/_client_deals.html", deals_panel, place="main"))

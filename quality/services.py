@@ -40,7 +40,7 @@ class WizardError(Exception):
 def filterset(run: WizardRun, data: QueryDict | None = None) -> ClientFilterSet:
     """The client list's filter, as the run stores it (or with `data` being submitted)."""
     data = data if data is not None else QueryDict(run.filter_query)
-    fields = [f for f in extra.definitions() if not f.for_contacts]
+    fields = extra.client_definitions()
     return ClientFilterSet(data or None, queryset=Client.objects.all(), extra_fields=fields)
 
 

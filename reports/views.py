@@ -109,7 +109,7 @@ def filter_errors(filterset: FilterSet) -> list[str]:
 @role_required()
 def client_analysis(request: HttpRequest) -> HttpResponse:
     """«Анализ клиентской базы»: clients counted by two dimensions, filtered like the client list."""
-    fields = [f for f in extra.definitions() if not f.for_contacts]
+    fields = extra.client_definitions()
     dimensions = analysis.dimensions(fields)
     problems: list[str] = []
     rows_key = _choose(request.GET, "rows", analysis.DEFAULT_ROWS, dimensions, problems)

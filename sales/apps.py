@@ -8,7 +8,7 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.panels import CLIENT_CARD, Panel
-        from sales.card import documents_panel, position_panel
+        from sales.client_panel import documents_panel, position_panel
 
         CLIENT_CARD.register(Panel("sales-documents", "sales/_client_documents.html", documents_panel, order=5))
         CLIENT_CARD.register(Panel("sales-position", "sales/_client_position.html", position_panel, order=10))

@@ -8,6 +8,6 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.panels import CLIENT_CARD, Panel
-        from tasks.card import tasks_panel
+        from tasks.client_panel import tasks_panel
 
         CLIENT_CARD.register(Panel("tasks", "tasks/_client_tasks.html", tasks_panel, order=110, place="main"))

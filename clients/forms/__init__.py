@@ -18,7 +18,7 @@ from clients.forms.fields import (
     FieldMoveForm,
     FieldOptionForm,
 )
-from clients.forms.transfer import ImportMappingForm, ImportUploadForm
+from clients.forms.imports import ImportMappingForm, ImportUploadForm
 
 __all__ = [
     "ClientForm",

@@ -54,7 +54,7 @@ def remove_old_exports(now: datetime.datetime | None = None) -> int:
 def exported_clients(query: str, visible: list[str]) -> tuple[QuerySet[Client], list]:
     """The list's clients for a stored query string — filter and `sort` — and its extra fields."""
     params = QueryDict(query)
-    fields = [f for f in extra.definitions() if not f.for_contacts]
+    fields = extra.client_definitions()
     filterset = ClientFilterSet(params or None, queryset=Client.objects.for_list(), extra_fields=fields)
     clients = filterset.qs if filterset.is_bound and filterset.is_valid() else Client.objects.for_list()
     table = ClientTable(clients, visible=visible, extra_fields=fields)

@@ -10,6 +10,7 @@ from clients.views.cards import (
     fill_by_inn,
 )
 from clients.views.completeness import client_completeness, required_fields
+from clients.views.exports import client_export, client_export_detail, client_export_download
 from clients.views.fields import (
     field_create,
     field_delete,
@@ -27,13 +28,7 @@ from clients.views.fields import (
     field_option_retire,
     field_settings,
 )
-from clients.views.transfer import (
-    client_export,
-    client_export_detail,
-    client_export_download,
-    client_import,
-    client_import_detail,
-)
+from clients.views.imports import client_import, client_import_detail
 
 __all__ = ["client_create", "client_detail", "client_edit", "client_list", "contact_info_kinds", "fill_by_inn"]
 __all__ += [

@@ -76,7 +76,7 @@ def _list_url(selection_query: str) -> str:
 @role_required(*BULK_EDIT_ROLES)
 def bulk_edit(request: HttpRequest) -> HttpResponse:
     params = request.POST if request.method == "POST" else request.GET
-    fields = [f for f in extra.definitions() if not f.for_contacts]
+    fields = extra.client_definitions()
     try:
         selection = _selection(params, fields)
     except BadFilter:

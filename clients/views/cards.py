@@ -53,7 +53,7 @@ def _per_page(request: HttpRequest) -> int:
 
 @role_required()
 def client_list(request: HttpRequest) -> HttpResponse:
-    fields = [f for f in extra.definitions() if not f.for_contacts]
+    fields = extra.client_definitions()
     filterset = ClientFilterSet(request.GET or None, queryset=Client.objects.for_list(), extra_fields=fields)
     if request.htmx and request.GET.get("extra_filters"):
         return render(request, "clients/_extra_filters.html", {"filter": filterset})

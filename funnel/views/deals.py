@@ -18,7 +18,7 @@ from clients.services import Duplicate
 from crm import merge
 from crm.access import role_required
 from funnel import access, services
-from funnel.cards import render_cards
+from funnel.board_cards import render_cards
 from funnel.forms import DealForm, DealLineFormSet, MoveForm, products_for, warnings_token
 from funnel.models import Deal, DealLine, Stage
 from funnel.querysets import cards

@@ -1,7 +1,7 @@
 """The sales pages, one module per document: invoices, payments, contracts, and the form's lists."""
 
+from sales.views.abc_xyz import recalculate_classes
 from sales.views.choices import client_choices, contract_choices
-from sales.views.classes import recalculate_classes
 from sales.views.contracts import contract_create, contract_detail, contract_edit, contract_list
 from sales.views.invoices import invoice_create, invoice_detail, invoice_edit, invoice_list, invoice_status
 from sales.views.payments import (

@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.tests import factories as client_factories
-from sales import classes, jobs, services
+from sales import abc_xyz, jobs, services
 from sales.models import Invoice
 from sales.services import Line
 from sales.tests.factories import ProductFactory
 
 TODAY = timezone.localdate()
-START = classes.period_start(TODAY, 12)
+START = abc_xyz.period_start(TODAY, 12)
 
 
 def ship(client, amount: str, on: datetime.date) -> None:
@@ -31,8 +31,8 @@ def month(n: int) -> datetime.date:
 
 
 def test_the_period_is_the_last_twelve_months():
-    assert classes.period_start(datetime.date(2026, 11, 27), 12) == datetime.date(2025, 12, 1)
-    assert classes.period_start(datetime.date(2026, 1, 31), 12) == datetime.date(2025, 2, 1)
+    assert abc_xyz.period_start(datetime.date(2026, 11, 27), 12) == datetime.date(2025, 12, 1)
+    assert abc_xyz.period_start(datetime.date(2026, 1, 31), 12) == datetime.date(2025, 2, 1)
 
 
 def test_abc_by_revenue_share_and_xyz_by_monthly_variation(db):
@@ -65,7 +65,7 @@ def test_the_shares_and_limits_come_from_settings(db, settings):
     a, b = client_factories.ClientFactory(name="А"), client_factories.ClientFactory(name="Б")
     ship(a, "60.00", month(11))
     ship(b, "40.00", month(11))
-    result = classes.compute(TODAY)
+    result = abc_xyz.compute(TODAY)
     assert result.abc == {a.pk: "A", b.pk: "B"}
 
 

@@ -1,0 +1,82 @@
+"""The client list to Excel: in the request when small, by a Celery job when large, then
+downloaded from the export's page."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django_tables2 import RequestConfig
+
+from clients import exports, jobs, services
+from clients import extra_fields as extra
+from clients.filters import ClientFilterSet
+from clients.models import Client, ClientExport
+from clients.tables import ClientTable
+from clients.views.cards import visible_columns
+from crm.access import role_required
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require_GET
+@role_required()
+def client_export(request: HttpRequest) -> HttpResponse:
+    """«Excel» on the client list: the same filter, columns and order as the list, all pages. A
+    large list is written by a Celery job: the user lands on the export's page and downloads the
+    file from there when it is ready."""
+    fields = extra.client_definitions()
+    filterset = ClientFilterSet(request.GET or None, queryset=Client.objects.for_list(), extra_fields=fields)
+    clients = filterset.qs if filterset.is_bound and filterset.is_valid() else Client.objects.for_list()
+    table = ClientTable(clients, visible=visible_columns(request, fields), extra_fields=fields)
+    RequestConfig(request, paginate=False).configure(table)  # the list's sorting (`sort`)
+    names = exports.exportable_columns([c.name for c in table.columns], fields)
+    headers = {c.name: str(c.header) for c in table.columns}
+    columns = [(name, headers[name]) for name in names]
+    total = clients.count()
+    if total > services.export_sync_limit():
+        export = ClientExport.objects.create(
+            author=request.user, query=request.GET.urlencode(), columns=columns, total=total
+        )
+        jobs.export_clients.delay_on_commit(export.pk)
+        return redirect(export)
+    out = tempfile.TemporaryFile()
+    exports.write_clients(table.data.data, columns, fields, out)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=_export_name(), content_type=XLSX)
+
+
+def _export_name() -> str:
+    return f"clients-{timezone.localdate():%Y-%m-%d}.xlsx"
+
+
+def _own_export(request: HttpRequest, pk: int) -> ClientExport:
+    return get_object_or_404(ClientExport, pk=pk, author=request.user)
+
+
+@require_GET
+@role_required()
+def client_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A large export: its progress, then «Скачать»."""
+    export = _own_export(request, pk)
+    done = export.rows if export.finished else services.export_progress(export)
+    context = {
+        "export": export,
+        "done": done,
+        "percent": round(100 * done / export.total) if export.total else 0,
+        "keep_days": services.export_keep_days(),
+    }
+    template = "clients/_export_progress.html" if request.htmx else "clients/export.html"
+    return render(request, template, context)
+
+
+@require_GET
+@role_required()
+def client_export_download(request: HttpRequest, pk: int) -> FileResponse:
+    export = _own_export(request, pk)
+    if export.state != ClientExport.State.DONE or not export.file:
+        raise Http404
+    return FileResponse(export.file.open("rb"), as_attachment=True, filename=_export_name(), content_type=XLSX)
