@@ -31,9 +31,16 @@ class FieldType:
     parse: Callable[[ExtraField, object], object]  # an import cell → a value (ValidationError)
     filter: str  # the client list's filter class (clients.filters imports this module)
     offers_isset: bool = False  # the list also filters on «заполнено?»
-    groups: bool = False  # a dimension of «Анализ клиентской базы»: a short closed set of values
+    # A short closed set of values, so that «Анализ клиентской базы» can group by it: (value, label,
+    # the list filter's value for it), in their order; None for the types it cannot.
+    choices: Callable[[ExtraField], list[tuple[object, str, str]]] | None = None
+    from_form: Callable[[ExtraField, object], object] = lambda field, value: value  # cleaned → stored
     to_json: Callable[[object], object] = lambda value: value  # bulk edit's run keeps values as JSON
     from_json: Callable[[ExtraField, object], object] = lambda field, value: value  # LookupError if gone
+
+    @property
+    def groups(self) -> bool:
+        return self.choices is not None
 
     @property
     def sort(self) -> str:
@@ -96,7 +103,8 @@ FIELD_TYPES: dict[str, FieldType] = {
         lambda v: v.name,
         parse=cells.parse_option,
         filter=FILTERS + "ExtraListFilter",
-        groups=True,
+        choices=lambda field: [(o.pk, o.name, str(o.pk)) for o in field.options.all()],
+        from_form=_option_by_pk,
         to_json=lambda option: option.pk,
         from_json=_option_by_pk,
     ),
@@ -107,6 +115,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         parse=lambda field, raw: cells.parse_text(raw),
         filter=FILTERS + "ExtraTextFilter",
         offers_isset=True,
+        from_form=lambda field, text: text or None,
     ),
     ExtraField.ValueType.NUMBER: FieldType(
         "value_number",
@@ -124,7 +133,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         lambda v: _("Да") if v else _("Нет"),
         parse=lambda field, raw: cells.parse_flag(raw),
         filter=FILTERS + "ExtraFlagFilter",
-        groups=True,
+        choices=lambda field: [(True, _("Да"), "yes"), (False, _("Нет"), "no")],
     ),
     ExtraField.ValueType.DATE: FieldType(
         "value_date",
@@ -238,11 +247,7 @@ def cleaned_values(form: forms.Form, fields: Iterable[ExtraField]) -> dict[Extra
     result = {}
     for field in fields:
         value = form.cleaned_data.get(form_field_name(field))
-        if field.value_type == ExtraField.ValueType.LIST and value is not None:
-            value = next(o for o in field.options.all() if o.pk == value)
-        if field.value_type == ExtraField.ValueType.STRING and value == "":
-            value = None
-        result[field] = value
+        result[field] = None if value is None else type_of(field).from_form(field, value)
     return result
 
 

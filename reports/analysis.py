@@ -165,23 +165,15 @@ class ExtraDimension(Dimension):
         ).annotate(**{alias: F(f"{relation}__{column}")})
 
     def members(self, values, filterset):
+        choices = extra.type_of(self.field).choices(self.field)
+        known = {value: (order, label, param) for order, (value, label, param) in enumerate(choices)}
         result = {}
-        if self.field.value_type == ExtraField.ValueType.FLAG:
-            for value in values:
-                if value is None:
-                    result[value] = _empty_member(value, (self.key, NOT_SET))
-                else:
-                    result[value] = Member(
-                        value, extra.display(self.field, value), (0, not value), (self.key, "yes" if value else "no")
-                    )
-            return result
-        options = {o.pk: (i, o) for i, o in enumerate(self.field.options.all())}
         for value in values:
-            if value is None or value not in options:
+            if value is None or value not in known:
                 result[value] = _empty_member(value, (self.key, NOT_SET))
             else:
-                order, option = options[value]
-                result[value] = Member(value, option.name, (0, order), (self.key, str(value)))
+                order, label, param = known[value]
+                result[value] = Member(value, label, (0, order), (self.key, param))
         return result
 
 
