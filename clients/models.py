@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.validators import format_phone
+from crm.models import Run
 
 
 class Reference(models.Model):
@@ -494,15 +495,11 @@ class ExtraValue(models.Model):
         return None
 
 
-class BulkEditRun(models.Model):
+class BulkEditRun(Run):
     """One «Изменить выделенные»: what to set on which clients, and how it went. A large run goes to
     a Celery job; the stored state lets a retried or duplicated job do the work once."""
 
-    class State(models.TextChoices):
-        NEW = "new", _("В очереди")
-        RUNNING = "running", _("Выполняется")
-        DONE = "done", _("Выполнено")
-        FAILED = "failed", _("Не выполнено")
+    job = "clients.bulk_edit_clients"
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Автор")
@@ -510,16 +507,11 @@ class BulkEditRun(models.Model):
     # {"ids": [client ids], "filter": "<the list's query string>" or "", "changes": {...}}
     # (see services.BulkChanges.to_json)
     parameters = models.JSONField(_("Параметры"), default=dict)
-    state = models.CharField(_("Состояние"), max_length=10, choices=State.choices, default=State.NEW)
     total = models.PositiveIntegerField(_("Выбрано"), default=0)
     changed = models.PositiveIntegerField(_("Изменено"), default=0)
     skipped = models.PositiveIntegerField(_("Пропущено"), default=0)
     # The first few clients that the author may not edit, to name them on the result page.
     skipped_names = models.JSONField(default=list)
-    error = models.TextField(_("Ошибка"), blank=True)
-    created_at = models.DateTimeField(_("Создано"), auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -531,10 +523,6 @@ class BulkEditRun(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("clients:bulk_edit_run", args=[self.pk])
-
-    @property
-    def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)
 
 
 def _import_file_path(instance: ClientImport, filename: str) -> str:
@@ -584,27 +572,19 @@ def _export_file_path(instance: ClientExport, filename: str) -> str:
     return f"exports/{uuid.uuid4().hex}.xlsx"
 
 
-class ClientExport(models.Model):
+class ClientExport(Run):
     """A large «Excel» of the client list, written by a Celery job; its author downloads the file
     from the export's page once it is ready."""
 
-    class State(models.TextChoices):
-        NEW = "new", _("В очереди")
-        RUNNING = "running", _("Выполняется")
-        DONE = "done", _("Готово")
-        FAILED = "failed", _("Не выполнено")
+    job = "clients.export_clients"
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     # The list's query string (filter and sort) and the columns as (name, header) pairs.
     query = models.TextField(blank=True)
     columns = models.JSONField(default=list)
-    state = models.CharField(_("Состояние"), max_length=10, choices=State.choices, default=State.NEW)
     total = models.PositiveIntegerField(_("Клиентов"), default=0)
     rows = models.PositiveIntegerField(_("Выгружено"), default=0)
     file = models.FileField(upload_to=_export_file_path, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -616,7 +596,3 @@ class ClientExport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("clients:export_detail", args=[self.pk])
-
-    @property
-    def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)

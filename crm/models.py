@@ -17,3 +17,31 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Run(models.Model):
+    """What every stored background run has (a bulk edit, a client export, a wizard's tasks): its
+    state, when it started and finished, and the message of a failure. A model adds its
+    parameters and results, may add states before «В очереди» (a wizard's draft), and names the
+    Celery job that does it (`job`); crm.runs claims, fails and sweeps runs the same way for all."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("В очереди")
+        RUNNING = "running", _("Выполняется")
+        DONE = "done", _("Готово")
+        FAILED = "failed", _("Не выполнено")
+
+    job = ""  # the Celery task's name; it takes the run's pk as text
+
+    state = models.CharField(_("Состояние"), max_length=10, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(_("Ошибка"), blank=True)
+    created_at = models.DateTimeField(_("Создано"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

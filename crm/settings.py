@@ -130,6 +130,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     "sales-classes": {"task": "sales.recalculate_classes", "schedule": 24 * 60 * 60},
     "clients-old-exports": {"task": "clients.remove_old_exports", "schedule": 24 * 60 * 60},
+    # Background runs whose queue message or worker was lost (crm.runs).
+    "crm-sweep-runs": {"task": "crm.sweep_runs", "schedule": 5 * 60},
 }
 # Days a large client export's file is kept for its author to download.
 CLIENTS_EXPORT_KEEP_DAYS = int(os.environ.get("CLIENTS_EXPORT_KEEP_DAYS", "7"))

@@ -11,20 +11,25 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Project
+from crm.models import Project, Run
 
 
-class WizardRun(models.Model):
+class WizardRun(Run):
+    """A run of a completeness wizard: each step's choices as the user goes, then (from «Готово»)
+    a background run that makes the tasks."""
+
+    job = "quality.generate_tasks"
+
     class Kind(models.TextChoices):
         CONTACT_INFO = "contact_info", _("Контроль заполнения контактной информации")
         PROPERTIES = "properties", _("Контроль заполнения свойств клиентов")
 
-    class State(models.TextChoices):
+    class State(models.TextChoices):  # Run's states, after the steps of the wizard
         DRAFT = "draft", _("Настраивается")
-        QUEUED = "queued", _("В очереди")
-        RUNNING = "running", _("Создаются задачи")
-        DONE = "done", _("Готово")
-        FAILED = "failed", _("Ошибка")
+        QUEUED = Run.State.QUEUED.value, _("В очереди")
+        RUNNING = Run.State.RUNNING.value, _("Создаются задачи")
+        DONE = Run.State.DONE.value, _("Готово")
+        FAILED = Run.State.FAILED.value, _("Ошибка")
 
     class Distribution(models.TextChoices):
         RESPONSIBLE = "responsible", _("Распределение по ответственным менеджерам")
@@ -61,10 +66,7 @@ class WizardRun(models.Model):
     clients_count = models.PositiveIntegerField(_("Клиентов"), default=0)
     contacts_count = models.PositiveIntegerField(_("Контактных лиц"), default=0)
     tasks_count = models.PositiveIntegerField(_("Задач"), default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(_("Создан"), auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -81,7 +83,3 @@ class WizardRun(models.Model):
     def origin(self) -> str:
         """The Task.origin of the tasks this run creates."""
         return f"quality-run:{self.pk}"
-
-    @property
-    def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)

@@ -21,6 +21,7 @@ from clients import completeness
 from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.models import Client, ContactPerson, ExtraField
+from crm import runs
 from quality.models import WizardRun
 from tasks import services as task_services
 from tasks.models import Task
@@ -262,7 +263,7 @@ def generate_tasks(run_id) -> WizardRun | None:
     Idempotent: a duplicated job finds the run taken or done; a job retried after a worker died
     finds its tasks by (origin, executor) and its items by their unique constraints. Returns the
     run if this call did it."""
-    WizardRun.objects.filter(pk=run_id, state=WizardRun.State.QUEUED).update(state=WizardRun.State.RUNNING)
+    runs.claim(WizardRun, run_id)
     try:
         with transaction.atomic():
             run = (
@@ -307,9 +308,7 @@ def generate_tasks(run_id) -> WizardRun | None:
     except Exception:
         logger.exception("wizard run %s failed", run_id)
         message = _("Не удалось создать задачи из-за ошибки на сервере.")
-    WizardRun.objects.filter(pk=run_id, state=WizardRun.State.RUNNING).update(
-        state=WizardRun.State.FAILED, error=message, finished_at=timezone.now()
-    )
+    runs.fail(WizardRun, run_id, message)
     return WizardRun.objects.get(pk=run_id)
 
 

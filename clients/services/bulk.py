@@ -21,6 +21,7 @@ from clients import access as client_access
 from clients import completeness, extra_fields
 from clients.models import BulkEditRun, Client, ClientChange, ExtraField, ExtraValue, Segment
 from clients.services.cards import _display, diff, extra_key
+from crm import runs
 
 # Fields that a bulk change may set.
 BULK_FIELDS = ("responsible", "business_region", "abc_class", "xyz_class", "kind")
@@ -363,9 +364,7 @@ def execute_bulk_edit_run(run_id: int) -> BulkEditRun | None:
     transaction that changes the clients and marks it done, so a duplicated or retried job finds
     it taken or finished and does nothing, while a run whose worker died (its transaction rolled
     back, the run left running) is taken again. Returns the run if this call did it."""
-    BulkEditRun.objects.filter(pk=run_id, state=BulkEditRun.State.NEW).update(
-        state=BulkEditRun.State.RUNNING, started_at=timezone.now()
-    )
+    runs.claim(BulkEditRun, run_id)
     try:
         with transaction.atomic():
             run = (
@@ -395,7 +394,5 @@ def execute_bulk_edit_run(run_id: int) -> BulkEditRun | None:
     except Exception:
         logger.exception("bulk edit run %s failed", run_id)
         message = _("Не удалось выполнить изменение из-за ошибки на сервере.")
-    BulkEditRun.objects.filter(pk=run_id, state=BulkEditRun.State.RUNNING).update(
-        state=BulkEditRun.State.FAILED, error=message, finished_at=timezone.now()
-    )
+    runs.fail(BulkEditRun, run_id, message)
     return BulkEditRun.objects.get(pk=run_id)

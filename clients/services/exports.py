@@ -12,6 +12,7 @@ import tempfile
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -22,6 +23,7 @@ from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.models import Client, ClientExport
 from clients.tables import ClientTable
+from crm import runs
 
 logger = logging.getLogger(__name__)
 
@@ -72,32 +74,30 @@ def export_progress(export: ClientExport) -> int:
 
 
 def execute_export(export_id: int) -> ClientExport | None:
-    """Write a stored export, once: claimed new → running, so a duplicated job does nothing.
-    Returns the export if this call wrote it."""
-    claimed = ClientExport.objects.filter(pk=export_id, state=ClientExport.State.NEW).update(
-        state=ClientExport.State.RUNNING
-    )
-    if not claimed:
+    """Write a stored export, once: claimed (crm.runs), so a duplicated job does nothing; its row
+    is held while the file is written, so the sweep of stale runs can tell a live worker from a
+    dead one. Returns the export if this call wrote it."""
+    if not runs.claim(ClientExport, export_id):
         return None
-    export = ClientExport.objects.get(pk=export_id)
     try:
-        names = [name for name, _header in export.columns]
-        clients, fields = exported_clients(export.query, names)
-        with tempfile.TemporaryFile() as out:
-            rows = exports.write_clients(
-                clients,
-                [tuple(column) for column in export.columns],
-                fields,
-                out,
-                on_progress=lambda done: cache.set(_progress_key(export_id), done, timeout=3600),
-            )
-            out.seek(0)
-            export.file.save("clients.xlsx", File(out), save=False)
-        export.rows, export.state = rows, ClientExport.State.DONE
+        with transaction.atomic():
+            export = ClientExport.objects.select_for_update().get(pk=export_id)
+            names = [name for name, _header in export.columns]
+            clients, fields = exported_clients(export.query, names)
+            with tempfile.TemporaryFile() as out:
+                rows = exports.write_clients(
+                    clients,
+                    [tuple(column) for column in export.columns],
+                    fields,
+                    out,
+                    on_progress=lambda done: cache.set(_progress_key(export_id), done, timeout=3600),
+                )
+                out.seek(0)
+                export.file.save("clients.xlsx", File(out), save=False)
+            export.rows, export.state, export.finished_at = rows, ClientExport.State.DONE, timezone.now()
+            export.save()
+            return export
     except Exception:
         logger.exception("client export %s failed", export_id)
-        export.state = ClientExport.State.FAILED
-        export.error = _("Не удалось выгрузить клиентов из-за ошибки на сервере.")
-    export.finished_at = timezone.now()
-    export.save()
-    return export
+    runs.fail(ClientExport, export_id, _("Не удалось выгрузить клиентов из-за ошибки на сервере."))
+    return ClientExport.objects.get(pk=export_id)

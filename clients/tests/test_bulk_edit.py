@@ -473,7 +473,7 @@ def test_a_large_selection_goes_to_a_job_and_the_page_polls(client, boss, settin
     response = client.post(BULK_URL, {"pk": [c.pk for c in clients], **post_data(abc_class="A")})
     run = BulkEditRun.objects.get()
     assert queued == [run.pk]
-    assert run.state == BulkEditRun.State.NEW
+    assert run.state == BulkEditRun.State.QUEUED
     assert not Client.objects.filter(abc_class="A").exists()
 
     page = client.get(response["Location"]).content.decode()

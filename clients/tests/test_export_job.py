@@ -38,7 +38,7 @@ def test_a_large_export_is_queued_and_downloaded_by_its_author_only(
         response = client.get(EXPORT_URL, {"sort": "-name"})
     export = ClientExport.objects.get()
     assert response.url == export.get_absolute_url()
-    assert len(callbacks) == 1 and (export.state, export.total) == ("new", 3)
+    assert len(callbacks) == 1 and (export.state, export.total) == ("queued", 3)
     assert "Выгрузка ждёт очереди" in client.get(response.url).content.decode()
 
     assert services.execute_export(export.pk).rows == 3  # what the job does
