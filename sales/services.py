@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from clients.models import Client
 from crm import merge, numbers
-from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment, Product, ProductLine
+from sales.models import Allocation, Contract, Invoice, Payment, Product, ProductLine
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -90,7 +90,7 @@ def save_invoice(invoice: Invoice, lines: Sequence[Line]) -> Invoice:
         )
     invoice.open_amount = invoice.total - paid
     invoice.save()
-    _replace_lines(invoice, lines)
+    replace_lines(invoice.lines, lines)
     return invoice
 
 
@@ -146,7 +146,7 @@ def update_invoice(
             )
         locked.total, locked.open_amount = total, total - paid
         changed += ["total", "open_amount"]
-        _replace_lines(locked, lines)
+        replace_lines(locked.lines, lines)
     if changed:
         locked.save(update_fields=[*changed, "updated_at"])
     return locked
@@ -157,11 +157,13 @@ def _line_text(line) -> str:
     return f"{text}, {numbers.MINUS}{numbers.number(line.discount)} %" if line.discount else text
 
 
-def _replace_lines(invoice: Invoice, lines: Sequence[Line]) -> None:
-    invoice.lines.all().delete()
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
+def replace_lines(stored, lines: Sequence[Line]) -> None:
+    """Put `lines` in place of a document's stored ones; `stored` is its related manager
+    (`invoice.lines`, `deal.lines`: rows of a ProductLine model)."""
+    stored.all().delete()
+    stored.model.objects.bulk_create(
+        stored.model(
+            **{stored.field.name: stored.instance},
             product=line.product,
             quantity=line.quantity,
             price=line.price,

@@ -21,7 +21,7 @@ from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind
 from clients.services import Duplicate, find_duplicates
 from clients.validators import clean_email, clean_phone
 from crm import merge, numbers, roles
-from funnel.models import Deal, DealLine, Funnel, LostReason, MarginConfirmation, Stage, StageTransition
+from funnel.models import Deal, Funnel, LostReason, MarginConfirmation, Stage, StageTransition
 from sales import services as sales_services
 from sales.models import Contract, Invoice
 
@@ -220,18 +220,7 @@ def save_lines(
     stored = sales_services.lines_fingerprint(deal.lines.all())
     if lines_seen is not None and stored != lines_seen:
         raise LinesChanged(sales_services.lines_text(deal.lines), stored)
-    deal.lines.all().delete()
-    DealLine.objects.bulk_create(
-        DealLine(
-            deal=deal,
-            product=line.product,
-            quantity=line.quantity,
-            price=line.price,
-            discount=line.discount,
-            amount=line.amount,
-        )
-        for line in lines
-    )
+    sales_services.replace_lines(deal.lines, lines)
     deal.amount = sum((line.amount for line in lines), Decimal(0))
     deal.save(update_fields=["amount"])
     if warnings:
