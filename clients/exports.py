@@ -22,10 +22,10 @@ from openpyxl.utils import get_column_letter
 from clients import extra_fields as extra
 from clients.models import Client, ContactInfoKind, ExtraField, ExtraFieldOption
 from crm.users import user_name
+from crm.xlsx import FORMULA_PREFIXES
 
 CHUNK_SIZE = 1000
-# Text starting with these is a formula (or becomes one when edited) in Excel and its kin.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 DATE_FORMAT = "DD.MM.YYYY"
 
 

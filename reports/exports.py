@@ -7,40 +7,11 @@ from io import BytesIO
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import Cell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
+from crm.xlsx import heading, write
 from reports import completeness, iterations
 from reports.analysis import CountTable
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@")
-BOLD = Font(bold=True)
-
-
-def write(sheet: Worksheet, row: int, column: int, value, *, bold: bool = False) -> Cell:
-    """Write one value; text that starts like a formula stays text."""
-    cell = sheet.cell(row=row, column=column)
-    if isinstance(value, str):
-        cell.value = value
-        if value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-    else:
-        cell.value = value
-    if bold:
-        cell.font = BOLD
-    return cell
-
-
-def heading(sheet: Worksheet, title: str, conditions: list[str]) -> int:
-    """The title in bold and the conditions below it, one a line; returns the row for the table's header."""
-    write(sheet, 1, 1, title, bold=True)
-    for row, condition in enumerate(conditions, start=2):
-        write(sheet, row, 1, condition)
-    return len(conditions) + 3
 
 
 def client_analysis_xlsx(table: CountTable, *, title: str, conditions: list[str]) -> bytes:

@@ -1,4 +1,4 @@
-"""«Карточка клиента» and «Акт сверки» as xlsx, written through reports.exports.write (text that a
+"""«Карточка клиента» and «Акт сверки» as xlsx, written through crm.xlsx.write (text that a
 spreadsheet would read as a formula stays text). Amounts are numbers with two places; dates are
 dates."""
 
@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from crm import numbers
-from reports.exports import heading, write
+from crm.xlsx import heading, write
 from reports.ledger import Act, DocumentNames, Ledger, sides
 
 MONEY_FORMAT = numbers.XLSX_MONEY

@@ -26,6 +26,7 @@ from clients.models import Client
 from crm import numbers, roles
 from crm.access import role_required
 from crm.users import user_name
+from crm.xlsx import xlsx_response
 from reports import analysis, completeness, exports, iterations, ledger, ledger_exports, ledger_tables, tables
 from reports.filters import CompletenessFilterSet, TaskIterationsFilterSet
 from reports.ledger_filters import LedgerForm
@@ -139,9 +140,7 @@ def client_analysis(request: HttpRequest) -> HttpResponse:
     title = _("Анализ клиентской базы")
     if request.GET.get("export") == "xlsx":
         content = exports.client_analysis_xlsx(table, title=title, conditions=filter_conditions(filterset))
-        response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = 'attachment; filename="client-analysis.xlsx"'
-        return response
+        return xlsx_response(content, "client-analysis.xlsx")
 
     export_query = request.GET.copy()
     export_query["export"] = "xlsx"
@@ -213,9 +212,7 @@ def task_iterations(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         conditions = [str(iterations.PERIOD_NOTE), *filter_conditions(filterset)]
         content = exports.task_iterations_xlsx(table, title=title, conditions=conditions)
-        response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = 'attachment; filename="task-iterations.xlsx"'
-        return response
+        return xlsx_response(content, "task-iterations.xlsx")
 
     export_query = request.GET.copy()
     export_query["export"] = "xlsx"
@@ -286,9 +283,7 @@ def completeness_by_manager(request: HttpRequest) -> HttpResponse:
         required_line = ", ".join(required) if required else _("не заданы — карточки не оцениваются")
         conditions = [f"{_('Обязательные реквизиты')}: {required_line}", *filter_conditions(filterset)]
         content = exports.completeness_by_manager_xlsx(table, title=title, conditions=conditions)
-        response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = 'attachment; filename="completeness-by-manager.xlsx"'
-        return response
+        return xlsx_response(content, "completeness-by-manager.xlsx")
 
     export_query = request.GET.copy()
     export_query["export"] = "xlsx"
@@ -347,12 +342,6 @@ def _ledger_context(request: HttpRequest, form: LedgerForm, report: ledger.Ledge
     }
 
 
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @require_GET
 @role_required()
 def client_ledger(request: HttpRequest) -> HttpResponse:
@@ -366,7 +355,7 @@ def client_ledger(request: HttpRequest) -> HttpResponse:
         content = ledger_exports.client_ledger_xlsx(
             report, titles, title=title, conditions=ledger.conditions(report.scope)
         )
-        return _xlsx(content, "client-ledger.xlsx")
+        return xlsx_response(content, "client-ledger.xlsx")
     context = _ledger_context(request, form, report, title)
     if report is not None:
         context["table_html"] = ledger_tables.ledger_table_html(report, ledger_tables.contract_titles(form.contracts))
@@ -385,7 +374,7 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
     export = request.GET.get("export")
     act = ledger.reconciliation_act(report, settings.COMPANY_NAME) if report is not None else None
     if act is not None and export == "xlsx":
-        return _xlsx(ledger_exports.reconciliation_xlsx(report, act), "reconciliation.xlsx")
+        return xlsx_response(ledger_exports.reconciliation_xlsx(report, act), "reconciliation.xlsx")
     context = _ledger_context(request, form, report, title)
     if act is not None:
         context["act"] = act

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -18,8 +18,7 @@ from clients.models import Client, ClientExport
 from clients.tables import ClientTable
 from clients.views.cards import visible_columns
 from crm.access import role_required
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from crm.xlsx import xlsx_response
 
 
 @require_GET
@@ -46,7 +45,7 @@ def client_export(request: HttpRequest) -> HttpResponse:
     out = tempfile.TemporaryFile()
     exports.write_clients(table.data.data, columns, fields, out)
     out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=_export_name(), content_type=XLSX)
+    return xlsx_response(out, _export_name())
 
 
 def _export_name() -> str:
@@ -75,8 +74,8 @@ def client_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @role_required()
-def client_export_download(request: HttpRequest, pk: int) -> FileResponse:
+def client_export_download(request: HttpRequest, pk: int) -> HttpResponse:
     export = _own_export(request, pk)
     if export.state != ClientExport.State.DONE or not export.file:
         raise Http404
-    return FileResponse(export.file.open("rb"), as_attachment=True, filename=_export_name(), content_type=XLSX)
+    return xlsx_response(export.file.open("rb"), _export_name())

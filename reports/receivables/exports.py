@@ -1,6 +1,6 @@
-"""The sales reports as xlsx: the title and the filter as text (reports.exports.heading), then each
+"""The sales reports as xlsx: the title and the filter as text (crm.xlsx.heading), then each
 grid with its header, lines and total — numbers as numbers, dates as dates, text through
-reports.exports.write, which keeps formula-like text (= + - @) as text."""
+crm.xlsx.write, which keeps formula-like text (= + - @) as text."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from crm import numbers
-from reports.exports import BOLD, heading, write
+from crm.xlsx import BOLD, heading, write
 from reports.receivables.grid import GROUP, Grid, Kind, Line
 
 FORMATS = {

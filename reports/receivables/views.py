@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from django_filters import FilterSet
 
 from crm.access import role_required
-from reports.exports import XLSX_CONTENT_TYPE
+from crm.xlsx import xlsx_response
 from reports.receivables import figures, tables
 from reports.receivables.exports import grids_xlsx
 from reports.receivables.filters import (
@@ -109,9 +109,7 @@ def respond(request: HttpRequest, report: Report, context: dict) -> HttpResponse
         content = grids_xlsx(
             report.sections, title=report.title, conditions=report.conditions, sheet_title=report.sheet
         )
-        response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{report.filename}.xlsx"'
-        return response
+        return xlsx_response(content, f"{report.filename}.xlsx")
     common = {
         "report": report,
         "title": report.title,
