@@ -1,19 +1,8 @@
 """Celery entry points for client operations: thin wrappers over clients.services."""
 
 from celery import shared_task
-from django.contrib.auth import get_user_model
 
 from clients import completeness, services
-from clients.models import Client
-
-
-@shared_task(name="clients.bulk_update_clients")
-def bulk_update_clients(client_ids: list[int], values: dict, user_id: int | None) -> int:
-    """Set built-in fields on many clients; `values` holds primary keys for related fields."""
-    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    return services.bulk_update_clients(
-        Client.objects.filter(pk__in=client_ids), services.resolve_bulk_values(values), user=user
-    )
 
 
 @shared_task(name="clients.bulk_edit_clients")

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from clients.models import Client
+from clients import services as client_services
 from sales.models import Invoice
 
 
@@ -77,18 +76,13 @@ def _xyz(values: list[Decimal], months: int) -> str:
     return "X" if variation <= x_limit else "Y" if variation <= y_limit else "Z"
 
 
-@transaction.atomic
 def recalculate(today: datetime.date | None = None) -> dict[str, int]:
-    """Compute and store the classes of all clients; returns how many clients got each class."""
+    """Compute and store the classes of all clients (through clients.services); returns how many
+    clients got each class."""
     classes = compute(today)
-    Client.objects.exclude(pk__in=list(classes.abc)).exclude(abc_class="").update(abc_class="")
-    Client.objects.exclude(pk__in=list(classes.xyz)).exclude(xyz_class="").update(xyz_class="")
-    counts = {}
-    for field, assigned in (("abc_class", classes.abc), ("xyz_class", classes.xyz)):
-        by_class: dict[str, list[int]] = defaultdict(list)
-        for client_id, value in assigned.items():
-            by_class[value].append(client_id)
-        for value, ids in by_class.items():
-            Client.objects.filter(pk__in=ids).exclude(**{field: value}).update(**{field: value})
-            counts[value] = len(ids)
-    return counts
+    client_services.set_classes(abc=classes.abc, xyz=classes.xyz)
+    counts: dict[str, int] = defaultdict(int)
+    for assigned in (classes.abc, classes.xyz):
+        for value in assigned.values():
+            counts[value] += 1
+    return dict(counts)

@@ -9,6 +9,7 @@ from clients.forms.card import (
     ContactPersonForm,
     ContactPersonFormSet,
     PersonInfoFormSet,
+    card_input,
 )
 from clients.forms.completeness import RequiredFieldsForm
 from clients.forms.fields import (
@@ -28,6 +29,7 @@ __all__ = [
     "ContactPersonForm",
     "ContactPersonFormSet",
     "PersonInfoFormSet",
+    "card_input",
 ]
 __all__ += [
     "FieldCreateForm",

@@ -4,11 +4,14 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
 from clients import validators
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson, ExtraField, FieldGroup
+from clients.services.cards import CardInput, RowInput
+from clients.services.history import TRACKED_FIELDS
 from crm.forms import MarksInvalidFieldsMixin, style_widgets
 from crm.merge import KeepsVanishedRowsMixin, MergeFormMixin
 from crm.users import user_name
@@ -32,18 +35,8 @@ class ClientForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = [
-            "kind",
-            "name",
-            "full_name",
-            "inn",
-            "kpp",
-            "business_region",
-            "legal_address",
-            "responsible",
-            "segments",
-            "comment",
-        ]
+        # What the card's history tracks, but the ABC and XYZ classes (computed by sales), and the segments.
+        fields = [*(name for name in TRACKED_FIELDS if name not in ("abc_class", "xyz_class")), "segments"]
         widgets = {
             "comment": forms.Textarea(attrs={"rows": 3}),
             "segments": forms.CheckboxSelectMultiple,
@@ -70,11 +63,6 @@ class ClientForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
 
     def extra_values(self) -> dict[ExtraField, object]:
         return extra.cleaned_values(self, self.extra_fields)
-
-    def stored(self, client: Client) -> dict[str, object]:
-        values = super().stored(client)
-        values.update(extra.stored_form_values(self.extra_fields, extra.values_of_clients([client.pk]).get(client.pk)))
-        return values
 
     def extra_sections(self) -> list[tuple[FieldGroup, list[forms.BoundField]]]:
         """The user's sections of the card, in their order, each with its fields."""
@@ -148,10 +136,6 @@ class ContactInfoForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         # The kind was checked against the loaded kinds: the model need not look it up again.
         return {*super()._get_validation_exclusions(), "kind"}
 
-    def stored(self, info: ContactInfo) -> dict[str, object]:
-        # A phone is shown formatted: compare it as shown.
-        return {**super().stored(info), "value": info.display_value}
-
     def clean(self):
         cleaned = super().clean()
         kind, value = cleaned.get("kind"), cleaned.get("value")
@@ -224,14 +208,6 @@ class ContactPersonForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm
     def extra_values(self) -> dict[ExtraField, object]:
         return extra.cleaned_values(self, self.extra_fields)
 
-    def stored(self, contact: ContactPerson, extra_values: dict[int, object] | None = None) -> dict[str, object]:
-        """`extra_values`: the person's {field id: value} when the caller has read them already."""
-        values = super().stored(contact)
-        if extra_values is None:
-            extra_values = extra.values_of_contact(contact)
-        values.update(extra.stored_form_values(self.extra_fields, extra_values))
-        return values
-
     def extra_bound_fields(self) -> list[forms.BoundField]:
         return [self[extra.form_field_name(f)] for f in self.extra_fields]
 
@@ -292,3 +268,46 @@ class ContactInfoKindForm(forms.ModelForm):
 
 
 ContactInfoKindFormSet = forms.modelformset_factory(ContactInfoKind, form=ContactInfoKindForm, extra=1)
+
+
+def card_input(form: ClientForm, info_formset, contact_formset) -> CardInput:
+    """The card page's forms, valid, as the plain data that clients.services.save_card takes; each
+    part carries its form as its handle, to be rebased after a conflict."""
+    persons = []
+    for person_form in contact_formset.forms:
+        person = _row_input(person_form, contact_formset)
+        person.changed = person.changed or person_form.info_formset.has_changed()
+        person.extra = person_form.extra_values() if not person.delete else {}
+        person.rows = [_row_input(row_form, person_form.info_formset) for row_form in person_form.info_formset.forms]
+        if person.new is None and person.changed:
+            person.new = construct_instance(person_form, ContactPerson(), ContactPersonForm._meta.fields)
+        persons.append(person)
+    return CardInput(
+        changes=form.changes(),
+        extra=form.extra_values(),
+        fields=form.extra_fields,
+        person_fields=contact_formset.form_kwargs.get("extra_fields", []),
+        infos=[_row_input(row_form, info_formset) for row_form in info_formset.forms],
+        persons=persons,
+        new=form.save(commit=False) if form.instance.pk is None else None,
+        handle=form,
+        has_base=form.base() is not None,
+    )
+
+
+def _row_input(row_form, formset) -> RowInput:
+    """One row form: its changes, and the row as typed when it may be written as a new one (it
+    changed, or it names a row: a row the user sees is kept if its owner is written anew)."""
+    delete = row_form in formset.deleted_forms
+    changed = not delete and row_form.has_changed()
+    keeps = changed or bool(getattr(row_form, "cleaned_data", {}).get("id"))
+    model = row_form._meta.model
+    new = construct_instance(row_form, model(), row_form._meta.fields) if keeps and not delete else None
+    return RowInput(
+        pk=row_form.instance.pk,
+        changes=row_form.changes() if not delete else {},
+        delete=delete,
+        changed=changed,
+        new=new,
+        handle=row_form,
+    )

@@ -1,11 +1,14 @@
 """Business operations on client cards: saving with optimistic locking and history, bulk changes,
 duplicate detection. Multi-row writes happen here and only here.
 
-- `cards`: saving a card merged by field (save_card, EditConflict, StaleEdit), the card as text
-  for the history (snapshot, diff), find_duplicates;
+- `writer`: the one writer of clients — every change to clients is a ClientChangeSet applied by
+  `write` (one statement per table, one history entry per client, one completeness recompute);
+- `history`: the card as text (snapshot) and the lines of a history entry (diff);
+- `cards`: saving a card from its page (save_card takes the page's edit as plain data,
+  CardInput), merged by field (EditConflict, StaleEdit), find_duplicates;
 - `extra_values`: set_extra_values, the upsert of one owner's extra values;
 - `fields`: «Настроить поля», fields, groups and list values;
-- `bulk`: «Изменить выделенные» (bulk_edit_clients and its stored runs) and bulk_update_clients;
+- `bulk`: «Изменить выделенные» (bulk_edit_clients and its stored runs);
 - `imports`: «Загрузка клиентов», the upload, the preview and the import (it reads files with
   clients.imports);
 - `exports`: a large «Excel» of the list, written by a Celery job.
@@ -24,24 +27,11 @@ from clients.services.bulk import (
     bulk_edit_clients,
     bulk_edit_progress,
     bulk_edit_sync_limit,
-    bulk_update_clients,
     create_bulk_edit_run,
     execute_bulk_edit_run,
-    resolve_bulk_values,
     runs_in_background,
 )
-from clients.services.cards import (
-    TRACKED_FIELDS,
-    Duplicate,
-    EditConflict,
-    StaleEdit,
-    changes_since,
-    diff,
-    extra_key,
-    find_duplicates,
-    save_card,
-    snapshot,
-)
+from clients.services.cards import CardInput, Duplicate, EditConflict, RowInput, StaleEdit, find_duplicates, save_card
 from clients.services.exports import (
     EXPORT_SYNC_LIMIT,
     execute_export,
@@ -68,6 +58,7 @@ from clients.services.fields import (
     set_option_retired,
     update_field,
 )
+from clients.services.history import TRACKED_FIELDS, changes_since, diff, extra_key, snapshot
 from clients.services.imports import (
     IMPORT_BATCH,
     IMPORT_KEEP,
@@ -79,6 +70,7 @@ from clients.services.imports import (
     preview_client_import,
     run_client_import,
 )
+from clients.services.writer import ClientChangeSet, NewPerson, RowEdit, WriteResult, set_classes, write
 
 __all__ = [
     "BULK_EDIT_BATCH",
@@ -92,16 +84,21 @@ __all__ = [
     "BulkChanges",
     "BulkEditError",
     "BulkEditResult",
+    "CardInput",
+    "ClientChangeSet",
     "Duplicate",
     "EditConflict",
     "FieldSettingsRefused",
     "ImportReport",
+    "NewPerson",
+    "RowEdit",
+    "RowInput",
     "StaleEdit",
+    "WriteResult",
     "add_option",
     "bulk_edit_clients",
     "bulk_edit_progress",
     "bulk_edit_sync_limit",
-    "bulk_update_clients",
     "changes_since",
     "create_bulk_edit_run",
     "create_client_import",
@@ -129,12 +126,13 @@ __all__ = [
     "plan_client_import",
     "preview_client_import",
     "remove_old_exports",
-    "resolve_bulk_values",
     "run_client_import",
     "runs_in_background",
     "save_card",
+    "set_classes",
     "set_extra_values",
     "set_option_retired",
     "snapshot",
     "update_field",
+    "write",
 ]

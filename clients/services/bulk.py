@@ -1,10 +1,9 @@
-"""«Изменить выделенные»: many clients at once, in the request or as a Celery job; and
-bulk_update_clients, the same built-in values on many clients (the clients.bulk_update_clients job)."""
+"""«Изменить выделенные»: many clients at once, in the request or as a Celery job (a stored run),
+written by the client writer."""
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -12,66 +11,18 @@ from dataclasses import field as dataclass_field
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from clients import access as client_access
-from clients import completeness, extra_fields
-from clients.models import BulkEditRun, Client, ClientChange, ExtraField, ExtraValue, Segment
-from clients.services.cards import _display, diff, extra_key
+from clients import extra_fields
+from clients.models import BulkEditRun, Client, ClientChange, ExtraField, Segment
+from clients.services.writer import ClientChangeSet, write
 from crm import runs
 
 # Fields that a bulk change may set.
 BULK_FIELDS = ("responsible", "business_region", "abc_class", "xyz_class", "kind")
-
-
-@transaction.atomic
-def bulk_update_clients(
-    clients: QuerySet[Client], values: dict, *, user, source: str = ClientChange.Source.BULK
-) -> int:
-    """Set the same built-in field values on many clients at once, all or nothing, writing one
-    history entry per client that actually changed. Returns how many clients changed."""
-    unknown = set(values) - set(BULK_FIELDS)
-    if unknown:
-        raise ValueError(f"fields not settable in bulk: {sorted(unknown)}")
-    locked = list(
-        clients.select_for_update(of=("self",)).select_related(
-            *[f for f in values if f in ("responsible", "business_region")]
-        )
-    )
-    changed: list[Client] = []
-    history: list[ClientChange] = []
-    for client in locked:
-        before = {name: _display(client, name) for name in values}
-        for name, value in values.items():
-            setattr(client, name, value)
-        after = {name: _display(client, name) for name in values}
-        entry = diff(before, after)
-        if not entry:
-            continue
-        client.version += 1
-        changed.append(client)
-        history.append(ClientChange(client=client, user=user, source=source, version=client.version, changes=entry))
-    if changed:
-        Client.objects.bulk_update(changed, [*values, "version", "updated_at"], batch_size=1000)
-        ClientChange.objects.bulk_create(history, batch_size=1000)
-        completeness.recompute(Client.objects.filter(pk__in=[c.pk for c in changed]))
-    return len(changed)
-
-
-def resolve_bulk_values(raw: dict) -> dict:
-    """Turn JSON-safe values (primary keys for related fields) into what bulk_update_clients takes."""
-    resolved = {}
-    for name, value in raw.items():
-        field = Client._meta.get_field(name)
-        if field.is_relation:
-            resolved[name] = field.related_model.objects.get(pk=value) if value is not None else None
-        else:
-            resolved[name] = value
-    return resolved
-
 
 BULK_EDIT_BATCH = 1000
 # Up to this many clients a bulk edit runs in the request; above it, a Celery job does it
@@ -181,17 +132,16 @@ def bulk_edit_clients(
         raise ValueError("contact person fields are not set on clients")
     ids = sorted(set(client_ids))
     result = BulkEditResult()
-    now = timezone.now()
     # History text is stored once, in the site's language, whoever made the change.
     with override(settings.LANGUAGE_CODE):
         for start in range(0, len(ids), BULK_EDIT_BATCH):
-            _bulk_edit_batch(ids[start : start + BULK_EDIT_BATCH], changes, user=user, result=result, now=now)
+            _bulk_edit_batch(ids[start : start + BULK_EDIT_BATCH], changes, user=user, result=result)
             if on_progress is not None:
                 on_progress(min(start + BULK_EDIT_BATCH, len(ids)))
     return result
 
 
-def _bulk_edit_batch(ids: list[int], changes: BulkChanges, *, user, result: BulkEditResult, now) -> None:
+def _bulk_edit_batch(ids: list[int], changes: BulkChanges, *, user, result: BulkEditResult) -> None:
     related = [name for name in changes.builtin if name in ("responsible", "business_region")]
     clients = list(
         Client.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",)).select_related(*related)
@@ -219,110 +169,23 @@ def _bulk_edit_batch(ids: list[int], changes: BulkChanges, *, user, result: Bulk
                     + (f" (+{len(conflicts) - SKIPPED_NAMES_SHOWN})" if len(conflicts) > SKIPPED_NAMES_SHOWN else ""),
                 }
             )
-    editable_ids = [c.pk for c in editable]
+    change_sets = [
+        ClientChangeSet(
+            client,
+            fields=dict(changes.builtin),
+            extra=_applicable(changes.extra, changes.builtin.get("kind", client.kind)),
+            add_segments={changes.add_segment} if changes.add_segment else set(),
+            remove_segments={changes.remove_segment} if changes.remove_segment else set(),
+        )
+        for client in editable
+    ]
+    result.changed += len(write(change_sets, user=user, source=ClientChange.Source.BULK).changed)
 
-    segment_names: dict[int, set[str]] = defaultdict(set)
-    segment_ids: dict[int, set[int]] = defaultdict(set)
-    through = Client.segments.through
-    if changes.add_segment or changes.remove_segment:
-        rows = through.objects.filter(client_id__in=editable_ids).values_list(
-            "client_id", "segment_id", "segment__name"
-        )
-        for client_id, segment_id, name in rows:
-            segment_ids[client_id].add(segment_id)
-            segment_names[client_id].add(name)
 
-    current: dict[tuple[int, int], str] = {}
-    if changes.extra:
-        by_id = {field.pk: field for field in changes.extra}
-        rows = ExtraValue.objects.filter(client_id__in=editable_ids, field_id__in=list(by_id)).select_related(
-            "value_option"
-        )
-        for row in rows:
-            current[(row.client_id, row.field_id)] = extra_fields.display(by_id[row.field_id], row.value)
-    new_text = {
-        field: "" if value is None else extra_fields.display(field, value) for field, value in changes.extra.items()
-    }
-    attnames = {name: Client._meta.get_field(name).attname for name in changes.builtin}
-    # Rows are built from ids, not objects: 10,000 of them cost noticeably less that way.
-    columns = {
-        field: ExtraValue._meta.get_field(extra_fields.FIELD_TYPES[field.value_type].column).attname
-        for field in changes.extra
-    }
-    values = {field: getattr(value, "pk", value) for field, value in changes.extra.items()}
-    changed_ids: list[int] = []
-    history: list[ClientChange] = []
-    upserts: list[ExtraValue] = []
-    cleared: dict[int, list[int]] = defaultdict(list)
-    segment_added: list[int] = []
-    segment_removed: list[int] = []
-    for client in editable:
-        entry = []
-        for name, value in changes.builtin.items():
-            attname = attnames[name]
-            old_value, old_text = getattr(client, attname), _display(client, name)
-            setattr(client, name, value)
-            if getattr(client, attname) != old_value:
-                entry.append({"field": name, "old": old_text, "new": _display(client, name)})
-        if changes.add_segment or changes.remove_segment:
-            before = segment_names[client.pk]
-            after = set(before)
-            if changes.add_segment and changes.add_segment.pk not in segment_ids[client.pk]:
-                after.add(changes.add_segment.name)
-                segment_added.append(client.pk)
-            if changes.remove_segment and changes.remove_segment.pk in segment_ids[client.pk]:
-                after.discard(changes.remove_segment.name)
-                segment_removed.append(client.pk)
-            if after != before:
-                entry.append({"field": "segments", "old": ", ".join(sorted(before)), "new": ", ".join(sorted(after))})
-        for field, value in changes.extra.items():
-            if not field.applies_to_client(client):
-                continue
-            old = current.get((client.pk, field.pk), "")
-            if old == new_text[field]:
-                continue
-            entry.append({"field": extra_key(field), "label": field.name, "old": old, "new": new_text[field]})
-            if value is None:
-                cleared[field.pk].append(client.pk)
-            else:
-                upserts.append(ExtraValue(field_id=field.pk, client_id=client.pk, **{columns[field]: values[field]}))
-        if entry:
-            client.version += 1
-            changed_ids.append(client.pk)
-            history.append(
-                ClientChange(
-                    client_id=client.pk,
-                    user_id=user.pk,
-                    source=ClientChange.Source.BULK,
-                    version=client.version,
-                    changes=entry,
-                )
-            )
-    if not changed_ids:
-        return
-    # The same values for every changed client: one UPDATE, the version bumped by the database.
-    Client.objects.filter(pk__in=changed_ids).update(**changes.builtin, version=F("version") + 1, updated_at=now)
-    for field_id, client_ids in cleared.items():
-        ExtraValue.objects.filter(field_id=field_id, client_id__in=client_ids).delete()
-    if upserts:
-        ExtraValue.objects.bulk_create(
-            upserts,
-            update_conflicts=True,
-            unique_fields=["field", "client"],
-            update_fields=list(ExtraValue.TYPED_COLUMNS),
-            batch_size=BULK_EDIT_BATCH,
-        )
-    if segment_added:
-        through.objects.bulk_create(
-            [through(client_id=pk, segment_id=changes.add_segment.pk) for pk in segment_added],
-            ignore_conflicts=True,
-            batch_size=BULK_EDIT_BATCH,
-        )
-    if segment_removed:
-        through.objects.filter(segment_id=changes.remove_segment.pk, client_id__in=segment_removed).delete()
-    ClientChange.objects.bulk_create(history, batch_size=BULK_EDIT_BATCH)
-    completeness.recompute(Client.objects.filter(pk__in=changed_ids))
-    result.changed += len(changed_ids)
+def _applicable(values: dict[ExtraField, object], kind: str) -> dict[ExtraField, object]:
+    """The extra values that concern a client of this kind (the kind it will have)."""
+    probe = Client(kind=kind)
+    return {field: value for field, value in values.items() if field.applies_to_client(probe)}
 
 
 def bulk_edit_sync_limit() -> int:

@@ -4,20 +4,18 @@ and checking the rows is clients.imports; the writes are here."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
-from clients import completeness, extra_fields, imports
+from clients import imports
 from clients.models import Client, ClientChange, ClientImport, ContactInfo, ContactInfoKind, ExtraField, ExtraValue
-from clients.services.cards import _display, diff, extra_key
+from clients.services.writer import ClientChangeSet, write
 
 IMPORT_BATCH = 1000
 # An upload left before its import is deleted, with its file, after this long.
@@ -198,125 +196,28 @@ def import_clients(rows: Sequence[imports.ImportRow], *, user) -> ImportReport:
         ).values_list("client_id", "value")
         for client_id, value in infos:
             own_values[client_id].add(value)
-    now = timezone.now()
-    created: list[Client] = []
-    changed: list[Client] = []
-    changed_fields: set[str] = set()
-    upserts: list[tuple[Client, ExtraField, object]] = []
-    new_infos: list[ContactInfo] = []
-    # (client, its history entry so far) for every created or changed client
-    entries: list[tuple[Client, list[dict[str, str]]]] = []
-    # History text is stored once, in the site's language, whoever made the change.
-    with override(settings.LANGUAGE_CODE):
-        for row in good:
-            client = row.client or Client(version=1)
-            # Only what the row changes is compared: a full snapshot per client costs queries.
-            before: dict[str, str] = {}
-            after: dict[str, str] = {}
-            labels: dict[str, str] = {}
-            for name, value in row.values.items():
-                attname = Client._meta.get_field(name).attname
-                old_value = getattr(client, attname)
-                old_text = _display(client, name) if row.client else ""
-                setattr(client, name, value)
-                if getattr(client, attname) != old_value or not row.client:
-                    before[name], after[name] = old_text, _display(client, name)
-            values = current.get(client.pk, {}) if row.client else {}
-            for field, value in row.extra.items():
-                old = values.get(field.pk)
-                if old == value:
-                    continue
-                key = extra_key(field)
-                labels[key] = field.name
-                before[key] = "" if old is None else extra_fields.display(field, old)
-                after[key] = extra_fields.display(field, value)
-                upserts.append((client, field, value))
-            entry = diff(before, after, labels)
-            known = own_values[client.pk] if row.client else set()
-            infos = [
-                ContactInfo(client=client, kind=kinds[value_type], value=value)
-                for value_type, values_of_type in (
-                    (ContactInfoKind.ValueType.PHONE, row.phones),
-                    (ContactInfoKind.ValueType.EMAIL, row.emails),
-                )
-                for value in values_of_type
-                if value not in known
-            ]
-            if row.client is None:
-                created.append(client)
-            elif entry or infos:
-                client.version += 1
-                client.updated_at = now
-                changed.append(client)
-                changed_fields.update(row.values)
-            else:
-                report.unchanged += 1
-                continue
-            new_infos.extend(infos)
-            entries.append((client, entry))
-        Client.objects.bulk_create(created, batch_size=IMPORT_BATCH)
-        if changed:
-            # An upsert on the primary key: one INSERT … ON CONFLICT per batch, where bulk_update's
-            # CASE per field and row takes minutes at 10k rows. The rows exist and are locked.
-            Client.objects.bulk_create(
-                changed,
-                update_conflicts=True,
-                unique_fields=["pk"],
-                update_fields=sorted(changed_fields | {"version", "updated_at"}),
-                batch_size=IMPORT_BATCH,
+    change_sets = []
+    for row in good:
+        client = row.client or Client(version=1)
+        values = current.get(client.pk, {}) if row.client else {}
+        known = own_values[client.pk] if row.client else set()
+        change_sets.append(
+            ClientChangeSet(
+                client,
+                fields=row.values,
+                # Empty cells change nothing: the row's extra values are the filled ones.
+                extra={field: value for field, value in row.extra.items() if values.get(field.pk) != value},
+                contact_info=[
+                    ContactInfo(kind=kinds[value_type], value=value)
+                    for value_type, values_of_type in (
+                        (ContactInfoKind.ValueType.PHONE, row.phones),
+                        (ContactInfoKind.ValueType.EMAIL, row.emails),
+                    )
+                    for value in values_of_type
+                    if value not in known
+                ],
             )
-        if upserts:
-            extra_rows = []
-            for client, field, value in upserts:
-                extra_row = ExtraValue(field=field, client_id=client.pk)
-                setattr(extra_row, extra_fields.FIELD_TYPES[field.value_type].column, value)
-                extra_rows.append(extra_row)
-            ExtraValue.objects.bulk_create(
-                extra_rows,
-                update_conflicts=True,
-                unique_fields=["field", "client"],
-                update_fields=list(ExtraValue.TYPED_COLUMNS),
-                batch_size=IMPORT_BATCH,
-            )
-        ContactInfo.objects.bulk_create(new_infos, batch_size=IMPORT_BATCH)
-        info_texts = _contact_info_changes(new_infos, existing={c.pk for c in changed})
-        history = []
-        for client, entry in entries:
-            if client.pk in info_texts:
-                old, new = info_texts[client.pk]
-                entry.append({"field": "contact_info", "old": old, "new": new})
-            history.append(
-                ClientChange(
-                    client=client, user=user, source=ClientChange.Source.IMPORT, version=client.version, changes=entry
-                )
-            )
-        ClientChange.objects.bulk_create(history, batch_size=IMPORT_BATCH)
-    completeness.recompute(Client.objects.filter(pk__in=[c.pk for c in (*created, *changed)]))
-    report.created, report.updated = len(created), len(changed)
-    return report
-
-
-def _contact_info_changes(new_infos: Sequence[ContactInfo], *, existing: set[int]) -> dict[int, tuple[str, str]]:
-    """{client id: (contact info text before, after)} for the clients that got `new_infos`, in the
-    card history's format (see _contact_info_text); one query reads what the `existing` clients had."""
-    by_client: dict[int, list[ContactInfo]] = defaultdict(list)
-    for info in new_infos:
-        by_client[info.client_id].append(info)
-    new_ids = {info.pk for info in new_infos}
-    had = [pk for pk in by_client if pk in existing]
-    if had:
-        infos = ContactInfo.objects.filter(client_id__in=had).exclude(pk__in=new_ids).select_related("kind", "contact")
-        for info in infos:
-            by_client[info.client_id].append(info)
-
-    def text(infos: Iterable[ContactInfo]) -> str:
-        # As PostgreSQL orders (contact_id, kind order, id): a client's own values, with no contact, last.
-        ordered = sorted(infos, key=lambda i: (i.contact_id is None, i.contact_id or 0, i.kind.order, i.pk))
-        return "; ".join(
-            f"{f'{i.contact.name}, ' if i.contact_id else ''}{i.kind.name}: {i.display_value}" for i in ordered
         )
-
-    return {
-        client_id: (text(i for i in infos if i.pk not in new_ids), text(infos))
-        for client_id, infos in by_client.items()
-    }
+    written = write(change_sets, user=user, source=ClientChange.Source.IMPORT)
+    report.created, report.updated, report.unchanged = len(written.created), len(written.changed), written.unchanged
+    return report

@@ -75,7 +75,7 @@ def test_the_score_is_the_share_of_required_checks_filled_and_follows_every_way_
     assert completeness.lacking_of(person) == (["Бизнес-регион"], ["Бизнес-регион", "Email"])
 
     # a bulk edit recomputes the clients it changed
-    services.bulk_update_clients(Client.objects.filter(pk=person.pk), {"business_region": region}, user=boss)
+    services.bulk_edit_clients([person.pk], services.BulkChanges(builtin={"business_region": region}), user=boss)
     person.refresh_from_db()
     assert person.completeness == 100
     completeness.set_required(properties=[], kind_ids=[], field_ids=[])

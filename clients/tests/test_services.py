@@ -2,17 +2,22 @@ import pytest
 
 from clients import services
 from clients.models import Client, ClientChange
+from clients.services import BulkChanges
 from clients.tests import factories
+
+
+def all_ids() -> list[int]:
+    return list(Client.objects.values_list("pk", flat=True))
 
 
 @pytest.mark.django_db
 def test_bulk_update_changes_every_client_and_writes_history_for_each(boss):
     region = factories.BusinessRegionFactory(name="Урал")
     clients = factories.ClientFactory.create_batch(3)
-    changed = services.bulk_update_clients(
-        Client.objects.filter(pk__in=[c.pk for c in clients]), {"business_region": region, "abc_class": "B"}, user=boss
+    result = services.bulk_edit_clients(
+        [c.pk for c in clients], BulkChanges(builtin={"business_region": region, "abc_class": "B"}), user=boss
     )
-    assert changed == 3
+    assert result.changed == 3
     for client in clients:
         client.refresh_from_db()
         assert (client.business_region, client.abc_class, client.version) == (region, "B", 2)
@@ -26,8 +31,8 @@ def test_bulk_update_changes_every_client_and_writes_history_for_each(boss):
 def test_bulk_update_skips_clients_that_already_have_the_value(boss):
     same = factories.ClientFactory(abc_class="A")
     other = factories.ClientFactory(abc_class="C")
-    changed = services.bulk_update_clients(Client.objects.all(), {"abc_class": "A"}, user=boss)
-    assert changed == 1
+    result = services.bulk_edit_clients([same.pk, other.pk], BulkChanges(builtin={"abc_class": "A"}), user=boss)
+    assert result.changed == 1
     assert not same.changes.exists()
     assert other.changes.count() == 1
 
@@ -36,7 +41,7 @@ def test_bulk_update_skips_clients_that_already_have_the_value(boss):
 def test_bulk_update_refuses_fields_it_does_not_know(boss):
     factories.ClientFactory()
     with pytest.raises(ValueError):
-        services.bulk_update_clients(Client.objects.all(), {"inn": "7707083893"}, user=boss)
+        services.bulk_edit_clients(all_ids(), BulkChanges(builtin={"inn": "7707083893"}), user=boss)
 
 
 @pytest.mark.django_db
@@ -48,7 +53,7 @@ def test_bulk_update_is_all_or_nothing(boss, monkeypatch):
 
     monkeypatch.setattr(ClientChange.objects, "bulk_create", broken_history)
     with pytest.raises(RuntimeError):
-        services.bulk_update_clients(Client.objects.all(), {"abc_class": "A"}, user=boss)
+        services.bulk_edit_clients(all_ids(), BulkChanges(builtin={"abc_class": "A"}), user=boss)
     assert set(Client.objects.values_list("abc_class", flat=True)) == {"C"}
     assert all(Client.objects.get(pk=c.pk).version == 1 for c in clients)
 

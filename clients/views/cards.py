@@ -18,6 +18,7 @@ from clients.forms import (
     ContactInfoKindFormSet,
     ContactPersonFormSet,
     PersonInfoFormSet,
+    card_input,
 )
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson
 from clients.tables import ClientTable, extra_column_name
@@ -196,9 +197,8 @@ def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if not duplicates or form.cleaned_data.get("confirm_duplicates"):
             try:
                 client = services.save_card(
-                    form,
-                    info_formset,
-                    contact_formset,
+                    client.pk,
+                    card_input(form, info_formset, contact_formset),
                     user=request.user,
                     expected_version=form.cleaned_data.get("version"),
                 )

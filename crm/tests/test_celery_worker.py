@@ -7,8 +7,9 @@ import redis
 from celery.result import EagerResult
 from django.db import transaction
 
-from clients.jobs import bulk_update_clients
-from clients.models import Client, ClientChange
+from clients import services
+from clients.jobs import bulk_edit_clients
+from clients.models import BulkEditRun, Client, ClientChange
 
 pytestmark = pytest.mark.celery_worker
 
@@ -22,12 +23,17 @@ def _wait_for(condition, timeout=30.0):
     return condition()
 
 
-def test_bulk_update_runs_on_worker(celery_worker, django_user_model):
-    user = django_user_model.objects.create_user("bulk-editor", password="not-used-here")
+def _run(client_ids: list[int], abc_class: str, user) -> BulkEditRun:
+    changes = services.BulkChanges(builtin={"abc_class": abc_class})
+    return services.create_bulk_edit_run(client_ids, changes, user=user)
+
+
+def test_bulk_edit_runs_on_worker(celery_worker, django_user_model):
+    user = django_user_model.objects.create_user("bulk-editor", password="not-used-here", is_superuser=True)
     first = Client.objects.create(name="ООО Альфа", kind="company")
     second = Client.objects.create(name="ООО Бета", kind="company")
 
-    result = bulk_update_clients.delay([first.pk, second.pk], {"abc_class": "A"}, user.id)
+    result = bulk_edit_clients.delay(_run([first.pk, second.pk], "A", user).pk)
 
     assert not isinstance(result, EagerResult)
     assert result.get(timeout=30) == 2
@@ -43,15 +49,16 @@ def test_bulk_update_runs_on_worker(celery_worker, django_user_model):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_delay_on_commit_queues_after_commit(celery_app):
+def test_delay_on_commit_queues_after_commit(celery_app, django_user_model):
     """No worker here: the message must appear in the Redis queue only when the transaction commits."""
+    user = django_user_model.objects.create_user("bulk-editor-0", password="not-used-here", is_superuser=True)
     queue = redis.Redis.from_url(celery_app.conf.broker_url)
     queue_name = celery_app.conf.task_default_queue
     assert queue.llen(queue_name) == 0
 
     with transaction.atomic():
         client = Client.objects.create(name="ООО Гамма", kind="company")
-        bulk_update_clients.delay_on_commit([client.pk], {"abc_class": "B"}, None)
+        bulk_edit_clients.delay_on_commit(_run([client.pk], "B", user).pk)
         assert queue.llen(queue_name) == 0, "job sent before the transaction committed"
 
     assert queue.llen(queue_name) == 1
@@ -60,10 +67,10 @@ def test_delay_on_commit_queues_after_commit(celery_app):
 def test_delay_on_commit_job_sees_committed_rows(celery_worker, django_user_model):
     """With a worker running, a job asked for inside a transaction finds the rows it created: had it
     been sent before the commit, the worker would have run it on an empty set during the pause."""
-    user = django_user_model.objects.create_user("bulk-editor-2", password="not-used-here")
+    user = django_user_model.objects.create_user("bulk-editor-2", password="not-used-here", is_superuser=True)
     with transaction.atomic():
         client = Client.objects.create(name="ООО Дельта", kind="company")
-        bulk_update_clients.delay_on_commit([client.pk], {"abc_class": "C"}, user.id)
+        bulk_edit_clients.delay_on_commit(_run([client.pk], "C", user).pk)
         time.sleep(0.5)
 
     def updated():

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from clients import access as client_access
-from clients import completeness
 from clients import services as client_services
 from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind
 from clients.services import Duplicate, find_duplicates
@@ -312,21 +311,20 @@ def lead_duplicates(deal: Deal) -> list[Duplicate]:
 
 def _client_from_lead(deal: Deal, user) -> Client:
     """A card from the lead: an organisation when its ИНН has 10 digits, a person otherwise."""
-    kind = Client.Kind.COMPANY if len(deal.lead_inn) == 10 else Client.Kind.INDIVIDUAL
-    client = Client.objects.create(kind=kind, name=deal.lead_name, inn=deal.lead_inn, responsible=deal.manager)
+    client = Client(
+        kind=Client.Kind.COMPANY if len(deal.lead_inn) == 10 else Client.Kind.INDIVIDUAL,
+        name=deal.lead_name,
+        inn=deal.lead_inn,
+        responsible=deal.manager,
+    )
     emails, phones = lead_contacts(deal)
+    contact_info = []
     for values, value_type in ((emails, ContactInfoKind.ValueType.EMAIL), (phones, ContactInfoKind.ValueType.PHONE)):
         kind = ContactInfoKind.objects.filter(value_type=value_type, for_clients=True).order_by("order", "pk").first()
         if kind is not None:
-            ContactInfo.objects.bulk_create(ContactInfo(kind=kind, client=client, value=v) for v in values)
-    ClientChange.objects.create(
-        client=client,
-        user=user,
-        source=ClientChange.Source.CREATED,
-        version=client.version,
-        changes=client_services.diff({}, client_services.snapshot(client)),
-    )
-    completeness.recompute(Client.objects.filter(pk=client.pk))
+            contact_info += [ContactInfo(kind=kind, value=v) for v in values]
+    change = client_services.ClientChangeSet(client, contact_info=contact_info, snapshot=True)
+    client_services.write([change], user=user, source=ClientChange.Source.CREATED)
     return client
 
 
