@@ -154,9 +154,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "clients:list"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins allowed per username and per address before a pause.
+# Every login door checks the same limits (crm.login_limits): failed logins allowed per account at
+# one address, and per account from anywhere, before a pause; an address alone is never locked.
+AUTHENTICATION_BACKENDS = ["crm.login_limits.LimitedModelBackend"]
 LOGIN_ATTEMPTS_LIMIT = int(os.environ.get("LOGIN_ATTEMPTS_LIMIT", "5"))
-LOGIN_ATTEMPTS_PER_ADDRESS_LIMIT = int(os.environ.get("LOGIN_ATTEMPTS_PER_ADDRESS_LIMIT", "30"))
+LOGIN_ATTEMPTS_PER_ACCOUNT_LIMIT = int(os.environ.get("LOGIN_ATTEMPTS_PER_ACCOUNT_LIMIT", "20"))
+# How many trusted proxies (nginx: 1) stand in front of the app: the client's address is then read
+# from X-Forwarded-For, as the last of them saw it.
+LOGIN_PROXY_HOPS = int(os.environ.get("LOGIN_PROXY_HOPS", "0"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 
 LANGUAGE_CODE = "ru"

@@ -7,6 +7,9 @@ from django.views.i18n import set_language
 
 from crm import views
 
+# The admin's login goes through the same limiter as ours (crm.login_limits) and says so.
+admin.site.login_form = views.RateLimitedAdminAuthenticationForm
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="clients:list"), name="home"),
     path("login/", views.RateLimitedLoginView.as_view(), name="login"),
