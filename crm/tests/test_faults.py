@@ -1,0 +1,49 @@
+"""Faults of the real services, survived: a database connection that died (PostgreSQL restarted)."""
+
+import psycopg2
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+from django.test import RequestFactory
+
+from clients.tests import factories
+
+
+def served(path: str, session: str) -> int:
+    """The status of a GET through Django's own WSGI handler, as gunicorn calls it (the test
+    client skips the connection checks that run at the start and end of a real request)."""
+    environ = RequestFactory()._base_environ(
+        PATH_INFO=path, REQUEST_METHOD="GET", HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}={session}"
+    )
+    statuses = []
+    response = WSGIHandler()(environ, lambda status, headers: statuses.append(status))
+    response.close()
+    return int(statuses[0].split()[0])
+
+
+def logged_in_session(user) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_restart_costs_no_request_a_500(monkeypatch):
+    """The probe: after a PostgreSQL restart the first request on each gunicorn worker answered 500."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)  # kept connections, as in production
+    session = logged_in_session(factories.manager(username="olga"))
+    try:
+        assert served("/service/", session) == 200
+        assert connection.connection is not None, "the connection should be kept between requests"
+        with psycopg2.connect(**connection.get_connection_params()) as admin, admin.cursor() as cursor:
+            # What a restart does to every kept connection.
+            cursor.execute("SELECT pg_terminate_backend(%s)", [connection.connection.get_backend_pid()])
+        assert served("/service/", session) == 200
+    finally:
+        connection.close()
