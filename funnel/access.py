@@ -13,12 +13,9 @@ from clients import access as client_access
 from clients.models import Client
 from crm import roles
 from funnel.models import Deal
-from funnel.services import may_move
+from funnel.services import ALL_DEALS_ROLES, may_move
 
 SETTINGS_ROLES = (roles.SALES_HEAD, roles.ADMINISTRATOR)
-
-
-ALL_DEALS_ROLES = (roles.SALES_HEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)
 
 
 def sees_all_deals(user) -> bool:

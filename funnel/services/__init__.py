@@ -4,6 +4,7 @@ the margin guard, an invoice from a won order, lead → client; `setup` — funn
 («Настройки воронок»)."""
 
 from funnel.services.deals import (
+    ALL_DEALS_ROLES,
     FunnelError,
     Line,
     LinesChanged,
@@ -35,6 +36,7 @@ from funnel.services.setup import (
 )
 
 __all__ = [
+    "ALL_DEALS_ROLES",
     "ORDER_STEP",
     "FunnelError",
     "Line",

@@ -29,10 +29,14 @@ class FunnelError(Exception):
     """What the funnel's rules do not allow; the message is for the user."""
 
 
+# Who sees and works every deal (and the clients of deals): the rest are managers, with their own.
+ALL_DEALS_ROLES = (roles.SALES_HEAD, roles.SUPERVISOR, roles.ADMINISTRATOR)
+
+
 def may_move(user, deal: Deal) -> bool:
     """The deal's manager (or anyone, for a deal without one) among managers; sales heads,
     supervisors and administrators move any deal."""
-    if roles.has_any_role(user, roles.SALES_HEAD, roles.SUPERVISOR, roles.ADMINISTRATOR):
+    if roles.has_any_role(user, *ALL_DEALS_ROLES):
         return True
     return roles.has_any_role(user, roles.MANAGER) and deal.manager_id in (None, user.pk)
 
@@ -336,7 +340,13 @@ def convert_lead(deal: Deal, *, user, client: Client | None = None) -> Client:
     if deal.client_id is not None:
         raise FunnelError(_("Сделка уже связана с клиентом «%(client)s».") % {"client": deal.client.name})
     if client is None:
+        if not client_access.works_with(Client(responsible=deal.manager), user):
+            raise FunnelError(_("Создать карточку клиента вы не можете: её создаст менеджер сделки или руководитель."))
         client = _client_from_lead(deal, user)
+    elif not client_access.works_with(client, user, everyone=ALL_DEALS_ROLES):
+        raise FunnelError(
+            _("Клиент «%(client)s» не из ваших: свяжите сделку с ним может его менеджер.") % {"client": client.name}
+        )
     deal.client = client
     deal.save(update_fields=["client"])
     return client

@@ -344,6 +344,29 @@ def test_a_lead_with_a_known_inn_is_offered_the_existing_card(client, anna, b2b)
     assert Deal.objects.get(pk=deal.pk).client == known
 
 
+def test_a_sales_head_who_may_not_create_cards_cannot_create_one_from_a_lead(client, head, anna, b2b):
+    """The probe: the sales head, who may not create cards, created one by converting a lead."""
+    funnel, _stages = b2b
+    deal = deal_of(funnel, anna, lead_name="Иван Петров")
+    client.force_login(head)
+    response = client.post(convert_url(deal), follow=True)
+    assert "Создать карточку клиента вы не можете" in text(response)
+    assert not Client.objects.filter(name="Иван Петров").exists()
+    assert Deal.objects.get(pk=deal.pk).client is None
+
+
+def test_a_manager_cannot_link_a_lead_to_another_managers_client(client, anna, boris, b2b):
+    """The probe: a manager linked their own deal to another manager's client with client=<id>."""
+    funnel, _stages = b2b
+    theirs = client_factories.ClientFactory(name="ООО «Чужое»", responsible=boris)
+    client_factories.ContactInfoFactory(client=theirs, value="+79161234567")
+    deal = deal_of(funnel, anna, lead_name="Иван", lead_phone="+79161234567")
+    client.force_login(anna)
+    response = client.post(convert_url(deal), {"client": theirs.pk}, follow=True)
+    assert "не из ваших" in text(response)
+    assert Deal.objects.get(pk=deal.pk).client is None
+
+
 def test_a_lead_with_a_company_inn_becomes_an_organisation_card(client, anna, b2b):
     funnel, _stages = b2b
     deal = deal_of(funnel, anna, lead_name="ООО «Новый»", lead_inn="7707083893")
