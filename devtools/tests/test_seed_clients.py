@@ -14,7 +14,6 @@ from django.db import connection
 from django.utils import timezone
 from stdnum.ru import inn as stdnum_inn
 
-from clients import seed
 from clients.models import (
     BusinessRegion,
     Client,
@@ -27,6 +26,7 @@ from clients.models import (
     Segment,
 )
 from crm import roles
+from devtools.seed import clients as seed
 
 CYRILLIC = re.compile(r"^[А-ЯЁ][а-яё-]+$")
 

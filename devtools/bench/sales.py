@@ -9,8 +9,8 @@ from django.db.models import Max
 from django.urls import reverse
 
 from clients.models import Client
-from crm.bench import BenchContext, Scenario, register, run_sql
 from crm.models import Project
+from devtools.bench.runner import BenchContext, Scenario, register, run_sql
 from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment, Product
 
 PER_PAGE = 50

@@ -26,7 +26,7 @@ from clients.models import (
     Segment,
 )
 from clients.tables import ClientTable, extra_column_name
-from crm.bench import BenchContext, Scenario, register, run_sql
+from devtools.bench.runner import BenchContext, Scenario, register, run_sql
 
 # --- SQL helpers for the floors -------------------------------------------------------------------
 

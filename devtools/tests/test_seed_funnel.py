@@ -6,8 +6,8 @@ import itertools
 import pytest
 from django.core.management import call_command
 
+from devtools.seed.funnel import DEALS, SPECS
 from funnel.models import Deal, Funnel, Stage, StageTransition
-from funnel.seed import DEALS, SPECS
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson
-from crm.bench import BenchContext, Scenario, register, run_sql
+from devtools.bench.runner import BenchContext, Scenario, register, run_sql
 from quality.models import WizardRun
 
 

@@ -22,8 +22,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clients.models import Client
-from clients.seed import BATCH_SIZE, Weighted, foreign_keys_dropped, mobile_phone, no_progress, translit
 from crm import roles
+from devtools.seed.clients import BATCH_SIZE, Weighted, foreign_keys_dropped, mobile_phone, no_progress, translit
 from funnel.models import Deal, DealLine, Funnel, LostReason, MarginConfirmation, Stage, StageTransition
 
 DEALS = {"XS": 300, "S": 2_000, "M": 20_000, "L": 100_000}

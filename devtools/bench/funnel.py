@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from clients.models import Client
 from crm import roles
-from crm.bench import BenchContext, Scenario, register, run_sql
+from devtools.bench.runner import BenchContext, Scenario, register, run_sql
 from funnel.models import Deal, Funnel, Stage, StageTransition
 from funnel.querysets import BOARD_PAGE, cursor_of
 

@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from clients.models import Client
-from clients.seed import SIZES
-from crm import bench
+from devtools.bench import runner as bench
+from devtools.seed.clients import SIZES
 
 
 class Command(BaseCommand):

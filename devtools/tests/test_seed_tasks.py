@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from clients.models import Client
+from devtools.seed.tasks import BIG_TASK_TITLE
 from tasks.models import Task, TaskEvent
-from tasks.seed import BIG_TASK_TITLE
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from clients import completeness
 from clients.models import Client, ContactInfoKind, ContactPerson
-from clients.seed import BATCH_SIZE, explicit_timestamps, no_progress
 from crm import roles
 from crm.models import Project
+from devtools.seed.clients import BATCH_SIZE, explicit_timestamps, no_progress
 from tasks.models import Task, TaskEvent, TaskItem
 
 TASKS_PER_MANAGER = {"XS": 4, "S": 20, "M": 60, "L": 200}

@@ -11,13 +11,14 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from clients import seed as clients_seed
 from clients.models import Client
 from clients.tests.factories import ClientFactory
 from crm.models import Project
-from sales import seed, services
+from devtools.seed import clients as clients_seed
+from devtools.seed import sales as seed
+from devtools.seed import tasks as tasks_seed
+from sales import services
 from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment, Product
-from tasks import seed as tasks_seed
 
 # Each query counts the rows that break one rule of sales.services; all must find none.
 INVARIANTS = {

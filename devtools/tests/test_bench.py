@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from clients.models import Client
-from crm import bench
+from devtools.bench import runner as bench
 
 SCENARIOS = {"clients:list", "clients:list all", "clients:list search", "clients:list search phone", "clients:detail"}
 SCENARIOS |= {"tasks:my", "tasks:my reviewer", "tasks:detail 500 items", "quality:step3 whole base"}

@@ -23,8 +23,8 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from crm.bench import percentile
-from funnel.bench import biggest_funnel
+from devtools.bench.funnel import biggest_funnel
+from devtools.bench.runner import percentile
 from funnel.models import Deal, Stage, StageTransition
 
 BUDGET_MS = 50.0

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from clients import completeness
 from clients.models import ContactInfoKind
-from clients.seed import no_progress
 from crm import roles
+from devtools.seed.clients import no_progress
 from quality.models import WizardRun
 from tasks.models import Task, TaskItem
 

@@ -35,7 +35,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from clients.models import Client
-from clients.seed import (
+from crm import roles
+from crm.models import Project
+from devtools.seed.clients import (
     BATCH_SIZE,
     ProgressFactory,
     Weighted,
@@ -43,9 +45,7 @@ from clients.seed import (
     foreign_keys_dropped,
     no_progress,
 )
-from clients.seed import SIZES as CLIENTS
-from crm import roles
-from crm.models import Project
+from devtools.seed.clients import SIZES as CLIENTS
 from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment, Product
 
 # Invoices per size: five per client of the size (500k at L). Payments follow from how clients

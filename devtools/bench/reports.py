@@ -21,9 +21,9 @@ from clients.models import (
     RequiredProperty,
     Segment,
 )
-from crm.bench import BenchContext, Scenario, register, run_sql
 from crm.models import Project
-from funnel.bench import biggest_funnel
+from devtools.bench.funnel import biggest_funnel
+from devtools.bench.runner import BenchContext, Scenario, register, run_sql
 from funnel.models import Deal, Funnel, Stage, StageTransition
 from sales.models import Allocation, Contract, Invoice, Payment
 from tasks.models import Task

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import ContactInfo, ContactInfoKind, ContactPerson
-from crm.bench import BenchContext, Scenario, register, run_sql
+from devtools.bench.runner import BenchContext, Scenario, register, run_sql
+from devtools.seed.tasks import BIG_TASK_TITLE
 from tasks.models import Task, TaskItem
-from tasks.seed import BIG_TASK_TITLE
 
 
 def _t(model) -> str:
