@@ -1,4 +1,4 @@
-"""The funnels of the demo / benchmark data set (see crm/management/commands/seed_demo.py): three
+"""The funnels of the demo / benchmark data set (see devtools/seed/__init__.py): three
 funnels with 5–7 stages («Продажи B2B», «Лиды с сайта», «Заказы интернет-магазина»), the lost
 reasons, and deals of the seeded clients (or of leads) spread over the last two years with their
 whole history of transitions: forward through the stages (sometimes skipping one), back a stage
@@ -10,20 +10,20 @@ the same size and seed give the same data."""
 
 from __future__ import annotations
 
-import io
 import random
-from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
 from clients.models import Client
-from crm import roles
-from devtools.seed.clients import BATCH_SIZE, Weighted, foreign_keys_dropped, mobile_phone, no_progress, translit
+from devtools.seed.common import Weighted, no_progress
+from devtools.seed.loading import BATCH_SIZE, foreign_keys_dropped, insert_rows
+from devtools.seed.names import mobile_phone, translit
+from devtools.seed.users import manager_ids
 from funnel.models import Deal, DealLine, Funnel, LostReason, MarginConfirmation, Stage, StageTransition
 
 DEALS = {"XS": 300, "S": 2_000, "M": 20_000, "L": 100_000}
@@ -56,7 +56,8 @@ FEMININE = {"Анна", "Екатерина", "Елена", "Ирина", "Ма�
 class FunnelSpec:
     """A funnel of the data set: its stages (name, kind, probability, expected days) and how its
     deals go — share of all deals, chance to be still open (new → two years old), chance that a
-    closed one is won, how often a deal has a client rather than a lead, the amounts."""
+    closed one is won, how often a deal has a client rather than a lead, the amounts (median, sigma
+    of the log-normal, and of the open deals, how many have an amount already)."""
 
     name: str
     kind: str
@@ -69,72 +70,35 @@ class FunnelSpec:
     with_client: float
     amount_median: int
     amount_sigma: float
-    amount_share: float  # of open deals, how many have an amount already
+    amount_share: float
 
 
+B2B_STAGES = (
+    ("Первичный контакт", "open", 10, 5),
+    ("Выявление потребностей", "open", 25, 7),
+    ("Коммерческое предложение", "open", 45, 10),
+    ("Переговоры", "open", 65, 14),
+    ("Договор", "open", 85, 7),
+    ("Успех", "won", 100, None),
+    ("Провал", "lost", 0, None),
+)
+LEAD_STAGES = (
+    ("Новый лид", "open", 5, 1),
+    ("Первый звонок", "open", 15, 2),
+    ("Квалификация", "open", 30, 5),
+    ("Передан в продажи", "won", 100, None),
+    ("Некачественный лид", "lost", 0, None),
+)
+ORDER_STAGES = (
+    ("Новый заказ", "open", 20, 1), ("Подтверждён", "open", 50, 2), ("Оплачен", "open", 80, 3),
+    ("Отгружен", "open", 95, 5), ("Доставлен", "won", 100, None), ("Отменён", "lost", 0, None),
+)  # fmt: skip
+# name, kind, requires an amount, stages, then how the deals go (in FunnelSpec's order).
 SPECS = (
+    FunnelSpec("Продажи B2B", Funnel.Kind.B2B, True, B2B_STAGES, 0.68, 0.97, 0.45, 0.35, 0.85, 250_000, 1.0, 0.8),
+    FunnelSpec("Лиды с сайта", Funnel.Kind.LEADS, False, LEAD_STAGES, 0.2, 0.6, 0.05, 0.4, 0.2, 100_000, 1.0, 0.2),
     FunnelSpec(
-        name="Продажи B2B",
-        kind=Funnel.Kind.B2B,
-        requires_amount=True,
-        stages=(
-            ("Первичный контакт", "open", 10, 5),
-            ("Выявление потребностей", "open", 25, 7),
-            ("Коммерческое предложение", "open", 45, 10),
-            ("Переговоры", "open", 65, 14),
-            ("Договор", "open", 85, 7),
-            ("Успех", "won", 100, None),
-            ("Провал", "lost", 0, None),
-        ),
-        share=0.68,
-        open_new=0.97,
-        open_old=0.45,
-        win_rate=0.35,
-        with_client=0.85,
-        amount_median=250_000,
-        amount_sigma=1.0,
-        amount_share=0.8,
-    ),
-    FunnelSpec(
-        name="Лиды с сайта",
-        kind=Funnel.Kind.LEADS,
-        requires_amount=False,
-        stages=(
-            ("Новый лид", "open", 5, 1),
-            ("Первый звонок", "open", 15, 2),
-            ("Квалификация", "open", 30, 5),
-            ("Передан в продажи", "won", 100, None),
-            ("Некачественный лид", "lost", 0, None),
-        ),
-        share=0.2,
-        open_new=0.6,
-        open_old=0.05,
-        win_rate=0.4,
-        with_client=0.2,
-        amount_median=100_000,
-        amount_sigma=1.0,
-        amount_share=0.2,
-    ),
-    FunnelSpec(
-        name="Заказы интернет-магазина",
-        kind=Funnel.Kind.ORDERS,
-        requires_amount=True,
-        stages=(
-            ("Новый заказ", "open", 20, 1),
-            ("Подтверждён", "open", 50, 2),
-            ("Оплачен", "open", 80, 3),
-            ("Отгружен", "open", 95, 5),
-            ("Доставлен", "won", 100, None),
-            ("Отменён", "lost", 0, None),
-        ),
-        share=0.12,
-        open_new=0.3,
-        open_old=0.01,
-        win_rate=0.85,
-        with_client=0.6,
-        amount_median=12_000,
-        amount_sigma=0.7,
-        amount_share=1.0,
+        "Заказы интернет-магазина", Funnel.Kind.ORDERS, True, ORDER_STAGES, 0.12, 0.3, 0.01, 0.85, 0.6, 12_000, 0.7, 1.0
     ),
 )
 SKIP = 0.12  # a stage skipped on the way
@@ -147,32 +111,6 @@ DEAL_COLUMNS = (
     "lost_reason_id",
 )  # fmt: skip
 TRANSITION_COLUMNS = ("deal_id", "from_stage_id", "to_stage_id", "at", "by_id", "comment")
-
-
-def _copy_text(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return str(value)
-
-
-def insert_rows(model, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-    """COPY on PostgreSQL (a model instance per row costs more than the data), bulk_create elsewhere."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=1000)
-        return
-    text = "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(model._meta.get_field(c.removesuffix("_id")).column) for c in columns if c != "id")
-    if "id" in columns:
-        names = f"{quote('id')}, {names}"
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN", io.StringIO(text))
 
 
 def reserve_ids(model, count: int) -> list[int]:
@@ -324,10 +262,7 @@ def seed_funnel(size: str, rng_seed: int, progress=no_progress, *, until: dateti
     rng = random.Random(f"funnel:{rng_seed}")
     if until is None:
         until = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    User = get_user_model()
-    managers = list(
-        User.objects.filter(groups__name=roles.MANAGER, is_active=True).order_by("pk").values_list("pk", flat=True)
-    )
+    managers = manager_ids()
     clients = list(Client.objects.order_by("pk").values_list("pk", "responsible_id"))
     if not managers or not clients:
         return {"deals": 0}
@@ -338,28 +273,28 @@ def seed_funnel(size: str, rng_seed: int, progress=no_progress, *, until: dateti
     chooser = Weighted(range(len(funnels)), [spec.share for _f, spec, _s in funnels])
     total = DEALS[size]
     counts = {"funnels": len(funnels), "stages": sum(len(s) for *_x, s in funnels), "deals": 0, "transitions": 0}
-    bar = progress(total=total, desc="deals", unit="deal")
-    try:
-        with foreign_keys_dropped(StageTransition), foreign_keys_dropped(Deal):
-            for start in range(0, total, BATCH_SIZE):
-                count = min(BATCH_SIZE, total - start)
-                deals, transitions = [], []
-                for n, pk in enumerate(reserve_ids(Deal, count), start=start + 1):
-                    funnel, spec, stages = funnels[chooser.pick(rng)]
-                    row, moves = draw.deal(pk, funnel, spec, stages, n)
-                    deals.append(row)
-                    transitions += moves
-                insert_rows(Deal, DEAL_COLUMNS, deals)
-                insert_rows(StageTransition, TRANSITION_COLUMNS, transitions)
-                counts["deals"] += len(deals)
-                counts["transitions"] += len(transitions)
-                bar.update(count)
-    finally:
-        bar.close()
+    with (
+        closing(progress(total=total, desc="deals", unit="deal")) as bar,
+        foreign_keys_dropped(StageTransition),
+        foreign_keys_dropped(Deal),
+    ):
+        for start in range(0, total, BATCH_SIZE):
+            count = min(BATCH_SIZE, total - start)
+            deals, transitions = [], []
+            for n, pk in enumerate(reserve_ids(Deal, count), start=start + 1):
+                funnel, spec, stages = funnels[chooser.pick(rng)]
+                row, moves = draw.deal(pk, funnel, spec, stages, n)
+                deals.append(row)
+                transitions += moves
+            insert_rows(Deal, DEAL_COLUMNS, deals, batch_size=1000)
+            insert_rows(StageTransition, TRANSITION_COLUMNS, transitions, batch_size=1000)
+            counts["deals"] += len(deals)
+            counts["transitions"] += len(transitions)
+            bar.update(count)
     return counts
 
 
-# The seed_demo command's plug-in interface (see crm/management/commands/seed_demo.py).
+# The seeder interface (see devtools/seed/__init__.py).
 seed = seed_funnel
 # Filled by this seeder, parents first: `seed_demo --reset` empties them (children first).
 SEED_MODELS = (Funnel, Stage, LostReason, Deal, StageTransition, DealLine, MarginConfirmation)

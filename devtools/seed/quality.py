@@ -1,5 +1,5 @@
-"""Completed wizard runs of the demo data set (see crm/management/commands/seed_demo.py): the
-contact-information tasks that tasks/seed.py made are grouped under two finished runs of
+"""Completed wizard runs of the demo data set (see devtools/seed/__init__.py): the
+contact-information tasks that devtools/seed/tasks.py made are grouped under two finished runs of
 «Контроль заполнения контактной информации», one task per executor, as a run would have made them."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils import timezone
 from clients import completeness
 from clients.models import ContactInfoKind
 from crm import roles
-from devtools.seed.clients import no_progress
+from devtools.seed.common import no_progress
 from quality.models import WizardRun
 from tasks.models import Task, TaskItem
 
@@ -59,7 +59,7 @@ def seed_runs(size: str, rng_seed: int, progress=no_progress) -> dict[str, int]:
     return {"wizard runs": made}
 
 
-# The seed_demo command's plug-in interface (see crm/management/commands/seed_demo.py).
+# The seeder interface (see devtools/seed/__init__.py).
 seed = seed_runs
 SEED_MODELS = (WizardRun,)
 SEED_GUARD = WizardRun

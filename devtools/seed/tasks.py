@@ -1,4 +1,4 @@
-"""The tasks of the demo / benchmark data set (see crm/management/commands/seed_demo.py): projects,
+"""The tasks of the demo / benchmark data set (see devtools/seed/__init__.py): projects,
 and for every manager tasks in every state — open, postponed, overdue, done and waiting for the
 supervisor's review, returned, accepted after one to three rounds — most of them completeness
 tasks with clients and contact persons to fill, and one task of 500 items for the benchmark."""
@@ -6,6 +6,7 @@ tasks with clients and contact persons to fill, and one task of 500 items for th
 from __future__ import annotations
 
 import random
+from contextlib import closing
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -16,14 +17,14 @@ from clients import completeness
 from clients.models import Client, ContactInfoKind, ContactPerson
 from crm import roles
 from crm.models import Project
-from devtools.seed.clients import BATCH_SIZE, explicit_timestamps, no_progress
+from devtools.seed.common import ensure_projects, no_progress
+from devtools.seed.loading import BATCH_SIZE, explicit_timestamps
 from tasks.models import Task, TaskEvent, TaskItem
 
 TASKS_PER_MANAGER = {"XS": 4, "S": 20, "M": 60, "L": 200}
 # The benchmark's task page: one task with this many items (fewer if the base is smaller).
 BIG_TASK_ITEMS = 500
 BIG_TASK_TITLE = "Заполнить Email клиентов и контактных лиц (большая задача)"
-PROJECTS = ("Чистая база 2026", "Выход в регионы", "Подготовка к сезону", "Переход с 1С")
 STATES = (
     (Task.State.NEW, 30),
     (Task.State.IN_PROGRESS, 25),
@@ -53,7 +54,7 @@ def seed_tasks(size: str, rng_seed: int, progress=no_progress) -> dict[str, int]
     reviewers = list(User.objects.filter(groups__name=roles.SUPERVISOR, is_active=True).order_by("pk"))
     if not managers:
         return {"tasks": 0}
-    projects = [Project.objects.get_or_create(name=name)[0] for name in PROJECTS]
+    projects = ensure_projects()
     email = ContactInfoKind.objects.filter(value_type=ContactInfoKind.ValueType.EMAIL).order_by("order", "pk").first()
     phone = ContactInfoKind.objects.filter(value_type=ContactInfoKind.ValueType.PHONE).order_by("order", "pk").first()
     kinds = [k for k in (email, phone) if k is not None]
@@ -121,26 +122,25 @@ def seed_tasks(size: str, rng_seed: int, progress=no_progress) -> dict[str, int]
             items_of.append(items)
     _add_big_task(tasks, items_of, managers[0], reviewers, kinds, clients_of, contacts_of, today)
 
-    bar = progress(total=len(tasks), desc="tasks", unit="task")
     counts = {"projects": len(projects), "tasks": 0, "task items": 0, "task events": 0}
-    try:
-        with explicit_timestamps(Task._meta.get_field("created_at"), Task._meta.get_field("updated_at")):
-            for start in range(0, len(tasks), BATCH_SIZE):
-                batch = Task.objects.bulk_create(tasks[start : start + BATCH_SIZE])
-                items = [
-                    TaskItem(task=task, client_id=client_id, contact_id=contact_id, checks=checks)
-                    for task, task_items in zip(batch, items_of[start : start + BATCH_SIZE], strict=True)
-                    for client_id, contact_id, checks in task_items
-                ]
-                TaskItem.objects.bulk_create(items, batch_size=BATCH_SIZE)
-                events = [event for task in batch for event in _events(task, rng)]
-                TaskEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-                counts["tasks"] += len(batch)
-                counts["task items"] += len(items)
-                counts["task events"] += len(events)
-                bar.update(len(batch))
-    finally:
-        bar.close()
+    with (
+        closing(progress(total=len(tasks), desc="tasks", unit="task")) as bar,
+        explicit_timestamps(Task._meta.get_field("created_at"), Task._meta.get_field("updated_at")),
+    ):
+        for start in range(0, len(tasks), BATCH_SIZE):
+            batch = Task.objects.bulk_create(tasks[start : start + BATCH_SIZE])
+            items = [
+                TaskItem(task=task, client_id=client_id, contact_id=contact_id, checks=checks)
+                for task, task_items in zip(batch, items_of[start : start + BATCH_SIZE], strict=True)
+                for client_id, contact_id, checks in task_items
+            ]
+            TaskItem.objects.bulk_create(items, batch_size=BATCH_SIZE)
+            events = [event for task in batch for event in _events(task, rng)]
+            TaskEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+            counts["tasks"] += len(batch)
+            counts["task items"] += len(items)
+            counts["task events"] += len(events)
+            bar.update(len(batch))
     return counts
 
 
@@ -214,7 +214,7 @@ def _events(task: Task, rng: random.Random) -> list[TaskEvent]:
     return events
 
 
-# The seed_demo command's plug-in interface (see crm/management/commands/seed_demo.py).
+# The seeder interface (see devtools/seed/__init__.py).
 seed = seed_tasks
 SEED_MODELS = (Project, Task, TaskItem, TaskEvent)
 SEED_GUARD = Task

@@ -26,7 +26,9 @@ from clients.models import (
     Segment,
 )
 from crm import roles
-from devtools.seed import clients as seed
+from devtools.seed import client_fields as field_seed
+from devtools.seed import clients as clients_seed
+from devtools.seed import common, names, users
 
 CYRILLIC = re.compile(r"^[А-ЯЁ][а-яё-]+$")
 
@@ -88,7 +90,7 @@ def signature() -> dict:
 
 def test_clients_have_valid_requisites(seeded):
     clients = list(Client.objects.all())
-    assert len(clients) == seed.SIZES["XS"] == 50
+    assert len(clients) == common.SIZES["XS"] == 50
     kinds = Counter(c.kind for c in clients)
     assert kinds[Client.Kind.COMPANY] > kinds[Client.Kind.INDIVIDUAL] > 0
     inns = [c.inn for c in clients if c.inn]
@@ -107,8 +109,8 @@ def test_clients_have_valid_requisites(seeded):
     assert sum(1 for c in clients if c.abc_class and c.xyz_class) >= 30
     assert sum(1 for c in clients if c.responsible_id) >= 40
     assert sum(1 for c in clients if c.business_region_id) >= 40
-    assert BusinessRegion.objects.count() == len(seed.REGIONS) >= 25
-    assert Segment.objects.count() == len(seed.SEGMENTS)
+    assert BusinessRegion.objects.count() == len(names.REGIONS) >= 25
+    assert Segment.objects.count() == len(clients_seed.SEGMENTS)
 
 
 def test_created_at_spreads_over_three_years_and_history_starts_there(seeded):
@@ -149,8 +151,8 @@ def test_generated_phones_are_valid_in_bulk():
     import random
 
     rng = random.Random(1)
-    codes = [code for region in seed.REGIONS for code in region[2]]
-    numbers = [seed.mobile_phone(rng) for _ in range(3000)] + [seed.landline_phone(rng, codes) for _ in range(3000)]
+    codes = [code for region in names.REGIONS for code in region[2]]
+    numbers = [names.mobile_phone(rng) for _ in range(3000)] + [names.landline_phone(rng, codes) for _ in range(3000)]
     invalid = [n for n in numbers if not phonenumbers.is_valid_number(phonenumbers.parse(n, "RU"))]
     assert invalid == []
 
@@ -172,14 +174,14 @@ def test_role_users_with_demo_passwords(seeded):
     assert admin.is_superuser and admin.is_staff
     assert not User.objects.get(username="manager").is_staff
     managers = User.objects.filter(groups__name=roles.MANAGER)
-    assert managers.count() == seed.MANAGERS["XS"]
+    assert managers.count() == users.MANAGERS["XS"]
     assert set(Client.objects.exclude(responsible=None).values_list("responsible__username", flat=True)) <= set(
         managers.values_list("username", flat=True)
     )
 
 
 def test_size_l_has_fifty_users():
-    assert len(seed.DEMO_USERS) + seed.MANAGERS["L"] - 1 == 50
+    assert len(users.DEMO_USERS) + users.MANAGERS["L"] - 1 == 50
 
 
 def test_same_seed_same_data_and_other_seed_other_data(seeded):
@@ -208,7 +210,7 @@ def test_refuses_to_seed_twice_without_reset(seeded):
 def test_extra_fields_in_their_sections(seeded):
     fields = list(ExtraField.objects.select_related("group"))
     client_fields = [f for f in fields if not f.for_contacts]
-    assert len(client_fields) == seed.FIELD_COUNTS["XS"] >= 8
+    assert len(client_fields) == field_seed.FIELD_COUNTS["XS"] >= 8
     assert {f.name for f in fields if f.for_contacts} == {"Роль в закупке", "Дата рождения", "Хобби"}
     assert {f.group.name for f in fields} == {"Сегментация", "Маркетинг", "Дополнительно"}
     assert set(FieldGroup.objects.values_list("name", flat=True)) == {"Сегментация", "Маркетинг", "Дополнительно"}
@@ -254,11 +256,11 @@ def test_extra_values_have_the_type_and_owner_of_their_field(seeded):
 
 
 def test_the_sizes_have_about_25_fields_and_a_million_and_a_half_values_at_l():
-    assert len(seed.CLIENT_FIELDS) == seed.FIELD_COUNTS["L"] == 25
-    assert seed.FIELD_COUNTS["S"] >= 8
-    specs = seed.field_specs("L")
+    assert len(field_seed.CLIENT_FIELDS) == field_seed.FIELD_COUNTS["L"] == 25
+    assert field_seed.FIELD_COUNTS["S"] >= 8
+    specs = field_seed.field_specs("L")
     assert len({(s.name.lower(), s.applies_to) for s in specs}) == len(specs), "names are unique per owner kind"
-    assert all(s.group in {g for g, _o in seed.FIELD_GROUPS} | {seed.DEFAULT_GROUP} for s in specs)
+    assert all(s.group in {g for g, _o in field_seed.FIELD_GROUPS} | {field_seed.DEFAULT_GROUP} for s in specs)
     # Expected values at L: 75% companies, ~1.5 contact persons per client.
     share = {
         ExtraField.AppliesTo.ALL: 1.0,
@@ -266,7 +268,7 @@ def test_the_sizes_have_about_25_fields_and_a_million_and_a_half_values_at_l():
         ExtraField.AppliesTo.INDIVIDUALS: 0.25,
         ExtraField.AppliesTo.CONTACTS: 1.5,
     }
-    expected = sum(seed.SIZES["L"] * share[s.applies_to] * s.fill for s in specs)
+    expected = sum(common.SIZES["L"] * share[s.applies_to] * s.fill for s in specs)
     assert 1_300_000 < expected < 1_700_000
 
 
@@ -282,10 +284,10 @@ def test_copy_and_bulk_create_store_the_same_values(db):
     def stored():
         return sorted((v.field_id, v.value_text, v.value_bool) for v in ExtraValue.objects.all())
 
-    seed.insert_extra_values(rows, use_copy=True)
+    field_seed.insert_extra_values(rows, use_copy=True)
     copied = stored()
     ExtraValue.objects.all().delete()
-    seed.insert_extra_values(rows, use_copy=False)
+    field_seed.insert_extra_values(rows, use_copy=False)
     assert stored() == copied
     assert copied == [(text.pk, "таб\tи\\слеш\nстрока", None), (flag.pk, None, False)]
 

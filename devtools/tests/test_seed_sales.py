@@ -1,4 +1,4 @@
-"""The sales documents of the demo data set (sales/seed.py), at the tiny size XS. The invariants
+"""The sales documents of the demo data set (devtools/seed/sales.py), at the tiny size XS. The invariants
 are checked over all seeded rows at once, with SQL aggregates."""
 
 import datetime
@@ -14,11 +14,13 @@ from django.utils import timezone
 from clients.models import Client
 from clients.tests.factories import ClientFactory
 from crm.models import Project
-from devtools.seed import clients as clients_seed
+from devtools.seed import common
 from devtools.seed import sales as seed
-from devtools.seed import tasks as tasks_seed
+from devtools.seed import sales_documents as documents
+from devtools.seed import sales_history as history
 from sales import services
 from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment, Product
+from tasks.models import Task
 
 # Each query counts the rows that break one rule of sales.services; all must find none.
 INVARIANTS = {
@@ -145,7 +147,7 @@ def test_some_clients_are_overdue_and_some_over_their_credit_limit_as_the_servic
 def test_documents_spread_over_three_years_in_every_state(seeded):
     today = timezone.localdate()
     first, last = rows("SELECT min(date), max(date) FROM sales_invoice")[0]
-    assert today - datetime.timedelta(days=seed.HISTORY_DAYS) <= first and last <= today
+    assert today - datetime.timedelta(days=history.HISTORY_DAYS) <= first and last <= today
     assert (last - first).days > 365
     assert scalar("SELECT max(shipped_on) FROM sales_invoice") <= today
     assert scalar("SELECT max(date) FROM sales_payment") <= today
@@ -185,12 +187,15 @@ def test_managers_are_mostly_the_clients_responsible_and_some_documents_have_pro
     with_project = Invoice.objects.exclude(project=None).count()
     assert 0 < with_project < Invoice.objects.count() / 2
     assert Payment.objects.exclude(project=None).exists()
-    assert set(Project.objects.values_list("name", flat=True)) == set(tasks_seed.PROJECTS), "one set of projects"
+    assert set(Project.objects.values_list("name", flat=True)) == set(common.PROJECTS), "one set of projects"
 
 
-def test_sales_projects_are_the_tasks_projects():
-    # Sales seeds before tasks (INSTALLED_APPS order) and makes the projects both use.
-    assert seed.PROJECTS == tasks_seed.PROJECTS
+def test_sales_and_tasks_share_one_set_of_projects(seeded):
+    # Sales seeds before tasks and makes the projects both use.
+    assert Project.objects.count() == len(common.PROJECTS)
+    used = set(Invoice.objects.exclude(project=None).values_list("project__name", flat=True))
+    used |= set(Task.objects.exclude(project=None).values_list("project__name", flat=True))
+    assert used == set(common.PROJECTS)
 
 
 def test_same_seed_same_documents_and_other_seed_other_documents(seeded):
@@ -211,7 +216,7 @@ def test_missing_adds_the_documents_to_a_base_seeded_before_sales(seeded):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as a commit would, before seeding again
     run_seed(seed=7, missing=True)
     assert set(Client.objects.values_list("pk", flat=True)) == clients
-    assert Project.objects.count() == len(seed.PROJECTS)
+    assert Project.objects.count() == len(common.PROJECTS)
     assert signature() == before
     assert scalar(INVARIANTS["open amount is the total less the allocations, within 0..total"]) == 0
 
@@ -228,7 +233,7 @@ def test_bulk_create_as_for_the_sqlite_demo_stores_the_same_documents_as_copy(se
 
 
 def test_sizes_scale_with_the_clients_to_half_a_million_invoices_at_l():
-    assert seed.INVOICES == {size: 5 * clients for size, clients in clients_seed.SIZES.items()}
+    assert seed.INVOICES == {size: 5 * clients for size, clients in common.SIZES.items()}
     assert seed.INVOICES["L"] == 500_000
     assert [seed.PRODUCTS[size] for size in ("XS", "S", "M", "L")] == sorted(seed.PRODUCTS.values())
     assert seed.PRODUCTS["L"] == 300
@@ -243,10 +248,10 @@ def test_sizes_scale_with_the_clients_to_half_a_million_invoices_at_l():
     for size in ("XS", "S"):
         rng = random.Random(size)
         buyers = [
-            seed.Buyer(pk, "company", None, today - datetime.timedelta(days=rng.randrange(1000)), rng.choice("ABC"))
-            for pk in range(clients_seed.SIZES[size])
+            history.Buyer(pk, "company", None, today - datetime.timedelta(days=rng.randrange(1000)), rng.choice("ABC"))
+            for pk in range(common.SIZES[size])
         ]
-        counts = seed.invoice_counts(rng, buyers, seed.INVOICES[size], today)
+        counts = history.invoice_counts(rng, buyers, seed.INVOICES[size], today)
         assert sum(counts) == seed.INVOICES[size]
         assert 0 < counts.count(0) < len(buyers) / 3, "some clients never bought"
 
@@ -257,7 +262,11 @@ def test_line_amounts_match_the_services_to_the_kopeck():
     cases += [(rng.randrange(1, 10**6), rng.randrange(1, 10**6), rng.choice((0, 250, 500, 1250))) for _ in range(2000)]
     for quantity, price, discount in cases:
         line = services.Line(None, D(quantity) / 1000, D(price) / 100, D(discount) / 100)
-        assert D(seed.rub(seed.line_amount(quantity, price, discount))) == line.amount, (quantity, price, discount)
+        assert D(documents.rub(documents.line_amount(quantity, price, discount))) == line.amount, (
+            quantity,
+            price,
+            discount,
+        )
 
 
 def test_copy_and_bulk_create_store_the_same_rows(db):
@@ -271,10 +280,10 @@ def test_copy_and_bulk_create_store_the_same_rows(db):
     def stored():
         return sorted(Contract.objects.values_list(*columns))
 
-    assert seed._insert(Contract, columns, rows_text, seed.no_progress, use_copy=True) == 2
+    assert seed._insert(Contract, columns, rows_text, common.no_progress, use_copy=True) == 2
     copied = stored()
     Contract.objects.all().delete()
-    assert seed._insert(Contract, columns, rows_text, seed.no_progress, use_copy=False) == 2
+    assert seed._insert(Contract, columns, rows_text, common.no_progress, use_copy=False) == 2
     assert stored() == copied
     assert copied == [
         (client.pk, "1/26", datetime.date(2026, 1, 5), D("100000"), 30, True),
@@ -283,5 +292,5 @@ def test_copy_and_bulk_create_store_the_same_rows(db):
 
 
 def test_texts_written_into_copy_need_no_escaping():
-    texts = [*seed.INVOICE_COMMENTS, *seed.CANCEL_REASONS, seed.PART_PAYMENT, seed.ADVANCE_PAYMENT]
+    texts = [*history.INVOICE_COMMENTS, *history.CANCEL_REASONS, history.PART_PAYMENT, history.ADVANCE_PAYMENT]
     assert not [t for t in texts if set(t) & set("\t\n\r\\")]

@@ -6,138 +6,24 @@ given: it then empties the seeded tables first (one TRUNCATE on PostgreSQL) and 
 one transaction. On PostgreSQL the tables are vacuumed and analysed afterwards so that the planner
 sees the new data at once.
 
-Adding a seeder (e.g. for `sales` or `funnel`)
-----------------------------------------------
-`--missing` runs only the seeders whose SEED_GUARD table is empty: a data set made before an app had a
-seeder gets that app's rows without being generated again.
-
-Create `<app>/seed.py` in the app; it is found by module name, like Celery's autodiscovery, and the
-seeders run in INSTALLED_APPS order, which is the order of the dependencies (clients, sales, tasks,
-quality, funnel), so a seeder may read the rows made by the ones before it. The module provides:
-
-    def seed(size: str, rng_seed: int, progress) -> dict[str, int]
-        Create the app's rows for `size` ("XS", "S", "M" or "L"; XS is a tiny size for tests) and
-        return row counts by name for the summary. Use `random.Random(f"<app>:{rng_seed}")` (and
-        `Faker.seed_instance(rng_seed)`) so that the data are repeatable and adding a seeder does
-        not change the data of the others. Insert with bulk_create in batches; `progress(total=..,
-        desc=.., unit=..)` returns a tqdm-like bar (`update(n)`, `close()`).
-    SEED_MODELS = (ModelA, ModelB, ...)
-        The models the seeder fills, parents first. `--reset` empties them (children first).
-    def finish() -> None   (optional)
-        Called once every seeder has run and the indexes are back, in the same transaction: for
-        derived data that is computed by SQL over what was seeded.
-    SEED_GUARD = ModelA   (optional)
-        The command refuses to seed while this model holds rows, unless `--reset` is given.
-
-See clients/seed.py for an example.
+`--missing` runs only the seeders whose app has no data yet: a data set made before an app had a
+seeder gets that app's rows without being generated again. The seeders and how to add one:
+devtools/seed/__init__.py.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import ModuleType
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Model
 
-SIZES = ("XS", "S", "M", "L")
-# The seeders, in the order of the apps' dependencies: a seeder may read the rows of the ones before it.
-SEEDERS = ("clients", "sales", "tasks", "quality", "funnel")
-
-
-def discover_seeders() -> list[ModuleType]:
-    """The seeder modules of devtools/seed/, in the order of the apps' dependencies."""
-    return [importlib.import_module(f"devtools.seed.{name}") for name in SEEDERS]
-
-
-def reset_seeded_data(seeders: list[ModuleType]) -> None:
-    """Empty every table the seeders fill: one TRUNCATE on PostgreSQL, DELETEs elsewhere."""
-    models = [model for seeder in seeders for model in getattr(seeder, "SEED_MODELS", ())]
-    tables = list(dict.fromkeys(model._meta.db_table for model in models))
-    if not tables:
-        return
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Deferred foreign-key checks of rows changed earlier in this transaction must run
-            # before TRUNCATE, which refuses tables with pending trigger events.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            # CASCADE also empties tables of apps without a seeder that point at these rows.
-            cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in tables)} RESTART IDENTITY CASCADE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        else:
-            for table in reversed(tables):
-                cursor.execute(f"DELETE FROM {quote(table)}")
-
-
-@contextmanager
-def secondary_indexes_dropped(seeders: list[ModuleType]) -> Iterator[None]:
-    """On PostgreSQL, drop the secondary indexes of the seeded tables and build them again after
-    the load: one index build is much cheaper than maintaining trigram (GIN) and B-tree indexes row
-    by row. Indexes that back a constraint (primary keys, unique) stay. Run inside the seeding
-    transaction, so a failure restores them with everything else."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    tables = list(dict.fromkeys(m._meta.db_table for s in seeders for m in getattr(s, "SEED_MODELS", ())))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-            FROM pg_index i
-            WHERE i.indrelid = ANY(SELECT to_regclass(t) FROM unnest(%s::text[]) AS t)
-              AND NOT i.indisprimary AND NOT i.indisunique
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-            ORDER BY 1
-            """,
-            [tables],
-        )
-        indexes = cursor.fetchall()
-        # Statistics targets set on index columns (see the trigram migrations) go with the index.
-        cursor.execute(
-            """
-            SELECT a.attrelid::regclass::text, a.attnum, a.attstattarget
-            FROM pg_attribute a
-            WHERE a.attrelid = ANY(%s::regclass[]) AND a.attstattarget > 0
-            """,
-            [[name for name, _definition in indexes]],
-        )
-        statistics = cursor.fetchall()
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {name}")
-    yield
-    with connection.cursor() as cursor:
-        # CREATE INDEX is refused while deferred foreign-key checks are pending: run them now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for _name, definition in indexes:
-            cursor.execute(definition)
-        for name, column, target in statistics:
-            cursor.execute(f"ALTER INDEX {name} ALTER COLUMN {column} SET STATISTICS {target}")
-
-
-def analyze() -> None:
-    """Refresh planner statistics (and the visibility map, when outside a transaction)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
-
-
-class _SilentBar:
-    def __init__(self, **kwargs):
-        pass
-
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+from devtools.seed import seeders as all_seeders
+from devtools.seed.common import SIZES, ProgressFactory, no_progress
+from devtools.seed.loading import analyze, reset_seeded_data, secondary_indexes_dropped
 
 
 class Command(BaseCommand):
@@ -146,7 +32,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--size",
-            choices=SIZES,
+            choices=list(SIZES),
             default="S",
             metavar="S|M|L",
             help="data set size (default S; XS: 50 clients, for tests)",
@@ -162,7 +48,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, size: str, seed: int, reset: bool, missing: bool = False, verbosity: int, **options):
-        seeders = discover_seeders()
+        seeders = all_seeders()
         if missing and reset:
             raise CommandError("--missing adds to the data and --reset replaces it: give one of them")
         if missing:
@@ -186,10 +72,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             if reset:
                 t0 = time.perf_counter()
-                reset_seeded_data(seeders)
+                reset_seeded_data(seeded_models(seeders))
                 if verbosity:
                     self.stdout.write(f"Deleted the seeded data in {time.perf_counter() - t0:.1f} s.")
-            with secondary_indexes_dropped(seeders):
+            with secondary_indexes_dropped(seeded_models(seeders)):
                 for seeder in seeders:
                     t0 = time.perf_counter()
                     counts = seeder.seed(size, seed, progress)
@@ -217,9 +103,9 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"Seeded size {size} with seed {seed} in {time.perf_counter() - started:.1f} s.")
             )
 
-    def _progress_factory(self, verbosity: int):
+    def _progress_factory(self, verbosity: int) -> ProgressFactory:
         if verbosity == 0:
-            return _SilentBar
+            return no_progress
         from tqdm import tqdm
 
         stream = getattr(self.stdout, "_out", sys.stdout)  # tqdm needs the raw stream for its \r updates
@@ -228,3 +114,7 @@ class Command(BaseCommand):
             return tqdm(file=stream, mininterval=0.5, dynamic_ncols=True, **kwargs)
 
         return progress
+
+
+def seeded_models(seeders: list[ModuleType]) -> list[type[Model]]:
+    return [model for seeder in seeders for model in getattr(seeder, "SEED_MODELS", ())]
