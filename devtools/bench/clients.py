@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 
@@ -26,13 +25,7 @@ from clients.models import (
     Segment,
 )
 from clients.tables import ClientTable, extra_column_name
-from devtools.bench.runner import BenchContext, Scenario, register, run_sql
-
-# --- SQL helpers for the floors -------------------------------------------------------------------
-
-
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+from devtools.bench.runner import BenchContext, ObjectPage, Scenario, register, run_sql, table
 
 
 def list_page_floor(
@@ -53,9 +46,9 @@ def list_page_floor(
         f"""
         SELECT c.id, c.kind, c.name, c.inn, c.kpp, c.abc_class, c.xyz_class, c.created_at,
                u.id, u.username, u.first_name, u.last_name, r.id, r.name
-        FROM {_t(Client)} c
-        LEFT JOIN {_t(User)} u ON u.id = c.responsible_id
-        LEFT JOIN {_t(BusinessRegion)} r ON r.id = c.business_region_id
+        FROM {table(Client)} c
+        LEFT JOIN {table(User)} u ON u.id = c.responsible_id
+        LEFT JOIN {table(BusinessRegion)} r ON r.id = c.business_region_id
         {join}
         WHERE {where}
         ORDER BY {order_by}
@@ -63,13 +56,13 @@ def list_page_floor(
         """,
         [*join_params, *params],
     )
-    run_sql(cursor, f"SELECT count(*) FROM {_t(Client)} c WHERE {where}", params)
+    run_sql(cursor, f"SELECT count(*) FROM {table(Client)} c WHERE {where}", params)
     ids = [row[0] for row in rows]
     run_sql(
         cursor,
         f"""
         SELECT ci.client_id, k.value_type, ci.value
-        FROM {_t(ContactInfo)} ci JOIN {_t(ContactInfoKind)} k ON k.id = ci.kind_id
+        FROM {table(ContactInfo)} ci JOIN {table(ContactInfoKind)} k ON k.id = ci.kind_id
         WHERE ci.client_id = ANY(%s) AND ci.contact_id IS NULL AND k.value_type IN ('phone', 'email')
         ORDER BY k."order", ci.id
         """,
@@ -79,7 +72,7 @@ def list_page_floor(
     run_sql(
         cursor,
         f"""
-        SELECT cs.client_id, s.id, s.name FROM {_t(through)} cs JOIN {_t(Segment)} s ON s.id = cs.segment_id
+        SELECT cs.client_id, s.id, s.name FROM {table(through)} cs JOIN {table(Segment)} s ON s.id = cs.segment_id
         WHERE cs.client_id = ANY(%s)
         """,
         [ids],
@@ -200,15 +193,15 @@ class ClientListSearchPhone(Scenario):
         # Name contains the text, or ИНН starts with the digits, or a contact value contains them:
         # each branch through its own index.
         where = f"""c.id IN (
-            SELECT id FROM {_t(Client)} WHERE upper(name) LIKE upper(%s)
-            UNION SELECT id FROM {_t(Client)} WHERE inn LIKE %s
-            UNION SELECT client_id FROM {_t(ContactInfo)} WHERE upper(value) LIKE upper(%s))"""
+            SELECT id FROM {table(Client)} WHERE upper(name) LIKE upper(%s)
+            UNION SELECT id FROM {table(Client)} WHERE inn LIKE %s
+            UNION SELECT client_id FROM {table(ContactInfo)} WHERE upper(value) LIKE upper(%s))"""
         params = [f"%{_like_escape(self.term(i))}%", f"{digits}%", f"%{tail}%"]
         list_page_floor(cursor, where, params)
 
 
 @register
-class ClientDetail(Scenario):
+class ClientDetail(ObjectPage):
     """The client card of a client with contact persons, another client per request."""
 
     name = "clients:detail"
@@ -224,54 +217,33 @@ class ClientDetail(Scenario):
             raise RuntimeError("no client with contact persons")
         self.ids = ctx.rng.sample(ids, min(len(ids), 500))
 
-    def client_id(self, i: int) -> int:
-        return self.ids[i % len(self.ids)]
-
-    def url(self, i: int) -> str:
-        return reverse("clients:detail", args=[self.client_id(i)])
-
-    def floor(self, cursor, i: int) -> None:
-        pk = self.client_id(i)
+    def queries(self) -> list[str]:
         User = get_user_model()
-        run_sql(
-            cursor,
+        through = Client.segments.through
+        return [
             f"""
             SELECT c.*, u.id, u.username, u.first_name, u.last_name, r.id, r.name
-            FROM {_t(Client)} c
-            LEFT JOIN {_t(User)} u ON u.id = c.responsible_id
-            LEFT JOIN {_t(BusinessRegion)} r ON r.id = c.business_region_id
+            FROM {table(Client)} c
+            LEFT JOIN {table(User)} u ON u.id = c.responsible_id
+            LEFT JOIN {table(BusinessRegion)} r ON r.id = c.business_region_id
             WHERE c.id = %s
             """,
-            [pk],
-        )
-        through = Client.segments.through
-        run_sql(
-            cursor,
-            f"SELECT s.id, s.name FROM {_t(through)} cs JOIN {_t(Segment)} s ON s.id = cs.segment_id "
+            f"SELECT s.id, s.name FROM {table(through)} cs JOIN {table(Segment)} s ON s.id = cs.segment_id "
             "WHERE cs.client_id = %s ORDER BY s.name",
-            [pk],
-        )
-        run_sql(cursor, f"SELECT * FROM {_t(ContactPerson)} WHERE client_id = %s ORDER BY name, id", [pk])
-        # The client's own values and its contact persons' ones: they all carry client_id.
-        run_sql(
-            cursor,
+            f"SELECT * FROM {table(ContactPerson)} WHERE client_id = %s ORDER BY name, id",
+            # The client's own values and its contact persons' ones: they all carry client_id.
             f"""
             SELECT ci.id, ci.contact_id, ci.value, ci.comment, k.id, k.name, k.value_type
-            FROM {_t(ContactInfo)} ci JOIN {_t(ContactInfoKind)} k ON k.id = ci.kind_id
+            FROM {table(ContactInfo)} ci JOIN {table(ContactInfoKind)} k ON k.id = ci.kind_id
             WHERE ci.client_id = %s
             ORDER BY ci.contact_id NULLS FIRST, k."order", ci.id
             """,
-            [pk],
-        )
-        run_sql(
-            cursor,
             f"""
             SELECT h.*, u.username, u.first_name, u.last_name
-            FROM {_t(ClientChange)} h LEFT JOIN {_t(User)} u ON u.id = h.user_id
+            FROM {table(ClientChange)} h LEFT JOIN {table(User)} u ON u.id = h.user_id
             WHERE h.client_id = %s ORDER BY h.at DESC, h.id DESC LIMIT 50
             """,
-            [pk],
-        )
+        ]
 
 
 # --- the list by extra fields -------------------------------------------------------------------
@@ -328,7 +300,7 @@ class ClientListExtra(Scenario):
 
     def floor(self, cursor, i: int) -> None:
         (a, b), (low, high) = self.params(i)
-        values = _t(ExtraValue)
+        values = table(ExtraValue)
         where = f"""EXISTS (SELECT 1 FROM {values} v WHERE v.client_id = c.id AND v.field_id = %s
                             AND v.value_option_id IN (%s, %s))
                 AND EXISTS (SELECT 1 FROM {values} v WHERE v.client_id = c.id AND v.field_id = %s
@@ -347,7 +319,7 @@ class ClientListExtra(Scenario):
             cursor,
             f"""
             SELECT v.client_id, v.field_id, v.value_text, v.value_number, v.value_date, v.value_bool, o.id, o.name
-            FROM {values} v LEFT JOIN {_t(ExtraFieldOption)} o ON o.id = v.value_option_id
+            FROM {values} v LEFT JOIN {table(ExtraFieldOption)} o ON o.id = v.value_option_id
             WHERE v.client_id = ANY(%s) AND v.field_id = %s
             """,
             [ids, self.turnover.pk],

@@ -8,21 +8,16 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Count
 from django.urls import reverse
 
 from clients.models import Client
 from crm import roles
-from devtools.bench.runner import BenchContext, Scenario, register, run_sql
+from devtools.bench.runner import BenchContext, ObjectPage, Scenario, register, run_sql, table
 from funnel.models import Deal, Funnel, Stage, StageTransition
 from funnel.querysets import BOARD_PAGE, cursor_of
 
 SAMPLE = 20
-
-
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def biggest_funnel() -> Funnel:
@@ -39,19 +34,19 @@ def board_floor(cursor, funnel: Funnel, stage_ids: list[int], where: str = "", p
     """What the board needs: counts and sums per stage, the newest page of each stage, its cards."""
     run_sql(
         cursor,
-        f"SELECT stage_id, count(*), sum(amount) FROM {_t(Deal)} WHERE funnel_id = %s {where} GROUP BY stage_id",
+        f"SELECT stage_id, count(*), sum(amount) FROM {table(Deal)} WHERE funnel_id = %s {where} GROUP BY stage_id",
         [funnel.pk, *params],
     )
     parts = " UNION ALL ".join(
-        f"(SELECT id FROM {_t(Deal)} WHERE funnel_id = %s AND stage_id = %s {where} "
+        f"(SELECT id FROM {table(Deal)} WHERE funnel_id = %s AND stage_id = %s {where} "
         f"ORDER BY stage_entered_at DESC, id DESC LIMIT {BOARD_PAGE})"
         for _stage in stage_ids
     )
     ids = [row[0] for row in run_sql(cursor, parts, [x for s in stage_ids for x in (funnel.pk, s, *params)])]
     run_sql(
         cursor,
-        f"""SELECT d.*, c.name, u.username, u.first_name, u.last_name FROM {_t(Deal)} d
-        LEFT JOIN {_t(Client)} c ON c.id = d.client_id LEFT JOIN auth_user u ON u.id = d.manager_id
+        f"""SELECT d.*, c.name, u.username, u.first_name, u.last_name FROM {table(Deal)} d
+        LEFT JOIN {table(Client)} c ON c.id = d.client_id LEFT JOIN auth_user u ON u.id = d.manager_id
         WHERE d.id = ANY(%s)""",
         [ids],
     )
@@ -76,23 +71,18 @@ class Board(Scenario):
 
 
 @register
-class ManagerBoard(Scenario):
+class ManagerBoard(Board):
     """The same board as its managers see it (their own and unassigned deals), one manager per request."""
 
     name = "funnel:board manager"
-    budget_p50_ms = 300.0
 
     def setup(self, ctx: BenchContext) -> None:
-        self.funnel = biggest_funnel()
-        self.stages = list(self.funnel.stages.filter(is_active=True).values_list("pk", flat=True))
+        super().setup(ctx)
         managers = get_user_model().objects.filter(groups__name=roles.MANAGER, is_active=True).order_by("pk")
         self.manager = ctx.rng.choice(list(managers))
 
     def user(self, ctx: BenchContext):
         return self.manager
-
-    def url(self, i: int) -> str:
-        return f"{reverse('funnel:board')}?funnel={self.funnel.pk}"
 
     def floor(self, cursor, i: int) -> None:
         board_floor(cursor, self.funnel, self.stages, "AND (manager_id = %s OR manager_id IS NULL)", (self.manager.pk,))
@@ -120,20 +110,20 @@ class BoardColumnMore(Scenario):
         at, _sep, pk = self.cursors[i % len(self.cursors)].rpartition("_")
         ids = run_sql(
             cursor,
-            f"""SELECT id FROM {_t(Deal)} WHERE stage_id = %s AND (stage_entered_at, id) < (%s::timestamptz, %s)
+            f"""SELECT id FROM {table(Deal)} WHERE stage_id = %s AND (stage_entered_at, id) < (%s::timestamptz, %s)
             ORDER BY stage_entered_at DESC, id DESC LIMIT {BOARD_PAGE + 1}""",
             [self.stage, at, int(pk)],
         )
         run_sql(
             cursor,
-            f"""SELECT d.*, c.name, u.username FROM {_t(Deal)} d LEFT JOIN {_t(Client)} c ON c.id = d.client_id
+            f"""SELECT d.*, c.name, u.username FROM {table(Deal)} d LEFT JOIN {table(Client)} c ON c.id = d.client_id
             LEFT JOIN auth_user u ON u.id = d.manager_id WHERE d.id = ANY(%s)""",
             [[row[0] for row in ids]],
         )
 
 
 @register
-class DealDetail(Scenario):
+class DealDetail(ObjectPage):
     """A deal's page, 20 deals with the longest histories in turn."""
 
     name = "funnel:deal_detail"
@@ -149,24 +139,14 @@ class DealDetail(Scenario):
         )
         self.ids = [row["deal"] for row in rows]
 
-    def url(self, i: int) -> str:
-        return reverse("funnel:deal_detail", args=[self.ids[i % len(self.ids)]])
-
-    def floor(self, cursor, i: int) -> None:
-        pk = self.ids[i % len(self.ids)]
-        run_sql(
-            cursor,
-            f"""SELECT d.*, c.*, u.* FROM {_t(Deal)} d LEFT JOIN {_t(Client)} c ON c.id = d.client_id
+    def queries(self) -> list[str]:
+        return [
+            f"""SELECT d.*, c.*, u.* FROM {table(Deal)} d LEFT JOIN {table(Client)} c ON c.id = d.client_id
             LEFT JOIN auth_user u ON u.id = d.manager_id WHERE d.id = %s""",
-            [pk],
-        )
-        run_sql(
-            cursor,
-            f"""SELECT t.*, f.name, s.name FROM {_t(StageTransition)} t
-            LEFT JOIN {_t(Stage)} f ON f.id = t.from_stage_id JOIN {_t(Stage)} s ON s.id = t.to_stage_id
+            f"""SELECT t.*, f.name, s.name FROM {table(StageTransition)} t
+            LEFT JOIN {table(Stage)} f ON f.id = t.from_stage_id JOIN {table(Stage)} s ON s.id = t.to_stage_id
             WHERE t.deal_id = %s ORDER BY t.at, t.id""",
-            [pk],
-        )
+        ]
 
 
 @register
@@ -189,12 +169,12 @@ class StuckDeals(Scenario):
         late = " OR ".join("(stage_id = %s AND stage_entered_at < now() - %s * interval '1 day')" for _ in self.limits)
         late = late or "FALSE"
         params = [x for limit in self.limits for x in limit]
-        run_sql(cursor, f"SELECT count(*) FROM {_t(Deal)} WHERE {late}", params)
+        run_sql(cursor, f"SELECT count(*) FROM {table(Deal)} WHERE {late}", params)
         run_sql(
             cursor,
-            f"""SELECT d.*, f.name, s.name, c.name, u.username FROM {_t(Deal)} d
-            JOIN {_t(Funnel)} f ON f.id = d.funnel_id JOIN {_t(Stage)} s ON s.id = d.stage_id
-            LEFT JOIN {_t(Client)} c ON c.id = d.client_id LEFT JOIN auth_user u ON u.id = d.manager_id
+            f"""SELECT d.*, f.name, s.name, c.name, u.username FROM {table(Deal)} d
+            JOIN {table(Funnel)} f ON f.id = d.funnel_id JOIN {table(Stage)} s ON s.id = d.stage_id
+            LEFT JOIN {table(Client)} c ON c.id = d.client_id LEFT JOIN auth_user u ON u.id = d.manager_id
             WHERE {late} ORDER BY d.stage_entered_at, d.id LIMIT 50""",
             params,
         )

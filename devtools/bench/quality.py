@@ -3,16 +3,11 @@ over the whole base."""
 
 from __future__ import annotations
 
-from django.db import connection
 from django.urls import reverse
 
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson
-from devtools.bench.runner import BenchContext, Scenario, register, run_sql
+from devtools.bench.runner import BenchContext, Scenario, register, run_sql, table
 from quality.models import WizardRun
-
-
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 @register
@@ -44,20 +39,20 @@ class WizardStep3(Scenario):
         return reverse("quality:run_step", args=[self.run.pk, 3])
 
     def floor(self, cursor, i: int) -> None:
-        lacking_client = f"""NOT EXISTS (SELECT 1 FROM {_t(ContactInfo)} ci WHERE ci.client_id = c.id
+        lacking_client = f"""NOT EXISTS (SELECT 1 FROM {table(ContactInfo)} ci WHERE ci.client_id = c.id
             AND ci.contact_id IS NULL AND ci.kind_id = %s AND ci.value <> '')"""
-        lacking_contact = f"""SELECT p.client_id FROM {_t(ContactPerson)} p WHERE NOT EXISTS (
-            SELECT 1 FROM {_t(ContactInfo)} ci WHERE ci.contact_id = p.id AND ci.kind_id = %s AND ci.value <> '')"""
+        lacking_contact = f"""SELECT p.client_id FROM {table(ContactPerson)} p WHERE NOT EXISTS (
+            SELECT 1 FROM {table(ContactInfo)} ci WHERE ci.contact_id = p.id AND ci.kind_id = %s AND ci.value <> '')"""
         where = f"({lacking_client}) OR c.id IN ({lacking_contact})"
         params = [self.email.pk, self.email.pk]
-        run_sql(cursor, f"SELECT count(*) FROM {_t(Client)} c WHERE {where}", params)
-        page = f"SELECT c.id, c.name FROM {_t(Client)} c WHERE {where} ORDER BY c.name, c.id LIMIT 50"
+        run_sql(cursor, f"SELECT count(*) FROM {table(Client)} c WHERE {where}", params)
+        page = f"SELECT c.id, c.name FROM {table(Client)} c WHERE {where} ORDER BY c.name, c.id LIMIT 50"
         rows = run_sql(cursor, page, params)
         ids = [r[0] for r in rows]
         run_sql(
             cursor,
-            f"""SELECT p.id, p.client_id, p.name FROM {_t(ContactPerson)} p
-            WHERE p.client_id = ANY(%s) AND NOT EXISTS (SELECT 1 FROM {_t(ContactInfo)} ci
+            f"""SELECT p.id, p.client_id, p.name FROM {table(ContactPerson)} p
+            WHERE p.client_id = ANY(%s) AND NOT EXISTS (SELECT 1 FROM {table(ContactInfo)} ci
                 WHERE ci.contact_id = p.id AND ci.kind_id = %s AND ci.value <> '')""",
             [ids, self.email.pk],
         )

@@ -47,6 +47,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
 
 from crm import roles
 
@@ -87,6 +88,26 @@ class Scenario:
         raise NotImplementedError
 
 
+class ObjectPage(Scenario):
+    """The page of one object, another of `ids` (picked in setup) per request; `name` is the page's
+    URL name, `queries` the raw SQL of one object's page, each taking the object's id."""
+
+    ids: list[int]
+
+    def pk(self, i: int) -> int:
+        return self.ids[i % len(self.ids)]
+
+    def url(self, i: int) -> str:
+        return reverse(self.name, args=[self.pk(i)])
+
+    def floor(self, cursor, i: int) -> None:
+        for sql in self.queries():
+            run_sql(cursor, sql, [self.pk(i)])
+
+    def queries(self) -> list[str]:
+        raise NotImplementedError
+
+
 SCENARIOS: dict[str, type[Scenario]] = {}
 
 
@@ -101,7 +122,7 @@ def register(cls: type[Scenario]) -> type[Scenario]:
 
 # The scenario modules of devtools/bench/, in the order their scenarios run (each setup draws from
 # the one seeded random generator, so the order is part of what makes two runs comparable).
-MODULES = ("clients", "sales", "tasks", "quality", "funnel", "reports")
+MODULES = ("clients", "sales", "tasks", "quality", "funnel", "reports", "reports_receivables", "reports_funnel")
 
 
 def discover() -> dict[str, type[Scenario]]:
@@ -140,6 +161,11 @@ def percentile(values: Sequence[float], q: float) -> float:
     position = (len(ordered) - 1) * q / 100
     low, high = math.floor(position), math.ceil(position)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def table(model) -> str:
+    """The quoted table name of `model`, for the floors' SQL."""
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def run_sql(cursor, sql: str, params: Sequence | None = None) -> list[tuple]:

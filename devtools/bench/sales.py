@@ -4,21 +4,16 @@ answers the same question."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Max
 from django.urls import reverse
 
 from clients.models import Client
 from crm.models import Project
-from devtools.bench.runner import BenchContext, Scenario, register, run_sql
+from devtools.bench.runner import BenchContext, ObjectPage, Scenario, register, run_sql, table
 from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment, Product
 
 PER_PAGE = 50
 SAMPLE = 20
-
-
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _random_invoices(ctx: BenchContext, queryset, count: int) -> list[Invoice]:
@@ -38,6 +33,19 @@ def _random_invoices(ctx: BenchContext, queryset, count: int) -> list[Invoice]:
     return list(found.values())
 
 
+def invoice_page(cursor, where: str, params: list, page: int) -> None:
+    """Page `page` (from 0) of «Заявки-накладные» where `where` holds, newest first, with the joins."""
+    run_sql(
+        cursor,
+        f"""SELECT i.*, c.*, u.*, p.* FROM {table(Invoice)} i
+        JOIN {table(Client)} c ON c.id = i.client_id
+        LEFT JOIN auth_user u ON u.id = i.manager_id
+        LEFT JOIN {table(Project)} p ON p.id = i.project_id
+        WHERE {where} ORDER BY i.date DESC, i.number DESC LIMIT %s OFFSET %s""",
+        [*params, PER_PAGE, PER_PAGE * page],
+    )
+
+
 @register
 class InvoiceListByManager(Scenario):
     """«Заявки-накладные» filtered by one manager, newest first, pages 1–3 of 50, as the supervisor."""
@@ -52,20 +60,12 @@ class InvoiceListByManager(Scenario):
         return f"{reverse('sales:invoice_list')}?manager={self.manager.pk}&page={1 + i % 3}"
 
     def floor(self, cursor, i: int) -> None:
-        run_sql(cursor, f"SELECT count(*) FROM {_t(Invoice)} WHERE manager_id = %s", [self.manager.pk])
-        run_sql(
-            cursor,
-            f"""SELECT i.*, c.*, u.*, p.* FROM {_t(Invoice)} i
-            JOIN {_t(Client)} c ON c.id = i.client_id
-            LEFT JOIN auth_user u ON u.id = i.manager_id
-            LEFT JOIN {_t(Project)} p ON p.id = i.project_id
-            WHERE i.manager_id = %s ORDER BY i.date DESC, i.number DESC LIMIT %s OFFSET %s""",
-            [self.manager.pk, PER_PAGE, PER_PAGE * (i % 3)],
-        )
+        run_sql(cursor, f"SELECT count(*) FROM {table(Invoice)} WHERE manager_id = %s", [self.manager.pk])
+        invoice_page(cursor, "i.manager_id = %s", [self.manager.pk], i % 3)
 
 
 @register
-class InvoiceDetail(Scenario):
+class InvoiceDetail(ObjectPage):
     """The page of a shipped invoice (its lines, totals and payments), 20 of them in turn, opened by
     the supervisor."""
 
@@ -75,33 +75,19 @@ class InvoiceDetail(Scenario):
         shipped = Invoice.objects.filter(status=Invoice.Status.SHIPPED)
         self.ids = [i.pk for i in _random_invoices(ctx, shipped, SAMPLE)]
 
-    def url(self, i: int) -> str:
-        return reverse("sales:invoice_detail", args=[self.ids[i % len(self.ids)]])
-
-    def floor(self, cursor, i: int) -> None:
-        pk = self.ids[i % len(self.ids)]
-        run_sql(
-            cursor,
-            f"""SELECT i.*, c.*, k.*, u.*, p.* FROM {_t(Invoice)} i
-            JOIN {_t(Client)} c ON c.id = i.client_id
-            LEFT JOIN {_t(Contract)} k ON k.id = i.contract_id
+    def queries(self) -> list[str]:
+        return [
+            f"""SELECT i.*, c.*, k.*, u.*, p.* FROM {table(Invoice)} i
+            JOIN {table(Client)} c ON c.id = i.client_id
+            LEFT JOIN {table(Contract)} k ON k.id = i.contract_id
             LEFT JOIN auth_user u ON u.id = i.manager_id
-            LEFT JOIN {_t(Project)} p ON p.id = i.project_id
+            LEFT JOIN {table(Project)} p ON p.id = i.project_id
             WHERE i.id = %s""",
-            [pk],
-        )
-        run_sql(
-            cursor,
-            f"""SELECT l.*, pr.* FROM {_t(InvoiceLine)} l JOIN {_t(Product)} pr ON pr.id = l.product_id
+            f"""SELECT l.*, pr.* FROM {table(InvoiceLine)} l JOIN {table(Product)} pr ON pr.id = l.product_id
             WHERE l.invoice_id = %s ORDER BY l.id""",
-            [pk],
-        )
-        run_sql(
-            cursor,
-            f"""SELECT a.*, pm.* FROM {_t(Allocation)} a JOIN {_t(Payment)} pm ON pm.id = a.payment_id
+            f"""SELECT a.*, pm.* FROM {table(Allocation)} a JOIN {table(Payment)} pm ON pm.id = a.payment_id
             WHERE a.invoice_id = %s ORDER BY pm.date, a.payment_id""",
-            [pk],
-        )
+        ]
 
 
 @register
@@ -124,15 +110,7 @@ class InvoiceListOfManager(Scenario):
         visible = "(c.responsible_id = %s OR c.responsible_id IS NULL)"
         run_sql(
             cursor,
-            f"SELECT count(*) FROM {_t(Invoice)} i JOIN {_t(Client)} c ON c.id = i.client_id WHERE {visible}",
+            f"SELECT count(*) FROM {table(Invoice)} i JOIN {table(Client)} c ON c.id = i.client_id WHERE {visible}",
             [self.manager.pk],
         )
-        run_sql(
-            cursor,
-            f"""SELECT i.*, c.*, u.*, p.* FROM {_t(Invoice)} i
-            JOIN {_t(Client)} c ON c.id = i.client_id
-            LEFT JOIN auth_user u ON u.id = i.manager_id
-            LEFT JOIN {_t(Project)} p ON p.id = i.project_id
-            WHERE {visible} ORDER BY i.date DESC, i.number DESC LIMIT %s OFFSET %s""",
-            [self.manager.pk, PER_PAGE, PER_PAGE * (i % 3)],
-        )
+        invoice_page(cursor, visible, [self.manager.pk], i % 3)

@@ -4,19 +4,14 @@ floor that answers the same question."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import ContactInfo, ContactInfoKind, ContactPerson
-from devtools.bench.runner import BenchContext, Scenario, register, run_sql
+from devtools.bench.runner import BenchContext, Scenario, register, run_sql, table
 from devtools.seed.tasks import BIG_TASK_TITLE
 from tasks.models import Task, TaskItem
-
-
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _open_tasks_floor(cursor, user_id: int) -> None:
@@ -24,7 +19,7 @@ def _open_tasks_floor(cursor, user_id: int) -> None:
         cursor,
         f"""
         SELECT t.*, u.username, u.first_name, u.last_name
-        FROM {_t(Task)} t LEFT JOIN auth_user u ON u.id = t.reviewer_id
+        FROM {table(Task)} t LEFT JOIN auth_user u ON u.id = t.reviewer_id
         WHERE t.executor_id = %s AND t.state IN ('new', 'in_progress', 'returned')
           AND (t.postponed_until IS NULL OR t.postponed_until <= %s)
         ORDER BY t.due_date, t.importance DESC, t.id DESC LIMIT 50
@@ -39,10 +34,10 @@ def _items_floor(cursor, task_ids: list[int]) -> None:
         cursor,
         f"""
         SELECT i.task_id, i.client_id, i.contact_id, EXISTS (
-            SELECT 1 FROM {_t(ContactInfo)} ci JOIN {_t(ContactInfoKind)} k ON k.id = ci.kind_id
+            SELECT 1 FROM {table(ContactInfo)} ci JOIN {table(ContactInfoKind)} k ON k.id = ci.kind_id
             WHERE ci.client_id = i.client_id AND ci.contact_id IS NOT DISTINCT FROM i.contact_id
               AND k.value_type = 'email')
-        FROM {_t(TaskItem)} i WHERE i.task_id = ANY(%s)
+        FROM {table(TaskItem)} i WHERE i.task_id = ANY(%s)
         """,
         [task_ids],
     )
@@ -74,7 +69,7 @@ class MyTasks(Scenario):
 
     def floor(self, cursor, i: int) -> None:
         _open_tasks_floor(cursor, self.executor.pk)
-        run_sql(cursor, f"SELECT count(*) FROM {_t(Task)} WHERE executor_id = %s", [self.executor.pk])
+        run_sql(cursor, f"SELECT count(*) FROM {table(Task)} WHERE executor_id = %s", [self.executor.pk])
 
 
 @register
@@ -94,7 +89,7 @@ class MyTasksReviewer(Scenario):
         return reverse("tasks:my")
 
     def floor(self, cursor, i: int) -> None:
-        run_sql(cursor, f"SELECT * FROM {_t(Task)} WHERE id = ANY(%s)", [self.ids])
+        run_sql(cursor, f"SELECT * FROM {table(Task)} WHERE id = ANY(%s)", [self.ids])
         _items_floor(cursor, self.ids)
 
 
@@ -117,12 +112,12 @@ class BigTask(Scenario):
         return reverse("tasks:detail", args=[self.task.pk])
 
     def floor(self, cursor, i: int) -> None:
-        run_sql(cursor, f"SELECT * FROM {_t(Task)} WHERE id = %s", [self.task.pk])
+        run_sql(cursor, f"SELECT * FROM {table(Task)} WHERE id = %s", [self.task.pk])
         _items_floor(cursor, [self.task.pk])
         run_sql(
             cursor,
-            f"""SELECT c.id, c.name, p.id, p.name FROM {_t(TaskItem)} i
-            JOIN clients_client c ON c.id = i.client_id LEFT JOIN {_t(ContactPerson)} p ON p.id = i.contact_id
+            f"""SELECT c.id, c.name, p.id, p.name FROM {table(TaskItem)} i
+            JOIN clients_client c ON c.id = i.client_id LEFT JOIN {table(ContactPerson)} p ON p.id = i.contact_id
             WHERE i.task_id = %s""",
             [self.task.pk],
         )

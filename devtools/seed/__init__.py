@@ -26,7 +26,10 @@ See clients.py for an example.
 from __future__ import annotations
 
 import importlib
+from argparse import ArgumentParser
 from types import ModuleType
+
+from devtools.seed.common import SIZES
 
 SEEDERS = ("clients", "sales", "tasks", "quality", "funnel")
 
@@ -34,3 +37,9 @@ SEEDERS = ("clients", "sales", "tasks", "quality", "funnel")
 def seeders() -> list[ModuleType]:
     """The seeder modules, in the order they run."""
     return [importlib.import_module(f"{__name__}.{name}") for name in SEEDERS]
+
+
+def add_data_set_arguments(parser: ArgumentParser, *, size: str, size_help: str, seed_help: str) -> None:
+    """`--size` and `--seed` of the data set, as the commands that make it take them."""
+    parser.add_argument("--size", choices=list(SIZES), default=size, metavar="S|M|L", help=size_help)
+    parser.add_argument("--seed", type=int, default=1, help=seed_help)

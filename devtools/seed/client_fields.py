@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from clients.models import Client, ContactPerson, ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
 from devtools.seed.common import Weighted
-from devtools.seed.loading import insert_rows
+from devtools.seed.loading import foreign_keys_dropped, insert_rows
 from devtools.seed.names import BRAND_HEADS, BRAND_TAILS
 
 DEFAULT_GROUP = "Дополнительно"  # made by migration 0007; --reset empties the table, so it is made again
@@ -282,6 +283,15 @@ class ExtraValues:
 VALUE_COLUMNS = (
     "field_id", "client_id", "contact_id", "value_text", "value_number", "value_date", "value_bool", "value_option_id",
 )  # fmt: skip
+
+
+# What this module fills, parents first.
+FIELD_MODELS = (FieldGroup, ExtraField, ExtraFieldOption, ExtraValue)
+
+
+def values_without_keys() -> AbstractContextManager[None]:
+    """Load the extra values without their foreign keys (see loading.foreign_keys_dropped)."""
+    return foreign_keys_dropped(ExtraValue)
 
 
 def insert_extra_values(rows: Sequence[tuple], *, use_copy: bool | None = None) -> None:

@@ -19,22 +19,17 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from clients import completeness
-from clients.models import (
-    BusinessRegion,
-    Client,
-    ClientChange,
-    ContactInfo,
-    ContactInfoKind,
-    ContactPerson,
-    ExtraField,
-    ExtraFieldOption,
-    ExtraValue,
-    FieldGroup,
-    Segment,
+from clients.models import BusinessRegion, Client, ClientChange, ContactInfo, ContactInfoKind, ContactPerson, Segment
+from devtools.seed.client_fields import (
+    FIELD_MODELS,
+    ExtraValues,
+    ensure_extra_fields,
+    field_specs,
+    insert_extra_values,
+    values_without_keys,
 )
-from devtools.seed.client_fields import ExtraValues, ensure_extra_fields, field_specs, insert_extra_values
 from devtools.seed.common import SIZES, ProgressFactory, Weighted, no_progress
-from devtools.seed.loading import BATCH_SIZE, explicit_timestamps, foreign_keys_dropped
+from devtools.seed.loading import BATCH_SIZE, explicit_timestamps
 from devtools.seed.names import (
     BRAND_HEADS,
     BRAND_REGIONS,
@@ -308,7 +303,7 @@ def seed_clients(
 
     with (
         closing(progress(total=total, desc="clients", unit="client")) as bar,
-        foreign_keys_dropped(ExtraValue),
+        values_without_keys(),
         explicit_timestamps(
             Client._meta.get_field("created_at"),
             Client._meta.get_field("updated_at"),
@@ -373,10 +368,7 @@ SEED_MODELS = (
     ContactInfo,
     ClientChange,
     Client.segments.through,
-    FieldGroup,
-    ExtraField,
-    ExtraFieldOption,
-    ExtraValue,
+    *FIELD_MODELS,
 )
 # seed_demo refuses to seed while this model holds rows, unless --reset is given.
 SEED_GUARD = Client

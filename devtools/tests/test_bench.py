@@ -14,6 +14,13 @@ from devtools.bench import runner as bench
 SCENARIOS = {"clients:list", "clients:list all", "clients:list search", "clients:list search phone", "clients:detail"}
 SCENARIOS |= {"tasks:my", "tasks:my reviewer", "tasks:detail 500 items", "quality:step3 whole base"}
 NUMBERS = ("p50_ms", "p95_ms", "floor_ms", "budget_p50_ms")
+FUNNEL = ["funnel:board", "funnel:board manager", "funnel:board_column", "funnel:deal_detail"]
+FUNNEL_REPORTS = [
+    "reports:funnel_conversion",
+    "reports:funnel_time_in_stage",
+    "reports:funnel_managers",
+    "reports:repeat_sales",
+]
 
 
 def test_bench_seeds_measures_and_writes_json(db, tmp_path):
@@ -44,6 +51,16 @@ def test_bench_reuses_data_and_runs_chosen_scenarios(db, tmp_path):
     call_command("bench", size="XS", repeat=1, warmup=0, scenario=["clients:detail"], json=str(path), stdout=out)
     assert "Reusing the 50 clients" in out.getvalue()
     assert [r["scenario"] for r in json.loads(path.read_text())] == ["clients:detail"]
+
+
+@pytest.mark.parametrize("scenarios", [FUNNEL, FUNNEL_REPORTS], ids=["funnel", "funnel reports"])
+def test_the_chosen_scenarios_run_with_their_queries_and_floors(db, tmp_path, scenarios):
+    call_command("seed_demo", size="XS", verbosity=0)
+    path = tmp_path / "bench.json"
+    call_command("bench", size="XS", repeat=2, warmup=1, scenario=scenarios, json=str(path), stdout=io.StringIO())
+    results = {r["scenario"]: r for r in json.loads(path.read_text())}
+    assert sorted(results) == sorted(scenarios)
+    assert all(r["queries"] > 0 and r["floor_ms"] > 0 for r in results.values())
 
 
 def test_bench_refuses_a_database_with_fewer_clients_than_the_size(db):

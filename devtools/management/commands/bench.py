@@ -1,7 +1,7 @@
 """`manage.py bench [--size S|M|L] [--repeat N] [--json FILE] [--scenario NAME ...]`
 
-Measures the pages against the performance budgets (see crm/bench.py for what is measured and how
-to add scenarios). PostgreSQL only. Seeds the data set of the size first when the database holds no
+Measures the pages against the performance budgets (see devtools/bench/runner.py for what is measured
+and how to add scenarios). PostgreSQL only. Seeds the data set of the size first when the database holds no
 clients; reuses the data when it holds at least as many clients as the size has.
 """
 
@@ -16,25 +16,24 @@ from django.db import connection
 
 from clients.models import Client
 from devtools.bench import runner as bench
-from devtools.seed.clients import SIZES
+from devtools.seed import add_data_set_arguments
+from devtools.seed.common import SIZES
 
 
 class Command(BaseCommand):
     help = "Measure server time and SQL queries of the pages against the budgets (PostgreSQL only)."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--size",
-            choices=list(SIZES),
-            default="L",
-            metavar="S|M|L",
-            help="data set size (default L, the budgets' one)",
+        add_data_set_arguments(
+            parser,
+            size="L",
+            size_help="data set size (default L, the budgets' one)",
+            seed_help="seed of the data set, when it has to be generated",
         )
         parser.add_argument("--repeat", type=int, default=bench.DEFAULT_REPEAT, help="timed requests per scenario")
         parser.add_argument("--warmup", type=int, default=bench.DEFAULT_WARMUP, help="untimed requests first")
         parser.add_argument("--json", dest="json_path", metavar="FILE", help="also write the results as JSON")
         parser.add_argument("--scenario", action="append", metavar="NAME", help="only these scenarios (repeatable)")
-        parser.add_argument("--seed", type=int, default=1, help="seed of the data set, when it has to be generated")
         parser.add_argument(
             "--reset", action="store_true", help="replace the data when the database holds fewer clients than the size"
         )

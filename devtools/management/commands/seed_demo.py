@@ -21,8 +21,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Model
 
+from devtools.seed import add_data_set_arguments
 from devtools.seed import seeders as all_seeders
-from devtools.seed.common import SIZES, ProgressFactory, no_progress
+from devtools.seed.common import ProgressFactory, no_progress
 from devtools.seed.loading import analyze, reset_seeded_data, secondary_indexes_dropped
 
 
@@ -30,15 +31,11 @@ class Command(BaseCommand):
     help = "Generate the demo data set: S = 1k clients, M = 10k, L = 100k (see the module docstring)."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--size",
-            choices=list(SIZES),
-            default="S",
-            metavar="S|M|L",
-            help="data set size (default S; XS: 50 clients, for tests)",
-        )
-        parser.add_argument(
-            "--seed", type=int, default=1, help="random seed; the same seed gives the same data (default 1)"
+        add_data_set_arguments(
+            parser,
+            size="S",
+            size_help="data set size (default S; XS: 50 clients, for tests)",
+            seed_help="random seed; the same seed gives the same data (default 1)",
         )
         parser.add_argument("--reset", action="store_true", help="delete the seeded data first")
         parser.add_argument(
