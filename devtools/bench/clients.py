@@ -1,4 +1,4 @@
-"""Bench scenarios of the client pages (see crm/bench.py): the list filtered, unfiltered and
+"""Bench scenarios of the client pages (see runner.py): the list filtered, unfiltered and
 searched, and the card, each with the raw SQL floor that answers the same question."""
 
 from __future__ import annotations

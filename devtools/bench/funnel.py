@@ -1,7 +1,7 @@
-"""Bench scenarios of the funnel pages (see crm/bench.py), each with the raw SQL floor that answers
+"""Bench scenarios of the funnel pages (see runner.py), each with the raw SQL floor that answers
 the same question: the board of the biggest funnel (about 50k open deals at size L) for everyone
 and for one manager, a column's «Ещё», and a deal's page. A move is a POST, which the bench does
-not make: `manage.py bench_move` times it (funnel/management/commands/bench_move.py)."""
+not make: `manage.py bench_move` times it (devtools/management/commands/bench_move.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bench scenarios of the completeness wizards (see crm/bench.py): step 3 — who lacks an e-mail —
+"""Bench scenarios of the completeness wizards (see runner.py): step 3 — who lacks an e-mail —
 over the whole base."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The project's benchmark: server time and SQL queries of pages against the budgets of DESIGN.md.
 
-`manage.py bench [--size S|M|L] [--repeat N] [--json FILE]` (crm/management/commands/bench.py)
+`manage.py bench [--size S|M|L] [--repeat N] [--json FILE]` (devtools/management/commands/bench.py)
 runs every registered scenario in-process through django.test.Client, logged in as the supervisor
 (or as the user a scenario names):
 a few warm-up requests, then N timed ones, measuring each request's time with time.perf_counter
@@ -10,10 +10,10 @@ from the cost of the framework.
 
 Adding scenarios
 ----------------
-Scenarios are classes registered with `@register`. Besides this module, `<app>/bench.py` of every
-installed app is imported (like Celery's autodiscovery), so `sales/bench.py` adds its own:
+Scenarios are classes registered with `@register`, one module per area in devtools/bench/ (listed
+in MODULES, in the order they run), e.g. devtools/bench/sales.py:
 
-    from crm.bench import Scenario, register, run_sql
+    from devtools.bench.runner import Scenario, register, run_sql, table
 
     @register
     class InvoiceList(Scenario):
@@ -27,9 +27,11 @@ installed app is imported (like Celery's autodiscovery), so `sales/bench.py` add
             return reverse("sales:invoice_list") + "?..."
 
         def floor(self, cursor, i: int) -> None:   # the raw SQL answering request i's question
-            run_sql(cursor, "SELECT ...", [...])
+            run_sql(cursor, f"SELECT ... FROM {table(Invoice)} ...", [...])
 
-The client scenarios are in clients/bench.py.
+The page of one object is an `ObjectPage`: its setup picks `ids`, and `queries()` gives the SQL of
+one object's page. New scenarios go at the end of a module, or in a new module at the end of
+MODULES: the scenarios before them then draw the same parameters from ctx.rng as before.
 """
 
 from __future__ import annotations

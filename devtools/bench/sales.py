@@ -1,4 +1,4 @@
-"""Bench scenarios of the sales documents (see crm/bench.py), each with the raw SQL floor that
+"""Bench scenarios of the sales documents (see runner.py), each with the raw SQL floor that
 answers the same question."""
 
 from __future__ import annotations

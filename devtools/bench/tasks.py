@@ -1,4 +1,4 @@
-"""Bench scenarios of «Мои дела» and the task page (see crm/bench.py), each with the raw SQL
+"""Bench scenarios of «Мои дела» and the task page (see runner.py), each with the raw SQL
 floor that answers the same question."""
 
 from __future__ import annotations

@@ -39,7 +39,15 @@ def seeders() -> list[ModuleType]:
     return [importlib.import_module(f"{__name__}.{name}") for name in SEEDERS]
 
 
-def add_data_set_arguments(parser: ArgumentParser, *, size: str, size_help: str, seed_help: str) -> None:
-    """`--size` and `--seed` of the data set, as the commands that make it take them."""
-    parser.add_argument("--size", choices=list(SIZES), default=size, metavar="S|M|L", help=size_help)
-    parser.add_argument("--seed", type=int, default=1, help=seed_help)
+def add_data_set_arguments(parser: ArgumentParser, *, size: str) -> None:
+    """`--size` (default `size`) and `--seed` of the data set, as the commands that make it take them."""
+    parser.add_argument(
+        "--size",
+        choices=list(SIZES),
+        default=size,
+        metavar="S|M|L",
+        help=f"data set size: S = 1k clients, M = 10k, L = 100k, the budgets' one (default {size}; XS for tests)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, help="random seed; the same seed gives the same data (default 1)"
+    )

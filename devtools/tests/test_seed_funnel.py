@@ -1,4 +1,4 @@
-"""The funnels of the demo data set (funnel/seed.py): every deal's history is a chain of moves
+"""The funnels of the demo data set (devtools/seed/funnel.py): every deal's history is a chain of moves
 that ends where the deal is, as services.move would have left it."""
 
 import itertools

@@ -1,4 +1,4 @@
-"""The tasks of the demo data set (tasks/seed.py) and `seed_demo --missing`."""
+"""The tasks of the demo data set (devtools/seed/tasks.py) and `seed_demo --missing`."""
 
 import io
 

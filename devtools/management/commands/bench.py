@@ -1,8 +1,8 @@
 """`manage.py bench [--size S|M|L] [--repeat N] [--json FILE] [--scenario NAME ...]`
 
-Measures the pages against the performance budgets (see devtools/bench/runner.py for what is measured
-and how to add scenarios). PostgreSQL only. Seeds the data set of the size first when the database holds no
-clients; reuses the data when it holds at least as many clients as the size has.
+Measures the pages against the performance budgets (see devtools/bench/runner.py for what is
+measured and how to add scenarios). PostgreSQL only. Seeds the data set of the size first when the
+database holds no clients; reuses the data when it holds at least as many clients as the size has.
 """
 
 from __future__ import annotations
@@ -24,12 +24,7 @@ class Command(BaseCommand):
     help = "Measure server time and SQL queries of the pages against the budgets (PostgreSQL only)."
 
     def add_arguments(self, parser):
-        add_data_set_arguments(
-            parser,
-            size="L",
-            size_help="data set size (default L, the budgets' one)",
-            seed_help="seed of the data set, when it has to be generated",
-        )
+        add_data_set_arguments(parser, size="L")
         parser.add_argument("--repeat", type=int, default=bench.DEFAULT_REPEAT, help="timed requests per scenario")
         parser.add_argument("--warmup", type=int, default=bench.DEFAULT_WARMUP, help="untimed requests first")
         parser.add_argument("--json", dest="json_path", metavar="FILE", help="also write the results as JSON")

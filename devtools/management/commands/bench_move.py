@@ -1,7 +1,8 @@
 """`manage.py bench_move [--repeat N] [--warmup N]`: the server time of a move dropped on the board.
 
-The budget of issue 6: moving a deal ≤ 50 ms server time. The project's bench (crm/bench.py) makes
-GET requests only, and a move is a POST that changes data, so it is timed here the same way:
+The budget of issue 6: moving a deal ≤ 50 ms server time. The project's bench
+(devtools/bench/runner.py) makes GET requests only, and a move is a POST that changes data, so it
+is timed here the same way:
 in-process through django.test.Client, DEBUG off, each request timed with perf_counter and its SQL
 queries counted. It posts what board.js posts on a drop — funnel:deal_move with the target stage
 and the stage the card was seen on, as JSON — logged in as a manager, for his deals on the first

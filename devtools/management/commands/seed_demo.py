@@ -31,12 +31,7 @@ class Command(BaseCommand):
     help = "Generate the demo data set: S = 1k clients, M = 10k, L = 100k (see the module docstring)."
 
     def add_arguments(self, parser):
-        add_data_set_arguments(
-            parser,
-            size="S",
-            size_help="data set size (default S; XS: 50 clients, for tests)",
-            seed_help="random seed; the same seed gives the same data (default 1)",
-        )
+        add_data_set_arguments(parser, size="S")
         parser.add_argument("--reset", action="store_true", help="delete the seeded data first")
         parser.add_argument(
             "--missing",
