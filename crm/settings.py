@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "quality",
     "funnel",
     "reports",
+    "devtools",  # last: the developers' tools read every app, none reads them
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,58 @@
+"""Bench scenarios of the completeness wizards (see runner.py): step 3 — who lacks an e-mail —
+over the whole base."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson
+from devtools.bench.runner import BenchContext, Scenario, register, run_sql, table
+from quality.models import WizardRun
+
+
+@register
+class WizardStep3(Scenario):
+    """«Контроль заполнения контактной информации», step 3 for Email (clients and contact persons)
+    with no filter: the count of clients lacking it over the whole base, and page 1 of 50 with
+    their contact persons and what each lacks."""
+
+    name = "quality:step3 whole base"
+    budget_p50_ms = 1000.0
+    budget_p95_ms = 1500.0
+
+    def setup(self, ctx: BenchContext) -> None:
+        self.email = ContactInfoKind.objects.filter(value_type=ContactInfoKind.ValueType.EMAIL).order_by("pk").first()
+        if self.email is None:
+            raise RuntimeError("no Email kind of contact information")
+        check = f"info:{self.email.pk}"
+        # A draft run of the bench user, made once and reused by later benchmark runs.
+        self.run, _created = WizardRun.objects.get_or_create(
+            author=ctx.user,
+            kind=WizardRun.Kind.CONTACT_INFO,
+            state=WizardRun.State.DRAFT,
+            client_checks=[check],
+            contact_checks=[check],
+            filter_query="",
+        )
+
+    def url(self, i: int) -> str:
+        return reverse("quality:run_step", args=[self.run.pk, 3])
+
+    def floor(self, cursor, i: int) -> None:
+        lacking_client = f"""NOT EXISTS (SELECT 1 FROM {table(ContactInfo)} ci WHERE ci.client_id = c.id
+            AND ci.contact_id IS NULL AND ci.kind_id = %s AND ci.value <> '')"""
+        lacking_contact = f"""SELECT p.client_id FROM {table(ContactPerson)} p WHERE NOT EXISTS (
+            SELECT 1 FROM {table(ContactInfo)} ci WHERE ci.contact_id = p.id AND ci.kind_id = %s AND ci.value <> '')"""
+        where = f"({lacking_client}) OR c.id IN ({lacking_contact})"
+        params = [self.email.pk, self.email.pk]
+        run_sql(cursor, f"SELECT count(*) FROM {table(Client)} c WHERE {where}", params)
+        page = f"SELECT c.id, c.name FROM {table(Client)} c WHERE {where} ORDER BY c.name, c.id LIMIT 50"
+        rows = run_sql(cursor, page, params)
+        ids = [r[0] for r in rows]
+        run_sql(
+            cursor,
+            f"""SELECT p.id, p.client_id, p.name FROM {table(ContactPerson)} p
+            WHERE p.client_id = ANY(%s) AND NOT EXISTS (SELECT 1 FROM {table(ContactInfo)} ci
+                WHERE ci.contact_id = p.id AND ci.kind_id = %s AND ci.value <> '')""",
+            [ids, self.email.pk],
+        )
