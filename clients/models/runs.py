@@ -31,8 +31,7 @@ class BulkEditRun(Run):
     # The first few clients that the author may not edit, to name them on the result page.
     skipped_names = models.JSONField(default=list)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Run.Meta):
         verbose_name = _("Групповое изменение клиентов")
         verbose_name_plural = _("Групповые изменения клиентов")
 
@@ -104,8 +103,7 @@ class ClientExport(Run):
     rows = models.PositiveIntegerField(_("Выгружено"), default=0)
     file = models.FileField(upload_to=_export_file_path, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Run.Meta):
         verbose_name = _("Выгрузка клиентов")
         verbose_name_plural = _("Выгрузки клиентов")
 
