@@ -65,7 +65,7 @@ class Document(models.Model):
     date, the client and its contract, the manager and the project, a comment."""
 
     # Its name with a number and a date, «Оплата № %(number)s от %(date)s»: each document says it.
-    title: str
+    title_format: str
 
     year = models.PositiveSmallIntegerField(editable=False)
     number = models.PositiveIntegerField(_("Номер"))
@@ -100,7 +100,7 @@ class Document(models.Model):
         constraints = [models.UniqueConstraint(fields=["year", "number"], name="%(class)s_number_per_year")]
 
     def __str__(self) -> str:
-        return self.title % {"number": self.number, "date": self.date.strftime("%d.%m.%Y")}
+        return self.title_format % {"number": self.number, "date": self.date.strftime("%d.%m.%Y")}
 
     def save(self, *args, **kwargs):
         self.year = self.date.year
@@ -118,7 +118,7 @@ class Invoice(Document):
         SHIPPED = "shipped", _("Отгружена")
         CANCELLED = "cancelled", _("Отменена")
 
-    title = _("Заявка-накладная № %(number)s от %(date)s")
+    title_format = _("Заявка-накладная № %(number)s от %(date)s")
 
     status = models.CharField(_("Статус"), max_length=10, choices=Status.choices, default=Status.REQUEST)
     shipped_on = models.DateField(_("Дата отгрузки"), null=True, blank=True)
@@ -196,7 +196,7 @@ class InvoiceLine(ProductLine):
 class Payment(Document):
     """«Оплата от покупателя», allocated to the client's invoices."""
 
-    title = _("Оплата № %(number)s от %(date)s")
+    title_format = _("Оплата № %(number)s от %(date)s")
 
     amount = models.DecimalField(_("Сумма"), **MONEY)
     # What is not yet allocated to invoices (an advance, or an overpayment).
