@@ -41,6 +41,7 @@ class Run(models.Model):
 
     class Meta:
         abstract = True
+        ordering = ["-created_at", "-id"]  # newest first
 
     @property
     def finished(self) -> bool:

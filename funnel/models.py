@@ -180,12 +180,6 @@ class DealLine(ProductLine):
     class Meta(ProductLine.Meta):
         verbose_name = _("Строка сделки")
         verbose_name_plural = _("Строки сделки")
-        constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="dealline_quantity_positive"),
-            models.CheckConstraint(
-                condition=Q(discount__gte=0) & Q(discount__lte=100), name="dealline_discount_percent"
-            ),
-        ]
 
 
 class MarginConfirmation(models.Model):

@@ -60,7 +60,54 @@ class Product(models.Model):
         return self.name
 
 
-class Invoice(models.Model):
+class Document(models.Model):
+    """What a sales document has, an invoice or a payment: a number, unique within the year of its
+    date, the client and its contract, the manager and the project, a comment."""
+
+    # Its name with a number and a date, «Оплата № %(number)s от %(date)s»: each document says it.
+    title_format: str
+
+    year = models.PositiveSmallIntegerField(editable=False)
+    number = models.PositiveIntegerField(_("Номер"))
+    date = models.DateField(_("Дата"))
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="%(class)ss", verbose_name=_("Клиент"))
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="%(class)ss", verbose_name=_("Договор")
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="%(class)ss",
+        verbose_name=_("Менеджер"),
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="%(class)ss", verbose_name=_("Проект")
+    )
+    comment = models.TextField(_("Комментарий"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-date", "-number"]
+        indexes = [
+            # The lists' default order, newest first: a page without sorting every document.
+            models.Index(fields=["date", "number"], name="%(class)s_date_number_idx"),
+            models.Index(fields=["client", "date"], name="%(class)s_client_date_idx"),
+            models.Index(fields=["manager", "date"], name="%(class)s_manager_date_idx"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["year", "number"], name="%(class)s_number_per_year")]
+
+    def __str__(self) -> str:
+        return self.title_format % {"number": self.number, "date": self.date.strftime("%d.%m.%Y")}
+
+    def save(self, *args, **kwargs):
+        self.year = self.date.year
+        super().save(*args, **kwargs)
+
+
+class Invoice(Document):
     """«Заявка-накладная». Once shipped, its due date is the shipment date plus the contract's
     credit days."""
 
@@ -71,44 +118,22 @@ class Invoice(models.Model):
         SHIPPED = "shipped", _("Отгружена")
         CANCELLED = "cancelled", _("Отменена")
 
-    year = models.PositiveSmallIntegerField(editable=False)
-    number = models.PositiveIntegerField(_("Номер"))
-    date = models.DateField(_("Дата"))
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Клиент"))
-    contract = models.ForeignKey(
-        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Договор")
-    )
-    manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="invoices",
-        verbose_name=_("Менеджер"),
-    )
-    project = models.ForeignKey(
-        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Проект")
-    )
+    title_format = _("Заявка-накладная № %(number)s от %(date)s")
+
     status = models.CharField(_("Статус"), max_length=10, choices=Status.choices, default=Status.REQUEST)
     shipped_on = models.DateField(_("Дата отгрузки"), null=True, blank=True)
     due_date = models.DateField(_("Срок оплаты"), null=True, blank=True)
     total = models.DecimalField(_("Сумма"), default=0, **MONEY)
     # What is still unpaid: total minus the allocated payments (sales.services keeps it).
     open_amount = models.DecimalField(_("Не оплачено"), default=0, **MONEY)
-    comment = models.TextField(_("Комментарий"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-date", "-number"]
+    class Meta(Document.Meta):
         verbose_name = _("Заявка-накладная")
         verbose_name_plural = _("Заявки-накладные")
         indexes = [
-            # The lists' default order, newest first: a page without sorting every document.
-            models.Index(fields=["date", "number"], name="invoice_date_number_idx"),
-            models.Index(fields=["client", "date"], name="invoice_client_date_idx"),
+            *Document.Meta.indexes,
             models.Index(fields=["status", "date"], name="invoice_status_date_idx"),
-            models.Index(fields=["manager", "date"], name="invoice_manager_date_idx"),
             # Receivables read only what is open: a few percent of the invoices.
             models.Index(
                 fields=["client", "due_date"],
@@ -117,7 +142,7 @@ class Invoice(models.Model):
             ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["year", "number"], name="invoice_number_per_year"),
+            *Document.Meta.constraints,
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
             models.CheckConstraint(
                 condition=Q(open_amount__gte=0) & Q(open_amount__lte=F("total")), name="invoice_open_within_total"
@@ -127,16 +152,6 @@ class Invoice(models.Model):
                 name="invoice_shipped_has_dates",
             ),
         ]
-
-    def __str__(self) -> str:
-        return _("Заявка-накладная № %(number)s от %(date)s") % {
-            "number": self.number,
-            "date": self.date.strftime("%d.%m.%Y"),
-        }
-
-    def save(self, *args, **kwargs):
-        self.year = self.date.year
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("sales:invoice_detail", args=[self.pk])
@@ -155,6 +170,12 @@ class ProductLine(models.Model):
     class Meta:
         abstract = True
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="%(class)s_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(discount__lte=100), name="%(class)s_discount_percent"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product_id} × {self.quantity}"
@@ -167,65 +188,31 @@ class InvoiceLine(ProductLine):
         verbose_name = _("Строка заявки")
         verbose_name_plural = _("Строки заявки")
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="invoiceline_quantity_positive"),
+            *ProductLine.Meta.constraints,
             models.CheckConstraint(condition=Q(price__gte=0), name="invoiceline_price_not_negative"),
-            models.CheckConstraint(
-                condition=Q(discount__gte=0) & Q(discount__lte=100), name="invoiceline_discount_percent"
-            ),
         ]
 
 
-class Payment(models.Model):
+class Payment(Document):
     """«Оплата от покупателя», allocated to the client's invoices."""
 
-    year = models.PositiveSmallIntegerField(editable=False)
-    number = models.PositiveIntegerField(_("Номер"))
-    date = models.DateField(_("Дата"))
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="payments", verbose_name=_("Клиент"))
-    contract = models.ForeignKey(
-        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="payments", verbose_name=_("Договор")
-    )
-    manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="payments",
-        verbose_name=_("Менеджер"),
-    )
-    project = models.ForeignKey(
-        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="payments", verbose_name=_("Проект")
-    )
+    title_format = _("Оплата № %(number)s от %(date)s")
+
     amount = models.DecimalField(_("Сумма"), **MONEY)
     # What is not yet allocated to invoices (an advance, or an overpayment).
     unallocated = models.DecimalField(_("Не распределено"), default=0, **MONEY)
-    comment = models.TextField(_("Комментарий"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-date", "-number"]
+    class Meta(Document.Meta):
         verbose_name = _("Оплата")
         verbose_name_plural = _("Оплаты")
-        indexes = [
-            models.Index(fields=["date", "number"], name="payment_date_number_idx"),
-            models.Index(fields=["client", "date"], name="payment_client_date_idx"),
-            models.Index(fields=["manager", "date"], name="payment_manager_date_idx"),
-        ]
         constraints = [
-            models.UniqueConstraint(fields=["year", "number"], name="payment_number_per_year"),
+            *Document.Meta.constraints,
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
                 condition=Q(unallocated__gte=0) & Q(unallocated__lte=F("amount")),
                 name="payment_unallocated_within_amount",
             ),
         ]
-
-    def __str__(self) -> str:
-        return _("Оплата № %(number)s от %(date)s") % {"number": self.number, "date": self.date.strftime("%d.%m.%Y")}
-
-    def save(self, *args, **kwargs):
-        self.year = self.date.year
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("sales:payment_detail", args=[self.pk])

@@ -81,3 +81,16 @@ def test_a_field_is_dragged_between_two_others_in_its_section(page, live_server,
     expect(page.locator("#field-move-status")).to_have_text("Порядок полей сохранён.")
     page.reload()
     expect(fields).to_have_text(["Источник", "Сайт", "Канал"])
+
+
+def test_a_drop_the_server_refuses_puts_the_field_back_and_says_why(page, live_server, login, base):
+    factories.ExtraFieldFactory(name="Канал")
+    login(page, live_server, "olga", "secret-pass-1")
+    page.goto(f"{live_server.url}/clients/fields/")
+    page.route("**/move/", lambda route: route.fulfill(status=409, json={"error": "поле удалено"}))
+    fields = section(page, "Дополнительно").locator("[data-field-name]")
+    expect(fields).to_have_text(["Источник", "Канал"])
+    source = page.locator("[data-field-id]", has_text="Канал")
+    source.drag_to(page.locator("[data-field-id]", has_text="Источник"), target_position={"x": 40, "y": 2})
+    expect(page.locator("#field-move-status")).to_have_text("Не удалось сохранить порядок полей: поле удалено")
+    expect(fields).to_have_text(["Источник", "Канал"])

@@ -13,6 +13,7 @@ from clients.tests import factories
 from crm import roles
 from funnel import services
 from funnel.models import Deal, Stage
+from funnel.tests import factories as funnel_factories
 
 pytestmark = pytest.mark.browser
 
@@ -155,3 +156,22 @@ def test_a_funnel_is_set_up_and_a_deal_dragged_through_its_stages_to_success(pag
     page.click("#build-report")
     assert cells(report_row(page, "Первичный контакт"))[0] == "3"
     assert cells(report_row(page, "Переговоры"))[0] == "1"
+
+
+def test_a_stage_order_refused_because_the_stages_changed_puts_the_list_back(page, live_server, login, people):
+    funnel = funnel_factories.FunnelFactory(name="Розница")
+    funnel_factories.stages(funnel, "Звонок", "Встреча")
+    login(page, live_server, "olga", "secret-pass-1")
+    page.goto(f"{live_server.url}/funnel/settings/?funnel={funnel.pk}")
+    expect(stage_names(page)).to_have_count(4)
+    Stage.objects.create(funnel=funnel, name="Счёт", order=50)  # meanwhile, in another tab
+
+    second = page.locator("#stage-list [data-stage-id]").nth(1)
+    second.locator("[data-stage-handle]").drag_to(
+        page.locator("#stage-list [data-stage-id]").nth(0), target_position={"x": 20, "y": 3}
+    )
+    expect(page.locator("#stage-move-status")).to_have_text(
+        "Порядок этапов не сохранён: Этапы воронки изменились, пока страница была открыта. Обновите страницу."
+    )
+    for i, name in enumerate(("Звонок", "Встреча", "Успех", "Провал")):
+        expect(stage_names(page).nth(i)).to_have_value(name)

@@ -12,27 +12,14 @@
   const modal = window.bootstrap && modalElement ? bootstrap.Modal.getOrCreateInstance(modalElement) : null;
   const lang = document.documentElement.lang || "ru";
   const requiresAmount = board.dataset.requiresAmount === "1";
+  const { elementOf, post, putBack: putBackAt, reporter, sortable } = window.dragDrop;
 
-  // base.html puts the CSRF token into hx-headers on <body>, for htmx and for us.
-  const csrfToken = () => {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch {
-      return "";
-    }
-  };
-  const elementOf = (node) => (node instanceof Element ? node : node?.parentElement);
   const columnOf = (node) => elementOf(node)?.closest("[data-column]");
   const cardsOf = (column) => column.querySelector("[data-cards]");
   const cents = (text) => (text ? Math.round(Number(text) * 100) : 0);
   const money = (value) => (value / 100).toLocaleString(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-  const say = (text, ok) => {
-    if (!status) return;
-    status.textContent = text;
-    status.classList.remove("d-none", "alert-success", "alert-danger");
-    status.classList.add(ok ? "alert-success" : "alert-danger");
-  };
+  const say = reporter(status);
   const showEmpty = (column) => {
     const empty = column?.querySelector("[data-empty]");
     empty?.classList.toggle("d-none", Boolean(cardsOf(column).querySelector("[data-deal-id]")));
@@ -52,11 +39,7 @@
   // Put a card back where it was taken from.
   const putBack = (move) => {
     const { card, from } = move;
-    const anchor =
-      from.next && from.next.parentElement === from.parent
-        ? from.next
-        : from.parent.querySelector(":scope > [data-more], :scope > [data-empty]");
-    from.parent.insertBefore(card, anchor);
+    putBackAt({ item: card, from }, from.parent.querySelector(":scope > [data-more], :scope > [data-empty]"));
     showEmpty(move.column);
     showEmpty(move.fromColumn);
   };
@@ -71,20 +54,9 @@
     body.append("stage", move.column.dataset.stageId);
     body.append("seen_stage", move.card.dataset.stageId);
     Object.entries(extra).forEach(([name, value]) => body.append(name, value));
-    let answer = {};
+    let answer;
     try {
-      const response = await fetch(move.card.dataset.moveUrl, {
-        method: "POST",
-        body,
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-      });
-      answer = await response.json().catch(() => ({}));
-      if (!response.ok) {
-        const error = new Error(answer.error || `${response.status} ${response.statusText}`);
-        error.need = answer.need;
-        throw error;
-      }
+      answer = await post(move.card.dataset.moveUrl, body);
     } catch (error) {
       putBack(move);
       if (error.need && modal) {
@@ -148,50 +120,31 @@
     send(move, extra);
   });
 
-  let dragged = null;
-  let origin = null;
+  const clearTargets = (except) =>
+    board.querySelectorAll(".drop-target").forEach((c) => c !== except && c.classList.remove("drop-target"));
 
-  board.addEventListener("dragstart", (event) => {
-    const card = elementOf(event.target)?.closest("[data-deal-id]");
-    if (!card) return;
-    dragged = card;
-    origin = { parent: card.parentElement, next: card.nextElementSibling };
-    event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", card.dataset.dealId);
-    card.classList.add("dragging");
-  });
-
-  board.addEventListener("dragover", (event) => {
-    const column = dragged && columnOf(event.target);
-    if (!column) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = "move";
-    board.querySelectorAll(".drop-target").forEach((c) => c !== column && c.classList.remove("drop-target"));
-    column.classList.add("drop-target");
-  });
-
-  board.addEventListener("drop", (event) => {
-    const column = dragged && columnOf(event.target);
-    if (!column) return;
-    event.preventDefault();
-    const move = { card: dragged, from: origin, fromColumn: columnOf(origin.parent), column };
-    if (column === move.fromColumn) return;
-    const kind = column.dataset.stageKind;
-    let need = "";
-    if (kind === "lost") need = "reason";
-    else if (kind === "won" && requiresAmount && !cents(move.card.dataset.amount)) need = "amount";
-    if (need && modal) {
-      ask(move, need);
-    } else {
-      place(move);
-      send(move, {});
-    }
-  });
-
-  board.addEventListener("dragend", () => {
-    board.querySelectorAll(".drop-target").forEach((c) => c.classList.remove("drop-target"));
-    dragged?.classList.remove("dragging");
-    dragged = null;
-    origin = null;
+  sortable(board, {
+    pick: (element) => element?.closest("[data-deal-id]"),
+    key: "dealId",
+    targetOf: columnOf,
+    over: (_drag, column) => {
+      clearTargets(column);
+      column.classList.add("drop-target");
+    },
+    drop: (drag, column) => {
+      const move = { card: drag.item, from: drag.from, fromColumn: columnOf(drag.from.parent), column };
+      if (column === move.fromColumn) return;
+      const kind = column.dataset.stageKind;
+      let need = "";
+      if (kind === "lost") need = "reason";
+      else if (kind === "won" && requiresAmount && !cents(move.card.dataset.amount)) need = "amount";
+      if (need && modal) {
+        ask(move, need);
+      } else {
+        place(move);
+        send(move, {});
+      }
+    },
+    end: () => clearTargets(),
   });
 })();

@@ -1,0 +1,41 @@
+"""The clients app's models, by topic; every name is importable from clients.models as before."""
+
+from clients.models.clients import (
+    BusinessRegion,
+    Client,
+    ClientQuerySet,
+    ContactInfo,
+    ContactInfoKind,
+    ContactPerson,
+    Reference,
+    RequiredProperty,
+    Segment,
+)
+from clients.models.extra_fields import ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
+from clients.models.history import EXTRA_HISTORY_LABELS, ClientChange, field_label
+from clients.models.runs import BulkEditRun, ClientExport, ClientImport, _export_file_path, _import_file_path
+
+# With the upload paths: migrations 0009 and 0012 name them here.
+__all__ = [
+    "EXTRA_HISTORY_LABELS",
+    "BulkEditRun",
+    "BusinessRegion",
+    "Client",
+    "ClientChange",
+    "ClientExport",
+    "ClientImport",
+    "ClientQuerySet",
+    "ContactInfo",
+    "ContactInfoKind",
+    "ContactPerson",
+    "ExtraField",
+    "ExtraFieldOption",
+    "ExtraValue",
+    "FieldGroup",
+    "Reference",
+    "RequiredProperty",
+    "Segment",
+    "_export_file_path",
+    "_import_file_path",
+    "field_label",
+]

@@ -1,0 +1,283 @@
+"""Clients, their contact persons and contact information, and the short lists a client is filed
+under (business regions, segments); what «Заполненность» requires of them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F, FilteredRelation, Q, Window
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from clients.validators import format_phone
+
+
+class Reference(models.Model):
+    """A short user-maintained list of names (regions, segments)."""
+
+    name = models.CharField(_("Наименование"), max_length=150, unique=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BusinessRegion(Reference):
+    """«Бизнес-регион»: a sales territory, not necessarily an administrative one."""
+
+    class Meta(Reference.Meta):
+        verbose_name = _("Бизнес-регион")
+        verbose_name_plural = _("Бизнес-регионы")
+
+
+class Segment(Reference):
+    class Meta(Reference.Meta):
+        verbose_name = _("Сегмент")
+        verbose_name_plural = _("Сегменты")
+
+
+class ClientQuerySet(models.QuerySet):
+    def for_list(self) -> ClientQuerySet:
+        """What a list page shows, in a constant number of queries whatever the page size."""
+        own_info = ContactInfo.objects.filter(
+            contact__isnull=True,
+            kind__value_type__in=(ContactInfoKind.ValueType.PHONE, ContactInfoKind.ValueType.EMAIL),
+        ).select_related("kind")
+        return self.select_related("responsible", "business_region").prefetch_related(
+            "segments", models.Prefetch("contact_info", queryset=own_info, to_attr="list_contact_info")
+        )
+
+    # Whether the list's order is one no index can give (an extra field's value), so that finding
+    # a page means reading every matching client anyway: see page_and_count().
+    _sorted_in_full = False
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._sorted_in_full = self._sorted_in_full
+        return clone
+
+    def order_by_extra_field(self, field_id: int, value: str, *, descending: bool) -> ClientQuerySet:
+        """Sort by one extra field — `value` is the path under its value row, e.g. "value_number"
+        or "value_option__order" — through a LEFT JOIN on that field's values; clients without a
+        value last either way, then by name."""
+        alias = f"xf{field_id}"
+        key = F(f"{alias}__{value}")
+        clone = self.alias(
+            **{alias: FilteredRelation("extra_values", condition=Q(extra_values__field_id=field_id))}
+        ).order_by(key.desc(nulls_last=True) if descending else key.asc(nulls_last=True), "name", "pk")
+        clone._sorted_in_full = True
+        return clone
+
+    def page_and_count(self, bottom: int, top: int) -> tuple[list[Client], int | None]:
+        """Clients `bottom`..`top` of this filtered, sorted list and how many match in all; the
+        count is None past the last page.
+
+        Sorted by an extra field, every matching client has to be read to find the page, so the
+        page's query counts them as well (COUNT(*) OVER ()) instead of a COUNT(*) that runs the
+        filter again, and it reads ids only; the page's 50 clients are then read with their joins
+        and prefetches. Sorted any other way, an index gives the page without reading every match,
+        which a windowed count would defeat: COUNT(*) and the page, as Django's paginator does."""
+        if not self._sorted_in_full or self.query.annotation_select:
+            total = self.count()
+            if bottom and bottom >= total:
+                return [], None
+            return list(self[bottom:top]), total
+        ids_and_total = self.prefetch_related(None).annotate(list_total=Window(Count("pk")))
+        found = list(ids_and_total.values_list("pk", "list_total")[bottom:top])
+        if not found:
+            return [], 0 if bottom == 0 else None
+        ids = [pk for pk, _total in found]
+        rows = self.model._default_manager.filter(pk__in=ids)
+        rows.query.select_related = self.query.select_related
+        rows._prefetch_related_lookups = self._prefetch_related_lookups
+        by_id = {row.pk: row for row in rows}
+        # A client deleted between the two queries is left out.
+        return [by_id[pk] for pk in ids if pk in by_id], found[0][1]
+
+    def for_card(self) -> ClientQuerySet:
+        return self.select_related("responsible", "business_region").prefetch_related(
+            "segments",
+            models.Prefetch(
+                "contact_info",
+                queryset=ContactInfo.objects.filter(contact__isnull=True).select_related("kind"),
+                to_attr="own_contact_info",
+            ),
+            models.Prefetch(
+                "contacts",
+                queryset=ContactPerson.objects.prefetch_related(
+                    models.Prefetch("contact_info", queryset=ContactInfo.objects.select_related("kind"))
+                ),
+            ),
+        )
+
+
+class Client(models.Model):
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Организация")
+        INDIVIDUAL = "individual", _("Физическое лицо")
+
+    class ABC(models.TextChoices):
+        A = "A", "A"
+        B = "B", "B"
+        C = "C", "C"
+
+    class XYZ(models.TextChoices):
+        X = "X", "X"
+        Y = "Y", "Y"
+        Z = "Z", "Z"
+
+    kind = models.CharField(_("Вид"), max_length=10, choices=Kind.choices, default=Kind.COMPANY)
+    name = models.CharField(_("Наименование"), max_length=255)
+    full_name = models.CharField(_("Полное наименование"), max_length=500, blank=True)
+    inn = models.CharField(_("ИНН"), max_length=12, blank=True)
+    kpp = models.CharField(_("КПП"), max_length=9, blank=True)
+    business_region = models.ForeignKey(
+        BusinessRegion, verbose_name=_("Бизнес-регион"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    legal_address = models.CharField(_("Юридический адрес"), max_length=500, blank=True)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Ответственный менеджер"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="clients",
+    )
+    segments = models.ManyToManyField(Segment, verbose_name=_("Сегменты"), blank=True, related_name="clients")
+    abc_class = models.CharField(_("ABC-класс"), max_length=1, choices=ABC.choices, blank=True)
+    xyz_class = models.CharField(_("XYZ-класс"), max_length=1, choices=XYZ.choices, blank=True)
+    comment = models.TextField(_("Комментарий"), blank=True)
+    created_at = models.DateTimeField(_("Создан"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("Изменён"), auto_now=True)
+    # Optimistic locking: every save bumps it, a save from a stale form is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # «Заполненность»: the share of the required properties, contact information and extra fields
+    # that are filled (clients.completeness.recompute keeps it); None while nothing is required.
+    completeness = models.PositiveSmallIntegerField(_("Заполненность, %"), null=True, blank=True, editable=False)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("Клиент")
+        verbose_name_plural = _("Клиенты")
+        indexes = [
+            models.Index(fields=["name", "id"], name="client_name_idx"),
+            # Pattern ops serve «ИНН starts with» as well as equality.
+            models.Index(fields=["inn"], name="client_inn_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["responsible", "name"], name="client_responsible_idx"),
+            models.Index(fields=["business_region", "name"], name="client_region_idx"),
+            models.Index(fields=["created_at"], name="client_created_idx"),
+            models.Index(fields=["abc_class", "xyz_class"], name="client_abcxyz_idx"),
+            models.Index(fields=["completeness", "name", "id"], name="client_completeness_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind="company") | Q(kpp=""), name="client_kpp_only_for_company"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:detail", args=[self.pk])
+
+    @property
+    def is_company(self) -> bool:
+        return self.kind == self.Kind.COMPANY
+
+
+class ContactPerson(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("Клиент"))
+    name = models.CharField(_("ФИО"), max_length=255)
+    position = models.CharField(_("Должность, роль"), max_length=255, blank=True)
+    notes = models.TextField(_("Заметки"), blank=True)
+    created_at = models.DateTimeField(_("Создано"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("Контактное лицо")
+        verbose_name_plural = _("Контактные лица")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactInfoKind(models.Model):
+    """«Вид контактной информации»: user-extensible; its type decides how values are checked."""
+
+    class ValueType(models.TextChoices):
+        EMAIL = "email", _("Адрес электронной почты")
+        PHONE = "phone", _("Телефон")
+        ADDRESS = "address", _("Адрес")
+        URL = "url", _("Веб-страница")
+        TEXT = "text", _("Другое")
+
+    name = models.CharField(_("Наименование"), max_length=150, unique=True)
+    value_type = models.CharField(_("Тип"), max_length=10, choices=ValueType.choices)
+    for_clients = models.BooleanField(_("Для клиентов"), default=True)
+    for_contacts = models.BooleanField(_("Для контактных лиц"), default=True)
+    order = models.PositiveIntegerField(_("Порядок"), default=0)
+    # A client without a value of this kind is not complete («Заполненность»).
+    required = models.BooleanField(_("Обязательно для заполнения"), default=False)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("Вид контактной информации")
+        verbose_name_plural = _("Виды контактной информации")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactInfo(models.Model):
+    """A value of contact information. A contact person's values also carry its client, so that a
+    search by phone or e-mail finds the client through one index."""
+
+    kind = models.ForeignKey(ContactInfoKind, on_delete=models.PROTECT, verbose_name=_("Вид"))
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contact_info")
+    contact = models.ForeignKey(
+        ContactPerson, null=True, blank=True, on_delete=models.CASCADE, related_name="contact_info"
+    )
+    value = models.CharField(_("Значение"), max_length=500)
+    comment = models.CharField(_("Комментарий"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["kind__order", "id"]
+        verbose_name = _("Контактная информация")
+        verbose_name_plural = _("Контактная информация")
+        indexes = [
+            models.Index(fields=["client", "contact"], name="contactinfo_owner_idx"),
+            models.Index(fields=["value"], name="contactinfo_value_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.display_value}"
+
+    def save(self, *args, **kwargs):
+        if self.contact_id is not None:
+            self.client_id = self.contact.client_id
+        super().save(*args, **kwargs)
+
+    @property
+    def display_value(self) -> str:
+        if self.kind.value_type == ContactInfoKind.ValueType.PHONE:
+            return format_phone(self.value)
+        return self.value
+
+
+class RequiredProperty(models.Model):
+    """A built-in property of the client that must be filled («Заполненность»): one row per
+    property name of clients.completeness.PROPERTIES."""
+
+    name = models.CharField(_("Реквизит"), max_length=30, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Обязательный реквизит клиента")
+        verbose_name_plural = _("Обязательные реквизиты клиентов")
+
+    def __str__(self) -> str:
+        return self.name
