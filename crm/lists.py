@@ -41,7 +41,7 @@ from crm.tables import FastTable
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
-# Beyond it a page number is noise, and its OFFSET one that PostgreSQL refuses.
+# A larger page number counts as this one (past the end: the last page), not as an OFFSET PostgreSQL refuses.
 LAST_PAGE = 1_000_000
 # The rows one request writes to Excel; a larger list is narrowed first (the client list has a job).
 EXPORT_LIMIT = 20_000
@@ -58,7 +58,7 @@ def page_number(request: HttpRequest) -> int:
     """`?page=`, a page number; anything else is the first page (past the last is the last)."""
     value = request.GET.get("page", "")
     number = int(value) if value.isascii() and value.isdigit() else 0
-    return number if 1 <= number <= LAST_PAGE else 1
+    return min(number, LAST_PAGE) if number >= 1 else 1
 
 
 def paginate(table: FastTable, per_page: int, page: int) -> None:
@@ -73,14 +73,18 @@ def chosen_columns(request: HttpRequest, key: str, known: Iterable[str], default
     in ListSettings and mirrored in the session, so that a page does not pay a query for them."""
     known = set(known)
     session_key = f"list-columns:{key}"
+    in_session = request.session.get(session_key, "")  # "" is never a choice: not looked up yet
     if "columns" in request.GET:
         stored = [name for name in request.GET.getlist("columns") if name in known]
-        ListSettings.objects.update_or_create(user=request.user, key=key, defaults={"columns": stored})
-    elif session_key in request.session:
-        stored = request.session[session_key]
+        choice = ListSettings(user=request.user, key=key, columns=stored)
+        ListSettings.objects.bulk_create(
+            [choice], update_conflicts=True, unique_fields=["user", "key"], update_fields=["columns"]
+        )
+    elif in_session != "":
+        stored = in_session
     else:  # the first page of a session: the choice of an earlier login, or none yet
         stored = ListSettings.objects.filter(user=request.user, key=key).values_list("columns", flat=True).first()
-    if request.session.get(session_key, ...) != stored:
+    if stored != in_session:
         request.session[session_key] = stored
     return default if stored is None else [name for name in stored if name in known]
 

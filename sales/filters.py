@@ -71,11 +71,7 @@ class DocumentFilterSet(django_filters.FilterSet):
         null_label=_("— без проекта —"),
         widget=_select(),
     )
-    period = django_filters.DateFromToRangeFilter(
-        field_name="date",
-        label=_("Период"),
-        widget=DateRangeWidget(),
-    )
+    period = django_filters.DateFromToRangeFilter(field_name="date", label=_("Период"), widget=DateRangeWidget())
 
     class Meta:
         form = PeriodForm

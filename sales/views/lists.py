@@ -25,7 +25,14 @@ class DocumentList(ListView):
     template_name = "sales/document_list.html"
     model: type[Invoice | Payment]
     title: str
-    create_route: str
+
+    @property
+    def document(self) -> str:
+        return self.model._meta.model_name
+
+    @property
+    def export_name(self) -> str:
+        return f"{self.document}s"
 
     def get_queryset(self) -> QuerySet:
         documents = self.model.objects.select_related("client", "manager", "project")
@@ -35,28 +42,24 @@ class DocumentList(ListView):
         return {
             **context,
             "title": self.title,
-            "create_route": self.create_route,
-            "document": self.model._meta.model_name,
+            "create_route": f"sales:{self.document}_create",
+            "document": self.document,
             "may_create": access.may_create_documents(self.request.user),
         }
 
 
 class InvoiceList(DocumentList):
     model = Invoice
+    title = _("Заявки-накладные")
     filterset_class = InvoiceFilterSet
     table_class = InvoiceTable
-    title = _("Заявки-накладные")
-    create_route = "sales:invoice_create"
-    export_name = "invoices"
 
 
 class PaymentList(DocumentList):
     model = Payment
+    title = _("Оплаты от покупателей")
     filterset_class = PaymentFilterSet
     table_class = PaymentTable
-    title = _("Оплаты от покупателей")
-    create_route = "sales:payment_create"
-    export_name = "payments"
 
 
 class ContractList(ListView):
