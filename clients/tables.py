@@ -134,12 +134,8 @@ class ClientTable(FastTable):
 
     def __init__(self, data, *, visible: list[str], extra_fields: list[ExtraField] = (), **kwargs):
         shown = [f for f in extra_fields if extra_column_name(f) in visible]
-        super().__init__(
-            data,
-            exclude=[c for c in OPTIONAL_COLUMNS if c not in visible],
-            extra_columns=[(extra_column_name(f), ExtraFieldColumn(f)) for f in shown],
-            **kwargs,
-        )
+        extra_columns = [(extra_column_name(f), ExtraFieldColumn(f)) for f in shown]
+        super().__init__(data, visible=visible, extra_columns=extra_columns, **kwargs)
         self.extra_fields = shown
         self.cells = {**self.cells, **{extra_column_name(f): self._extra_cell(f) for f in shown}}
 

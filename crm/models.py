@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,3 +47,17 @@ class Run(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class ListSettings(models.Model):
+    """What a user chose on a list page («Колонки»), kept across logins; `key` names the list."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="list_settings")
+    key = models.CharField(max_length=50)
+    columns = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="list_settings_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.key}"

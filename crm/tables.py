@@ -4,7 +4,7 @@ introspection that costs more than the SQL on a page of 50–200 rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 import django_tables2 as tables
@@ -42,9 +42,26 @@ class CountingPaginator(Paginator):
 class FastTable(tables.Table):
     # column name → function(record) returning the cell's HTML (escaped) or text
     cells: dict[str, Callable[[object], str]] = {}
+    # column name → function(record) returning what Excel gets (a number, a date, text); a column
+    # without one is left out of the file (the tick boxes, say)
+    values: dict[str, Callable[[object], object]] = {}
+    # the columns «Колонки» may hide, and those it hides until the user chooses
+    OPTIONAL: tuple[str, ...] = ()
+    DEFAULT_HIDDEN: tuple[str, ...] = ()
 
     class Meta:
         template_name = "crm/_table.html"
+
+    def __init__(self, data, *, visible: Iterable[str] | None = None, **kwargs):
+        """`visible`: the optional columns to show (None: the table as declared)."""
+        if visible is not None:
+            hidden = [name for name in self.OPTIONAL if name not in visible]
+            kwargs["exclude"] = [*kwargs.get("exclude", ()), *hidden]
+        super().__init__(data, **kwargs)
+
+    @classmethod
+    def default_columns(cls) -> list[str]:
+        return [name for name in cls.OPTIONAL if name not in cls.DEFAULT_HIDDEN]
 
     def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
         queryset = getattr(self.data, "data", None)

@@ -31,6 +31,13 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
+def _tick(label: str, method: str) -> django_filters.BooleanFilter:
+    """A tick box that narrows the list when ticked (and does nothing when not)."""
+    return django_filters.BooleanFilter(
+        label=label, method=method, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+
+
 def matching_clients(value: str) -> QuerySet[Client]:
     """Client ids whose name contains the text (a trigram index) or whose ИНН starts with it."""
     value = value.strip()
@@ -64,11 +71,10 @@ class DocumentFilterSet(django_filters.FilterSet):
         null_label=_("— без проекта —"),
         widget=_select(),
     )
-    period = django_filters.DateFromToRangeFilter(
-        field_name="date",
-        label=_("Период"),
-        widget=DateRangeWidget(),
-    )
+    period = django_filters.DateFromToRangeFilter(field_name="date", label=_("Период"), widget=DateRangeWidget())
+
+    class Meta:
+        form = PeriodForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,9 +84,6 @@ class DocumentFilterSet(django_filters.FilterSet):
         if not value.strip():
             return queryset
         return queryset.filter(client_id__in=matching_clients(value))
-
-    def visible_fields(self) -> list[forms.BoundField]:
-        return [f for f in self.form if not f.is_hidden]
 
     def chosen_client(self) -> Client | None:
         """The client the list is narrowed to, for the heading."""
@@ -96,16 +99,11 @@ class InvoiceFilterSet(DocumentFilterSet):
     status = django_filters.ChoiceFilter(
         choices=Invoice.Status.choices, label=_("Статус"), empty_label=_("Все"), widget=_select()
     )
-    unpaid = django_filters.BooleanFilter(
-        label=_("Отгружены и не оплачены"),
-        method="only_unpaid",
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
+    unpaid = _tick(_("Отгружены и не оплачены"), "only_unpaid")
 
-    class Meta:
+    class Meta(DocumentFilterSet.Meta):
         model = Invoice
         fields = ["q", "client", "contract", "status", "unpaid", "manager", "project", "period"]
-        form = PeriodForm
 
     def only_unpaid(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         if not value:
@@ -115,16 +113,11 @@ class InvoiceFilterSet(DocumentFilterSet):
 
 
 class PaymentFilterSet(DocumentFilterSet):
-    unallocated = django_filters.BooleanFilter(
-        label=_("Только с нераспределённым остатком"),
-        method="only_unallocated",
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
+    unallocated = _tick(_("Только с нераспределённым остатком"), "only_unallocated")
 
-    class Meta:
+    class Meta(DocumentFilterSet.Meta):
         model = Payment
         fields = ["q", "client", "contract", "unallocated", "manager", "project", "period"]
-        form = PeriodForm
 
     def only_unallocated(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(unallocated__gt=0) if value else queryset

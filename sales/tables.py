@@ -61,64 +61,83 @@ class SalesTable(FastTable):
         attrs = {"class": "table table-sm table-hover align-middle"}
 
 
-class InvoiceTable(SalesTable):
+def _project(document: Invoice | Payment) -> str | None:
+    return document.project.name if document.project else None
+
+
+class DocumentTable(SalesTable):
+    """What an invoice and a payment show alike: number, date, client, manager, project."""
+
     number = tables.Column(verbose_name=_("Номер"), order_by=("year", "number"))
     date = tables.Column(verbose_name=_("Дата"), order_by=("date", "number"))
     client = tables.Column(verbose_name=_("Клиент"), order_by=("client__name", "-date"))
+    manager = tables.Column(verbose_name=_("Менеджер"), order_by=("manager__last_name", "manager__first_name", "-date"))
+    project = tables.Column(verbose_name=_("Проект"), order_by=("project__name", "-date"))
+
+    cells = {
+        "number": lambda d: format_html('<a href="{}">{}</a>', d.get_absolute_url(), d.number),
+        "date": lambda d: day(d.date),
+        "client": lambda d: d.client.name,
+        "manager": lambda d: user_name(d.manager),
+        "project": lambda d: _project(d) or EMPTY,
+    }
+    values = {
+        "number": lambda d: d.number,
+        "date": lambda d: d.date,
+        "client": lambda d: d.client.name,
+        "manager": lambda d: user_name(d.manager, None),
+        "project": _project,
+    }
+
+    class Meta(SalesTable.Meta):
+        fields = ()
+        order_by = ("-date", "-number")
+
+
+class InvoiceTable(DocumentTable):
     total = tables.Column(verbose_name=_("Сумма"))
     open_amount = tables.Column(verbose_name=_("Не оплачено"))
     status = tables.Column(verbose_name=_("Статус"), order_by=("status", "-date"))
     due_date = tables.Column(verbose_name=_("Срок оплаты"))
-    manager = tables.Column(verbose_name=_("Менеджер"), order_by=("manager__last_name", "manager__first_name", "-date"))
-    project = tables.Column(verbose_name=_("Проект"), order_by=("project__name", "-date"))
 
     numeric = ("number", "total", "open_amount")
     cells = {
-        "number": lambda i: format_html('<a href="{}">{}</a>', i.get_absolute_url(), i.number),
-        "date": lambda i: day(i.date),
-        "client": lambda i: i.client.name,
+        **DocumentTable.cells,
         "total": lambda i: money(i.total),
         "open_amount": open_cell,
         "status": status_badge,
         "due_date": lambda i: day(i.due_date),
-        "manager": lambda i: user_name(i.manager),
-        "project": lambda i: i.project.name if i.project else EMPTY,
+    }
+    values = {
+        **DocumentTable.values,
+        "total": lambda i: i.total,
+        "open_amount": lambda i: i.open_amount,
+        "status": lambda i: i.get_status_display(),
+        "due_date": lambda i: i.due_date,
     }
 
-    class Meta(SalesTable.Meta):
+    class Meta(DocumentTable.Meta):
         model = Invoice
-        fields = ()
         sequence = ("number", "date", "client", "total", "open_amount", "status", "due_date", "manager", "project")
-        order_by = ("-date", "-number")
         empty_text = _("Заявок-накладных не найдено. Измените условия отбора.")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "invoice-table"}
 
 
-class PaymentTable(SalesTable):
-    number = tables.Column(verbose_name=_("Номер"), order_by=("year", "number"))
-    date = tables.Column(verbose_name=_("Дата"), order_by=("date", "number"))
-    client = tables.Column(verbose_name=_("Клиент"), order_by=("client__name", "-date"))
+class PaymentTable(DocumentTable):
     amount = tables.Column(verbose_name=_("Сумма"))
     unallocated = tables.Column(verbose_name=_("Не распределено"))
-    manager = tables.Column(verbose_name=_("Менеджер"), order_by=("manager__last_name", "manager__first_name", "-date"))
-    project = tables.Column(verbose_name=_("Проект"), order_by=("project__name", "-date"))
 
     numeric = ("number", "amount", "unallocated")
     cells = {
-        "number": lambda p: format_html('<a href="{}">{}</a>', p.get_absolute_url(), p.number),
-        "date": lambda p: day(p.date),
-        "client": lambda p: p.client.name,
+        **DocumentTable.cells,
         "amount": lambda p: money(p.amount),
         "unallocated": lambda p: money(p.unallocated) if p.unallocated else EMPTY,
-        "manager": lambda p: user_name(p.manager),
-        "project": lambda p: p.project.name if p.project else EMPTY,
     }
+    values = {**DocumentTable.values, "amount": lambda p: p.amount, "unallocated": lambda p: p.unallocated}
 
-    class Meta(SalesTable.Meta):
+    class Meta(DocumentTable.Meta):
         model = Payment
-        fields = ()
         sequence = ("number", "date", "client", "amount", "unallocated", "manager", "project")
-        order_by = ("-date", "-number")
         empty_text = _("Оплат не найдено. Измените условия отбора.")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "payment-table"}
 
@@ -139,6 +158,14 @@ class ContractTable(SalesTable):
         "credit_limit": lambda c: money(c.credit_limit),
         "credit_days": lambda c: EMPTY if c.credit_days is None else c.credit_days,
         "is_active": lambda c: _("Да") if c.is_active else _("Нет"),
+    }
+    values = {
+        "number": lambda c: c.number,
+        "date": lambda c: c.date,
+        "client": lambda c: c.client.name,
+        "credit_limit": lambda c: c.credit_limit,
+        "credit_days": lambda c: c.credit_days,
+        "is_active": lambda c: str(_("Да") if c.is_active else _("Нет")),
     }
 
     class Meta(SalesTable.Meta):

@@ -31,7 +31,7 @@ def rows_of(sheet) -> list[list]:
 
 
 def choose_columns(http, *columns: str) -> None:
-    """«Колонки» on the list: the choice is remembered in the session."""
+    """«Колонки» on the list: the choice is remembered for the user."""
     assert http.get(LIST_URL, {"columns": [*columns, ""]}).status_code == 200
 
 

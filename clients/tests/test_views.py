@@ -343,6 +343,65 @@ def test_chosen_columns_are_remembered(client, card, boss):
     assert "+7 916 123-45-67" not in page
 
 
+def test_chosen_columns_are_remembered_across_logins_and_per_user(card, boss, owner):
+    columns = ["inn", f"extra_{factories.ExtraFieldFactory(name='Оборот', value_type='number').pk}"]
+    assert logged_in(boss).get(reverse("clients:list"), {"columns": columns}).status_code == 200
+
+    later = logged_in(boss)  # another login: a new session
+    table = later.get(reverse("clients:list")).context["table"]
+    assert [c.name for c in table.columns if c.name not in ("selection", "name")] == columns
+    # Another user, the first time: the default columns (КПП, Сегменты, Создан hidden).
+    shown = [c.name for c in logged_in(owner).get(reverse("clients:list")).context["table"].columns]
+    assert "phone" in shown and "kpp" not in shown and "inn" in shown
+
+
+def test_choosing_no_column_is_remembered_as_none(client, card, boss):
+    client.force_login(boss)
+    client.get(reverse("clients:list"), {"columns": [""]})
+    table = logged_in(boss).get(reverse("clients:list")).context["table"]
+    assert [c.name for c in table.columns] == ["selection", "name"]
+
+
+@pytest.fixture
+def sixty(owner):
+    return factories.ClientFactory.create_batch(60, responsible=owner)
+
+
+def test_a_page_size_that_is_not_offered_shows_fifty_clients(client, boss, sixty):
+    client.force_login(boss)
+    for size in ["1000000", "-1", "99999999999999999999", "abc", "0", ""]:
+        response = client.get(reverse("clients:list"), {"per_page": size})
+        assert response.status_code == 200, size
+        assert len(response.context["table"].page.object_list) == 50, size
+
+
+@pytest.mark.parametrize("sort", ["name", f"-extra_{10**6}", "garbage"])
+def test_a_page_number_that_is_not_one_shows_a_page_not_an_error(client, boss, sixty, sort):
+    client.force_login(boss)
+    for page in ["abc", "-1", "0", "99999999999999999999", "1e3", "9"]:
+        response = client.get(reverse("clients:list"), {"page": page, "per_page": "25", "sort": sort})
+        assert response.status_code == 200, page
+        assert 0 < len(response.context["table"].page.object_list) <= 25, page
+
+
+def test_a_page_past_the_end_sorted_by_an_extra_field_shows_the_last_page(client, boss, owner, turnover):
+    for i in range(30):
+        services.set_extra_values({turnover: i}, client=factories.ClientFactory(responsible=owner))
+    client.force_login(boss)
+    response = client.get(
+        reverse("clients:list"),
+        {"page": "99999999999999999999", "per_page": "25", "sort": f"-extra_{turnover.pk}", "columns": [turnover.key]},
+    )
+    assert response.status_code == 200
+    assert len(response.context["table"].page.object_list) == 5
+
+
+def test_htmx_gets_the_table_alone(client, boss, card):
+    client.force_login(boss)
+    partial = client.get(reverse("clients:list"), {"q": "ромашка"}, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in partial and 'id="client-table"' in partial and "Ромашка" in partial
+
+
 def test_htmx_request_gets_only_the_table(client, card, boss):
     client.force_login(boss)
     response = client.get(reverse("clients:list"), {"q": "ромаш"}, headers={"HX-Request": "true"})

@@ -1,16 +1,16 @@
-"""The client pages, one module per area: cards (list, card, edit, contact-info kinds)."""
+"""The client pages, one module per area: the list, cards (card, edit, contact-info kinds), bulk edit,
+completeness, fields, imports and exports."""
 
 from clients.views.bulk import bulk_edit, bulk_edit_run
 from clients.views.cards import (
     client_create,
     client_detail,
     client_edit,
-    client_list,
     contact_info_kinds,
     fill_by_inn,
 )
 from clients.views.completeness import client_completeness, required_fields
-from clients.views.exports import client_export, client_export_detail, client_export_download
+from clients.views.exports import client_export_detail, client_export_download
 from clients.views.fields import (
     field_create,
     field_delete,
@@ -29,6 +29,7 @@ from clients.views.fields import (
     field_settings,
 )
 from clients.views.imports import client_import, client_import_detail
+from clients.views.lists import client_export, client_list
 
 __all__ = ["client_create", "client_detail", "client_edit", "client_list", "contact_info_kinds", "fill_by_inn"]
 __all__ += [

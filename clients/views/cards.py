@@ -7,11 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_tables2 import RequestConfig
 
 from clients import access, company_data, services
 from clients import extra_fields as extra
-from clients.filters import ClientFilterSet
 from clients.forms import (
     ClientForm,
     ClientInfoFormSet,
@@ -21,59 +19,9 @@ from clients.forms import (
     card_input,
 )
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson
-from clients.tables import ClientTable, extra_column_name
 from crm import roles
 from crm.access import role_required
 from crm.panels import CLIENT_CARD
-
-PAGE_SIZES = (25, 50, 100, 200)
-COLUMNS_SESSION_KEY = "clients_list_columns"
-
-
-def visible_columns(request: HttpRequest, fields: list) -> list[str]:
-    """Columns chosen in «Колонки», remembered in the session; the default hides a few. The Excel
-    export shows the same ones."""
-    known = {*ClientTable.OPTIONAL, *(extra_column_name(f) for f in fields)}
-    if "columns" in request.GET:
-        chosen = [c for c in request.GET.getlist("columns") if c in known]
-        request.session[COLUMNS_SESSION_KEY] = chosen
-        return chosen
-    stored = request.session.get(COLUMNS_SESSION_KEY)
-    if stored is None:
-        return [c for c in ClientTable.OPTIONAL if c not in ClientTable.DEFAULT_HIDDEN]
-    return [c for c in stored if c in known]
-
-
-def _per_page(request: HttpRequest) -> int:
-    try:
-        per_page = int(request.GET.get("per_page", 50))
-    except ValueError:
-        return 50
-    return per_page if per_page in PAGE_SIZES else 50
-
-
-@role_required()
-def client_list(request: HttpRequest) -> HttpResponse:
-    fields = extra.client_definitions()
-    filterset = ClientFilterSet(request.GET or None, queryset=Client.objects.for_list(), extra_fields=fields)
-    if request.htmx and request.GET.get("extra_filters"):
-        return render(request, "clients/_extra_filters.html", {"filter": filterset})
-    columns = visible_columns(request, fields)
-    clients = filterset.qs if filterset.is_bound and filterset.is_valid() else Client.objects.for_list()
-    table = ClientTable(clients, visible=columns, extra_fields=fields)
-    per_page = _per_page(request)
-    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
-    choices = [(name, ClientTable.base_columns[name].verbose_name) for name in ClientTable.OPTIONAL]
-    choices += [(extra_column_name(f), f.name) for f in fields]
-    context = {
-        "filter": filterset,
-        "table": table,
-        "columns": [(name, label, name in columns) for name, label in choices],
-        "page_sizes": PAGE_SIZES,
-        "per_page": per_page,
-    }
-    template = "clients/_client_table.html" if request.htmx else "clients/client_list.html"
-    return render(request, template, context)
 
 
 @role_required()

@@ -9,29 +9,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from django_tables2 import RequestConfig
 
 from clients import exports, jobs, services
-from clients import extra_fields as extra
-from clients.filters import ClientFilterSet
-from clients.models import Client, ClientExport
+from clients.models import ClientExport, ExtraField
 from clients.tables import ClientTable
-from clients.views.cards import visible_columns
 from crm.access import role_required
 from crm.xlsx import xlsx_response
 
 
-@require_GET
-@role_required()
-def client_export(request: HttpRequest) -> HttpResponse:
-    """«Excel» on the client list: the same filter, columns and order as the list, all pages. A
-    large list is written by a Celery job: the user lands on the export's page and downloads the
-    file from there when it is ready."""
-    fields = extra.client_definitions()
-    filterset = ClientFilterSet(request.GET or None, queryset=Client.objects.for_list(), extra_fields=fields)
-    clients = filterset.qs if filterset.is_bound and filterset.is_valid() else Client.objects.for_list()
-    table = ClientTable(clients, visible=visible_columns(request, fields), extra_fields=fields)
-    RequestConfig(request, paginate=False).configure(table)  # the list's sorting (`sort`)
+def export_clients(request: HttpRequest, table: ClientTable, fields: list[ExtraField]) -> HttpResponse:
+    """«Excel» on the client list (clients.views.lists.ClientList): the list's filter, columns and
+    order, all pages. A large list is written by a Celery job: the user lands on the export's page
+    and downloads the file from there when it is ready."""
+    clients = table.data.data
     names = exports.exportable_columns([c.name for c in table.columns], fields)
     headers = {c.name: str(c.header) for c in table.columns}
     columns = [(name, headers[name]) for name in names]
@@ -43,7 +33,7 @@ def client_export(request: HttpRequest) -> HttpResponse:
         jobs.export_clients.delay_on_commit(export.pk)
         return redirect(export)
     out = tempfile.TemporaryFile()
-    exports.write_clients(table.data.data, columns, fields, out)
+    exports.write_clients(clients, columns, fields, out)
     out.seek(0)
     return xlsx_response(out, _export_name())
 

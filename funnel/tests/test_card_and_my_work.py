@@ -223,3 +223,14 @@ def test_the_stuck_page_reads_a_fixed_number_of_queries(client, anna, timed, stu
     client.get(STUCK)
     with django_assert_max_num_queries(12):
         assert client.get(STUCK).status_code == 200
+
+
+def test_the_stuck_page_takes_any_page_number_without_an_error(client, anna, timed):
+    funnel, _stages = timed
+    for n in range(3):
+        aged(deal_of(funnel, anna, f"Зависла {n}"), 10 + n)
+    client.force_login(anna)
+    for page in ["abc", "-1", "0", "99999999999999999999", "1e3"]:
+        response = client.get(STUCK, {"page": page})
+        assert response.status_code == 200, page
+        assert text(response).count("data-deal=") == 3, page

@@ -24,10 +24,9 @@ from funnel.models import Deal, DealLine, Stage
 from funnel.querysets import cards
 from funnel.services import FunnelError, Line, LinesChanged, MarginNotConfirmed
 from sales import services as sales_services
-from sales.filters import matching_clients
+from sales.views.choices import client_options
 
 DEAL_RELATED = ("funnel", "stage", "client", "manager", "lost_reason", "invoice")
-CLIENT_CHOICES = 20
 
 
 def _visible_deal(request: HttpRequest, pk: int) -> Deal:
@@ -293,7 +292,4 @@ def deal_invoice(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required()
 def client_choices(request: HttpRequest) -> HttpResponse:
     """Up to 20 of the clients the user may make deals for, matching the typed text."""
-    text = request.GET.get("q", "").strip()
-    clients = access.clients_for_deals(request.user)
-    found = list(clients.filter(pk__in=matching_clients(text)).order_by("name")[:CLIENT_CHOICES]) if text else []
-    return render(request, "sales/_client_options.html", {"clients": found, "text": text, "limit": CLIENT_CHOICES})
+    return client_options(request, access.clients_for_deals(request.user))

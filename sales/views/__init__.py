@@ -1,26 +1,35 @@
-"""The sales pages, one module per document: invoices, payments, contracts, and the form's lists."""
+"""The sales pages, one module per topic: the lists, invoices, payments, contracts, and the form's
+choice lists."""
 
 from sales.views.abc_xyz import recalculate_classes
 from sales.views.choices import client_choices, contract_choices
-from sales.views.contracts import contract_create, contract_detail, contract_edit, contract_list
-from sales.views.invoices import invoice_create, invoice_detail, invoice_edit, invoice_list, invoice_status
+from sales.views.contracts import contract_create, contract_detail, contract_edit
+from sales.views.invoices import invoice_create, invoice_detail, invoice_edit, invoice_status
+from sales.views.lists import (
+    contract_export,
+    contract_list,
+    invoice_export,
+    invoice_list,
+    payment_export,
+    payment_list,
+)
 from sales.views.payments import (
     payment_allocate,
     payment_allocate_oldest,
     payment_create,
     payment_detail,
-    payment_list,
     payment_release,
 )
 
 __all__ = ["client_choices", "contract_choices", "recalculate_classes"]
-__all__ += ["contract_create", "contract_detail", "contract_edit", "contract_list"]
-__all__ += ["invoice_create", "invoice_detail", "invoice_edit", "invoice_list", "invoice_status"]
+__all__ += ["contract_create", "contract_detail", "contract_edit", "contract_export", "contract_list"]
+__all__ += ["invoice_create", "invoice_detail", "invoice_edit", "invoice_export", "invoice_list", "invoice_status"]
 __all__ += [
     "payment_allocate",
     "payment_allocate_oldest",
     "payment_create",
     "payment_detail",
+    "payment_export",
     "payment_list",
     "payment_release",
 ]

@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_tables2 import RequestConfig
 
 from clients import access as client_access
 from clients.models import Client
@@ -19,33 +18,6 @@ from crm.access import role_required
 from sales import access, services
 from sales.forms import ContractForm
 from sales.models import Contract, Invoice
-from sales.tables import ContractTable
-from sales.views.listing import PAGE_SIZES, per_page
-
-
-@require_http_methods(["GET"])
-@role_required()
-def contract_list(request: HttpRequest) -> HttpResponse:
-    """The contracts of one client (`?client=`), or of every client."""
-    contracts = Contract.objects.select_related("client")
-    client = None
-    pk = request.GET.get("client", "")
-    if pk:
-        client = get_object_or_404(Client, pk=pk) if pk.isdigit() else None
-        if client is None:
-            return redirect("sales:contract_list")
-        contracts = contracts.filter(client=client)
-    table = ContractTable(contracts, exclude=["client"] if client else [])
-    size = per_page(request)
-    RequestConfig(request, paginate={"per_page": size}).configure(table)
-    context = {
-        "client": client,
-        "table": table,
-        "page_sizes": PAGE_SIZES,
-        "per_page": size,
-        "may_create": client is not None and client_access.works_with(client, request.user),
-    }
-    return render(request, "sales/contract_list.html", context)
 
 
 @require_http_methods(["GET"])

@@ -1,4 +1,4 @@
-"""«Заявки-накладные»: the list, an invoice with its lines and payments, the form, the statuses.
+"""«Заявки-накладные»: an invoice with its lines and payments, the form, the statuses.
 Views parse and render; sales.services changes the documents."""
 
 from __future__ import annotations
@@ -17,12 +17,10 @@ from clients import access as client_access
 from crm import merge
 from crm.access import role_required
 from sales import access, services
-from sales.filters import InvoiceFilterSet
 from sales.forms import InvoiceForm, InvoiceLineFormSet, ShipForm, products_for
 from sales.models import Invoice, InvoiceLine
 from sales.services import NEXT_STATUS, STATUS_ACTIONS, SalesError
-from sales.tables import InvoiceTable, money
-from sales.views.listing import render_list
+from sales.tables import money
 
 Status = Invoice.Status
 CLOSED = (Status.SHIPPED, Status.CANCELLED)
@@ -31,20 +29,6 @@ CLOSED = (Status.SHIPPED, Status.CANCELLED)
 def _visible_invoice(request: HttpRequest, pk: int) -> Invoice:
     related = Invoice.objects.select_related("client", "contract", "manager", "project")
     return access.visible_document_or_404(related, pk, request.user)
-
-
-@require_http_methods(["GET"])
-@role_required()
-def invoice_list(request: HttpRequest) -> HttpResponse:
-    invoices = access.visible_documents(Invoice.objects.select_related("client", "manager", "project"), request.user)
-    return render_list(
-        request,
-        queryset=invoices,
-        filterset_class=InvoiceFilterSet,
-        table_class=InvoiceTable,
-        template="sales/invoice_list.html",
-        context={"may_create": access.may_create_documents(request.user)},
-    )
 
 
 def _detail_context(request: HttpRequest, invoice: Invoice, ship_form: ShipForm | None = None) -> dict:

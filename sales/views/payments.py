@@ -1,4 +1,4 @@
-"""«Оплаты от покупателей»: the list, a payment with its allocations and «Распределить», the form."""
+"""«Оплаты от покупателей»: a payment with its allocations and «Распределить», the form."""
 
 from __future__ import annotations
 
@@ -12,12 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clients import access as client_access
 from crm.access import role_required
 from sales import access, services
-from sales.filters import PaymentFilterSet
 from sales.forms import AllocationForm, PaymentForm
 from sales.models import Invoice, Payment
 from sales.services import SalesError
-from sales.tables import PaymentTable, money
-from sales.views.listing import render_list
+from sales.tables import money
 
 
 def _visible_payment(request: HttpRequest, pk: int) -> Payment:
@@ -30,20 +28,6 @@ def _changeable_payment(request: HttpRequest, pk: int) -> Payment:
     if not client_access.works_with(payment.client, request.user):
         raise PermissionDenied
     return payment
-
-
-@require_http_methods(["GET"])
-@role_required()
-def payment_list(request: HttpRequest) -> HttpResponse:
-    payments = access.visible_documents(Payment.objects.select_related("client", "manager", "project"), request.user)
-    return render_list(
-        request,
-        queryset=payments,
-        filterset_class=PaymentFilterSet,
-        table_class=PaymentTable,
-        template="sales/payment_list.html",
-        context={"may_create": access.may_create_documents(request.user)},
-    )
 
 
 def _detail_context(request: HttpRequest, payment: Payment, allocation_form: AllocationForm | None = None) -> dict:

@@ -186,3 +186,12 @@ def test_pages_make_a_constant_number_of_queries(client, executor, reviewer, dja
     with django_assert_max_num_queries(12):
         response = client.get(reverse("tasks:my"))
     assert len(response.context["reminders"]) == 30
+
+
+def test_my_tasks_take_any_page_number_without_an_error(client, executor):
+    factories.TaskFactory(executor=executor, title="Моя")
+    client.force_login(executor)
+    for page in ["abc", "-1", "0", "99999999999999999999", "1e3"]:
+        response = client.get(reverse("tasks:my"), {"page": page})
+        assert response.status_code == 200, page
+        assert "Моя" in response.content.decode(), page
