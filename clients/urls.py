@@ -28,7 +28,9 @@ urlpatterns = [
     path("fields/options/<int:pk>/", views.field_option_edit, name="field_option_edit"),
     path("fields/options/<int:pk>/move/", views.field_option_move, name="field_option_move"),
     path("fields/options/<int:pk>/retire/", views.field_option_retire, name="field_option_retire"),
-    path("fields/options/<int:pk>/restore/", views.field_option_restore, name="field_option_restore"),
+    path(
+        "fields/options/<int:pk>/restore/", views.field_option_retire, {"retired": False}, name="field_option_restore"
+    ),
     path("fields/options/<int:pk>/delete/", views.field_option_delete, name="field_option_delete"),
     path("export/", views.client_export, name="export"),
     path("export/<int:pk>/", views.client_export_detail, name="export_detail"),

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable, Sequence
 
 from django.apps import apps
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +44,58 @@ def fail(model: type[Run], pk, message: str) -> None:
     model.objects.filter(pk=pk, state=Run.State.RUNNING).update(
         state=Run.State.FAILED, error=message, finished_at=timezone.now()
     )
+
+
+def execute(
+    model: type[Run],
+    pk,
+    work: Callable[[Run], None],
+    *,
+    refusals: tuple[type[Exception], ...] = (),
+    failure: str,
+    related: Sequence[str] = (),
+) -> Run | None:
+    """Do a stored run, once: claim it, then hold its row (locked) while `work(run)` does the job
+    and sets the run's counts, in one transaction that ends with the run DONE. A duplicated or
+    redelivered job finds the run taken or finished and does nothing (None). An exception of
+    `refusals` fails the run with its own text, any other with `failure` (and a logged trace);
+    nothing the job did stays. Returns the run."""
+    claim(model, pk)
+    try:
+        with transaction.atomic():
+            run = (
+                model.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related(*related)
+                .filter(pk=pk, state=Run.State.RUNNING)
+                .first()
+            )
+            if run is None:
+                return None
+            work(run)
+            run.state, run.finished_at = Run.State.DONE, timezone.now()
+            run.save()
+            return run
+    except refusals as error:
+        message = str(error)
+    except Exception:
+        logger.exception("%s %s failed", model._meta.label, pk)
+        message = failure
+    fail(model, pk, message)
+    return model.objects.get(pk=pk)
+
+
+def _progress_key(model: type[Run], pk) -> str:
+    return f"run-progress:{model._meta.label_lower}:{pk}"
+
+
+def report_progress(model: type[Run], pk, done: int) -> None:
+    """How much of a running run is done, for its page: the run's own row says nothing until the
+    job's transaction commits."""
+    cache.set(_progress_key(model, pk), done, timeout=3600)
+
+
+def progress(run: Run) -> int:
+    return cache.get(_progress_key(type(run), run.pk), 0)
 
 
 def queue(run: Run) -> None:

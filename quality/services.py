@@ -3,13 +3,11 @@ and the tasks it makes (step 5, a Celery job through quality.jobs)."""
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import cycle
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
@@ -26,7 +24,6 @@ from quality.models import WizardRun
 from tasks import services as task_services
 from tasks.models import Task
 
-logger = logging.getLogger(__name__)
 INSERT_BATCH = 5_000
 TASK_KINDS = {WizardRun.Kind.CONTACT_INFO: Task.Kind.CONTACT_INFO, WizardRun.Kind.PROPERTIES: Task.Kind.PROPERTIES}
 
@@ -236,13 +233,9 @@ def submit(run: WizardRun) -> bool:
     return True
 
 
-def _progress_key(run_id) -> str:
-    return f"quality-run-progress:{run_id}"
-
-
 def progress(run: WizardRun) -> int:
-    """Tasks made so far by a running run (kept in the cache by the job)."""
-    return cache.get(_progress_key(run.pk), 0)
+    """Tasks made so far by a running run."""
+    return runs.progress(run)
 
 
 def task_title(run: WizardRun, items: list[completeness.Item]) -> str:
@@ -263,53 +256,40 @@ def generate_tasks(run_id) -> WizardRun | None:
     Idempotent: a duplicated job finds the run taken or done; a job retried after a worker died
     finds its tasks by (origin, executor) and its items by their unique constraints. Returns the
     run if this call did it."""
-    runs.claim(WizardRun, run_id)
-    try:
-        with transaction.atomic():
-            run = (
-                WizardRun.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(pk=run_id, state=WizardRun.State.RUNNING)
-                .first()
+
+    def work(run: WizardRun) -> None:
+        selected = selection(run)
+        shares = distribute(run, selected)
+        description = _(
+            "Мастер «%(wizard)s» от %(date)s: заполните недостающие сведения у клиентов и контактных лиц "
+            "на вкладке «Заполнение» и отметьте задачу выполненной."
+        ) % {"wizard": run.get_kind_display(), "date": date_format(timezone.localdate(), "d.m.Y")}
+        for made, (executor_id, items) in enumerate(sorted(shares.items()), start=1):
+            task_services.ensure_task(
+                origin=run.origin,
+                executor_id=executor_id,
+                items=items,
+                author_id=run.author_id,
+                title=task_title(run, items),
+                description=description,
+                kind=TASK_KINDS[run.kind],
+                reviewer_id=run.reviewer_id,
+                due_date=run.due_date,
+                control_date=run.control_date,
+                project_id=run.project_id,
             )
-            if run is None:
-                return None
-            selected = selection(run)
-            shares = distribute(run, selected)
-            description = _(
-                "Мастер «%(wizard)s» от %(date)s: заполните недостающие сведения у клиентов и контактных лиц "
-                "на вкладке «Заполнение» и отметьте задачу выполненной."
-            ) % {"wizard": run.get_kind_display(), "date": date_format(timezone.localdate(), "d.m.Y")}
-            made = 0
-            for executor_id, items in sorted(shares.items()):
-                task_services.ensure_task(
-                    origin=run.origin,
-                    executor_id=executor_id,
-                    items=items,
-                    author_id=run.author_id,
-                    title=task_title(run, items),
-                    description=description,
-                    kind=TASK_KINDS[run.kind],
-                    reviewer_id=run.reviewer_id,
-                    due_date=run.due_date,
-                    control_date=run.control_date,
-                    project_id=run.project_id,
-                )
-                made += 1
-                cache.set(_progress_key(run.pk), made, timeout=3600)
-            run.state = WizardRun.State.DONE
-            run.clients_count = selected.clients
-            run.contacts_count = sum(1 for i in selected.items if i.contact_id is not None)
-            run.tasks_count = made
-            run.finished_at = timezone.now()
-            run.save()
-            return run
-    except WizardError as error:
-        message = str(error)
-    except Exception:
-        logger.exception("wizard run %s failed", run_id)
-        message = _("Не удалось создать задачи из-за ошибки на сервере.")
-    runs.fail(WizardRun, run_id, message)
-    return WizardRun.objects.get(pk=run_id)
+            runs.report_progress(WizardRun, run.pk, made)
+        run.clients_count = selected.clients
+        run.contacts_count = sum(1 for i in selected.items if i.contact_id is not None)
+        run.tasks_count = len(shares)
+
+    return runs.execute(
+        WizardRun,
+        run_id,
+        work,
+        refusals=(WizardError,),
+        failure=_("Не удалось создать задачи из-за ошибки на сервере."),
+    )
 
 
 def tasks_of(run: WizardRun) -> QuerySet[Task]:

@@ -3,15 +3,12 @@ written by the client writer."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -30,8 +27,6 @@ BULK_EDIT_BATCH = 1000
 BULK_EDIT_SYNC_LIMIT = 1000
 # How many of the clients skipped for lack of rights the result names.
 SKIPPED_NAMES_SHOWN = 5
-
-logger = logging.getLogger(__name__)
 
 
 class BulkEditError(Exception):
@@ -210,52 +205,33 @@ def runs_in_background(run: BulkEditRun) -> bool:
     return run.total > bulk_edit_sync_limit()
 
 
-def _progress_key(run_id: int) -> str:
-    return f"clients:bulk-edit:{run_id}:done"
-
-
 def bulk_edit_progress(run: BulkEditRun) -> int:
-    """How many of the run's clients are processed: read from the cache while the run's
-    transaction is open, since its rows are not visible before the commit."""
-    if run.finished:
-        return run.total
-    return cache.get(_progress_key(run.pk), 0)
+    """How many of the run's clients are processed."""
+    return run.total if run.finished else runs.progress(run)
 
 
 def execute_bulk_edit_run(run_id: int) -> BulkEditRun | None:
-    """Do a stored run, once. The run is claimed (new → running) and then locked inside the
-    transaction that changes the clients and marks it done, so a duplicated or retried job finds
-    it taken or finished and does nothing, while a run whose worker died (its transaction rolled
-    back, the run left running) is taken again. Returns the run if this call did it."""
-    runs.claim(BulkEditRun, run_id)
-    try:
-        with transaction.atomic():
-            run = (
-                BulkEditRun.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("author")
-                .filter(pk=run_id, state=BulkEditRun.State.RUNNING)
-                .first()
-            )
-            if run is None:
-                return None
-            if run.author is None:
-                raise BulkEditError(_("Автор изменения удалён."))
-            result = bulk_edit_clients(
-                run.parameters.get("ids", []),
-                BulkChanges.from_json(run.parameters.get("changes", {})),
-                user=run.author,
-                on_progress=lambda done: cache.set(_progress_key(run_id), done, timeout=3600),
-            )
-            run.state = BulkEditRun.State.DONE
-            run.total, run.changed, run.skipped = result.total, result.changed, result.skipped
-            run.skipped_names = result.skipped_names
-            run.finished_at = timezone.now()
-            run.save()
-            return run
-    except BulkEditError as error:
-        message = str(error)
-    except Exception:
-        logger.exception("bulk edit run %s failed", run_id)
-        message = _("Не удалось выполнить изменение из-за ошибки на сервере.")
-    runs.fail(BulkEditRun, run_id, message)
-    return BulkEditRun.objects.get(pk=run_id)
+    """Do a stored run, once (crm.runs.execute): a duplicated or retried job finds it taken or
+    finished and does nothing, while a run whose worker died (its transaction rolled back) is
+    failed by the sweep. Returns the run if this call did it."""
+
+    def work(run: BulkEditRun) -> None:
+        if run.author is None:
+            raise BulkEditError(_("Автор изменения удалён."))
+        result = bulk_edit_clients(
+            run.parameters.get("ids", []),
+            BulkChanges.from_json(run.parameters.get("changes", {})),
+            user=run.author,
+            on_progress=lambda done: runs.report_progress(BulkEditRun, run_id, done),
+        )
+        run.total, run.changed, run.skipped = result.total, result.changed, result.skipped
+        run.skipped_names = result.skipped_names
+
+    return runs.execute(
+        BulkEditRun,
+        run_id,
+        work,
+        refusals=(BulkEditError,),
+        failure=_("Не удалось выполнить изменение из-за ошибки на сервере."),
+        related=["author"],
+    )

@@ -6,13 +6,10 @@ CLIENTS_EXPORT_KEEP_DAYS days, then a daily job removes them (the export's recor
 from __future__ import annotations
 
 import datetime
-import logging
 import tempfile
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files import File
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -24,8 +21,6 @@ from clients.filters import ClientFilterSet
 from clients.models import Client, ClientExport
 from clients.tables import ClientTable
 from crm import runs
-
-logger = logging.getLogger(__name__)
 
 # Lists up to this many clients are written in the request (CLIENTS_EXPORT_SYNC_LIMIT overrides).
 EXPORT_SYNC_LIMIT = 5_000
@@ -65,39 +60,29 @@ def exported_clients(query: str, visible: list[str]) -> tuple[QuerySet[Client], 
     return table.data.data, fields
 
 
-def _progress_key(export_id: int) -> str:
-    return f"client-export-progress:{export_id}"
-
-
 def export_progress(export: ClientExport) -> int:
-    return cache.get(_progress_key(export.pk), 0)
+    return runs.progress(export)
 
 
 def execute_export(export_id: int) -> ClientExport | None:
-    """Write a stored export, once: claimed (crm.runs), so a duplicated job does nothing; its row
-    is held while the file is written, so the sweep of stale runs can tell a live worker from a
-    dead one. Returns the export if this call wrote it."""
-    if not runs.claim(ClientExport, export_id):
-        return None
-    try:
-        with transaction.atomic():
-            export = ClientExport.objects.select_for_update().get(pk=export_id)
-            names = [name for name, _header in export.columns]
-            clients, fields = exported_clients(export.query, names)
-            with tempfile.TemporaryFile() as out:
-                rows = exports.write_clients(
-                    clients,
-                    [tuple(column) for column in export.columns],
-                    fields,
-                    out,
-                    on_progress=lambda done: cache.set(_progress_key(export_id), done, timeout=3600),
-                )
-                out.seek(0)
-                export.file.save("clients.xlsx", File(out), save=False)
-            export.rows, export.state, export.finished_at = rows, ClientExport.State.DONE, timezone.now()
-            export.save()
-            return export
-    except Exception:
-        logger.exception("client export %s failed", export_id)
-    runs.fail(ClientExport, export_id, _("Не удалось выгрузить клиентов из-за ошибки на сервере."))
-    return ClientExport.objects.get(pk=export_id)
+    """Write a stored export, once (crm.runs.execute): a duplicated job does nothing; its row is
+    held while the file is written, so the sweep of stale runs can tell a live worker from a dead
+    one. Returns the export if this call wrote it."""
+
+    def work(export: ClientExport) -> None:
+        names = [name for name, _header in export.columns]
+        clients, fields = exported_clients(export.query, names)
+        with tempfile.TemporaryFile() as out:
+            export.rows = exports.write_clients(
+                clients,
+                [tuple(column) for column in export.columns],
+                fields,
+                out,
+                on_progress=lambda done: runs.report_progress(ClientExport, export_id, done),
+            )
+            out.seek(0)
+            export.file.save("clients.xlsx", File(out), save=False)
+
+    return runs.execute(
+        ClientExport, export_id, work, failure=_("Не удалось выгрузить клиентов из-за ошибки на сервере.")
+    )

@@ -24,7 +24,6 @@ from clients.views.fields import (
     field_option_delete,
     field_option_edit,
     field_option_move,
-    field_option_restore,
     field_option_retire,
     field_settings,
 )
@@ -45,7 +44,6 @@ __all__ += [
     "field_option_delete",
     "field_option_edit",
     "field_option_move",
-    "field_option_restore",
     "field_option_retire",
     "field_settings",
 ]

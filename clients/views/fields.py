@@ -284,20 +284,13 @@ def field_option_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*SETTINGS_ROLES)
-def field_option_retire(request: HttpRequest, pk: int) -> HttpResponse:
-    """«Не используется»: kept on the clients that have it, no longer offered."""
+def field_option_retire(request: HttpRequest, pk: int, *, retired: bool = True) -> HttpResponse:
+    """«Не используется»: kept on the clients that have it, no longer offered; and back
+    (`retired` False, «Использовать снова»)."""
     option = _option(pk)
-    services.set_option_retired(option, True)
-    messages.success(request, _("Значение «%(name)s» больше не предлагается.") % {"name": option.name})
-    return _back_to_options(option)
-
-
-@require_POST
-@role_required(*SETTINGS_ROLES)
-def field_option_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    option = _option(pk)
-    services.set_option_retired(option, False)
-    messages.success(request, _("Значение «%(name)s» снова предлагается.") % {"name": option.name})
+    services.set_option_retired(option, retired)
+    done = _("Значение «%(name)s» больше не предлагается.") if retired else _("Значение «%(name)s» снова предлагается.")
+    messages.success(request, done % {"name": option.name})
     return _back_to_options(option)
 
 

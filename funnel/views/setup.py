@@ -221,33 +221,30 @@ def _reason_funnel(request: HttpRequest) -> Funnel | None:
 @role_required(*SETTINGS_ROLES)
 def reason_add(request: HttpRequest) -> HttpResponse:
     form = LostReasonForm(request.POST, prefix="reason")
-    funnel = _reason_funnel(request)
-    if not form.is_valid():
-        return _page(request, funnel, status=400, reason_form=form)
-    try:
-        reason = form.save()
-    except IntegrityError:
-        form.add_error("name", _("Причина «%(name)s» уже есть.") % {"name": form.cleaned_data["name"]})
-        return _page(request, funnel, status=400, reason_form=form)
-    messages.success(request, _("Причина «%(name)s» добавлена.") % {"name": reason.name})
-    return redirect(_settings_url(funnel, "reasons"))
+    return _save_reason(request, form, "reason_form", _("Причина «%(name)s» добавлена."))
 
 
 @require_POST
 @role_required(*SETTINGS_ROLES)
 def reason_edit(request: HttpRequest, pk: int) -> HttpResponse:
     reason = get_object_or_404(LostReason, pk=pk)
-    funnel = _reason_funnel(request)
     form = LostReasonForm(request.POST, instance=copy.copy(reason), prefix=f"reason-{reason.pk}")
-    if not form.is_valid():
-        return _page(request, funnel, status=400, edited_reason=form)
-    try:
-        reason = form.save()
-    except IntegrityError:
-        form.add_error("name", _("Причина «%(name)s» уже есть.") % {"name": form.cleaned_data["name"]})
-        return _page(request, funnel, status=400, edited_reason=form)
-    messages.success(request, _("Причина «%(name)s» записана.") % {"name": reason.name})
-    return redirect(_settings_url(funnel, "reasons"))
+    return _save_reason(request, form, "edited_reason", _("Причина «%(name)s» записана."))
+
+
+def _save_reason(request: HttpRequest, form: LostReasonForm, shown_as: str, done: str) -> HttpResponse:
+    """Save a lost reason's form; a name that exists already is said on the form, shown on the page
+    under `shown_as`."""
+    funnel = _reason_funnel(request)
+    if form.is_valid():
+        try:
+            reason = form.save()
+        except IntegrityError:
+            form.add_error("name", _("Причина «%(name)s» уже есть.") % {"name": form.cleaned_data["name"]})
+        else:
+            messages.success(request, done % {"name": reason.name})
+            return redirect(_settings_url(funnel, "reasons"))
+    return _page(request, funnel, status=400, **{shown_as: form})
 
 
 @require_POST
