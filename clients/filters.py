@@ -16,6 +16,15 @@ from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, Extr
 from crm.forms import DateRangeWidget
 from crm.users import user_name
 
+NOT_FILLED = _("— не заполнено —")
+
+
+def _one_of(queryset, label, *, null_label=NOT_FILLED) -> django_filters.ModelChoiceFilter:
+    """A filter by one related row: «Все», the rows, and «none» (`null_label`)."""
+    return django_filters.ModelChoiceFilter(
+        queryset=queryset, label=label, empty_label=_("Все"), null_label=null_label, widget=_select()
+    )
+
 
 def _select(multiple: bool = False):
     if multiple:
@@ -146,27 +155,13 @@ class ClientFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         choices=Client.Kind.choices, label=_("Вид"), empty_label=_("Все"), widget=_select()
     )
-    responsible = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name"),
-        label=_("Ответственный"),
-        empty_label=_("Все"),
+    responsible = _one_of(
+        get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name"),
+        _("Ответственный"),
         null_label=_("— не назначен —"),
-        widget=_select(),
     )
-    business_region = django_filters.ModelChoiceFilter(
-        queryset=BusinessRegion.objects.all(),
-        label=_("Бизнес-регион"),
-        empty_label=_("Все"),
-        null_label=_("— не заполнено —"),
-        widget=_select(),
-    )
-    segments = django_filters.ModelChoiceFilter(
-        queryset=Segment.objects.all(),
-        label=_("Сегмент"),
-        empty_label=_("Все"),
-        null_label=_("— не заполнено —"),
-        widget=_select(),
-    )
+    business_region = _one_of(BusinessRegion.objects.all(), _("Бизнес-регион"))
+    segments = _one_of(Segment.objects.all(), _("Сегмент"))
     abc_class = django_filters.MultipleChoiceFilter(
         choices=[*Client.ABC.choices, (NOT_SET, _("не заполнено"))],
         label=_("ABC-класс"),

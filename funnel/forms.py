@@ -5,7 +5,6 @@ form offers the chosen client only and a search fills the list (funnel:client_ch
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
@@ -26,7 +25,7 @@ from crm.merge import MergeFormMixin
 from crm.users import user_name
 from funnel.models import Deal, DealLine, Funnel, LostReason, Stage
 from funnel.services import Line
-from sales.forms import DATE_WIDGET, ProductLinesFormSet, TypedDecimalField, money_field
+from sales.forms import DATE_WIDGET, ProductLineForm, ProductLinesFormSet, money_field
 from sales.models import Product
 
 UNASSIGNED = "none"
@@ -213,53 +212,13 @@ class ProductSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, final_attrs, mark_safe(options))  # escaped above
 
 
-class DealLineForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
-    quantity = TypedDecimalField(label=_("Количество"), max_digits=12, decimal_places=3)
-    price = money_field(_("Цена"), required=False, help_text=_("Пусто — цена из номенклатуры."))
-    discount = TypedDecimalField(label=_("Скидка, %"), max_digits=5, decimal_places=2, required=False)
+class DealLineForm(ProductLineForm):
+    line_class = Line
 
     class Meta:
         model = DealLine
         fields = ["product", "quantity", "price", "discount"]
         widgets = {"product": ProductSelect}
-
-    def __init__(self, *args, products: list[Product] = (), **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["product"]
-        field.queryset = Product.objects.all()
-        field.choices = [("", _("— номенклатура —")), *((p.pk, p.name) for p in products)]  # no query per line
-        if self.instance.pk and not self.is_bound:
-            quantity = self.instance.quantity
-            self.initial["quantity"] = quantity.quantize(Decimal(1)) if quantity == quantity.to_integral() else quantity
-        style_widgets(self.fields)
-        for name in ("quantity", "price", "discount"):
-            self.fields[name].widget.attrs["inputmode"] = "decimal"
-
-    def clean_quantity(self) -> Decimal:
-        quantity = self.cleaned_data["quantity"]
-        if quantity <= 0:
-            raise ValidationError(_("Количество должно быть больше нуля."))
-        return quantity
-
-    def clean_price(self) -> Decimal | None:
-        price = self.cleaned_data.get("price")
-        if price is not None and price < 0:
-            raise ValidationError(_("Цена не может быть отрицательной."))
-        return price
-
-    def clean_discount(self) -> Decimal:
-        discount = self.cleaned_data.get("discount")
-        if discount is None:
-            return Decimal(0)
-        if not 0 <= discount <= 100:
-            raise ValidationError(_("Скидка — от 0 до 100 %."))
-        return discount
-
-    def line(self) -> Line:
-        data = self.cleaned_data
-        product = data["product"]
-        price = data["price"] if data.get("price") is not None else product.price
-        return Line(product=product, quantity=data["quantity"], price=price, discount=data["discount"])
 
 
 DealLineFormSet = inlineformset_factory(

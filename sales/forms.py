@@ -134,14 +134,15 @@ class PaymentForm(DocumentHeaderForm):
         return amount
 
 
-class InvoiceLineForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
+class ProductLineForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
+    """A line of products (sales.models.ProductLine): an invoice's here, a deal's in funnel; its
+    `line()` is a `line_class` (the services' Line)."""
+
+    line_class = Line
+
     quantity = TypedDecimalField(label=_("Количество"), max_digits=12, decimal_places=3)
     price = money_field(_("Цена"), required=False, help_text=_("Пусто — цена из номенклатуры."))
     discount = TypedDecimalField(label=_("Скидка, %"), max_digits=5, decimal_places=2, required=False)
-
-    class Meta:
-        model = InvoiceLine
-        fields = ["product", "quantity", "price", "discount"]
 
     def __init__(self, *args, products: list[Product] = (), **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,7 +186,13 @@ class InvoiceLineForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         data = self.cleaned_data
         product = data["product"]
         price = data["price"] if data.get("price") is not None else product.price
-        return Line(product=product, quantity=data["quantity"], price=price, discount=data["discount"])
+        return self.line_class(product=product, quantity=data["quantity"], price=price, discount=data["discount"])
+
+
+class InvoiceLineForm(ProductLineForm):
+    class Meta:
+        model = InvoiceLine
+        fields = ["product", "quantity", "price", "discount"]
 
 
 class ProductLinesFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):

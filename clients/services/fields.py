@@ -140,15 +140,22 @@ def move_field_by(field: ExtraField, step: int) -> None:
 @transaction.atomic
 def move_group_by(group: FieldGroup, step: int) -> None:
     """Move a section `step` places up (negative) or down among the card's sections."""
-    groups = list(FieldGroup.objects.select_for_update().order_by("order", "id"))
-    index = next(i for i, g in enumerate(groups) if g.pk == group.pk)
-    groups.insert(max(0, min(index + step, len(groups) - 1)), groups.pop(index))
+    _move_by(FieldGroup.objects.select_for_update(), group.pk, step)
+
+
+def _move_by(rows: QuerySet, pk: int, step: int) -> None:
+    """Move the row `pk` of `rows` (locked, ordered by `order`) `step` places, clamped to the ends,
+    and renumber the rows from 0: one UPDATE of those whose place changed."""
+    ordered = list(rows.order_by("order", "id"))
+    index = next(i for i, row in enumerate(ordered) if row.pk == pk)
+    moving = ordered.pop(index)
+    ordered.insert(max(0, min(index + step, len(ordered))), moving)
     changed = []
-    for order, each in enumerate(groups):
-        if each.order != order:
-            each.order = order
-            changed.append(each)
-    FieldGroup.objects.bulk_update(changed, ["order"])
+    for order, row in enumerate(ordered):
+        if row.order != order:
+            row.order = order
+            changed.append(row)
+    rows.model.objects.bulk_update(changed, ["order"])
 
 
 def create_group(name: str) -> FieldGroup:
@@ -187,18 +194,7 @@ def add_option(field: ExtraField, name: str) -> ExtraFieldOption:
 @transaction.atomic
 def move_option(option: ExtraFieldOption, step: int) -> None:
     """Move a list value `step` places up (negative) or down, renumbering the field's values."""
-    options = list(
-        ExtraFieldOption.objects.select_for_update().filter(field_id=option.field_id).order_by("order", "id")
-    )
-    index = next(i for i, o in enumerate(options) if o.pk == option.pk)
-    moving = options.pop(index)
-    options.insert(max(0, min(index + step, len(options))), moving)
-    changed = []
-    for order, each in enumerate(options):
-        if each.order != order:
-            each.order = order
-            changed.append(each)
-    ExtraFieldOption.objects.bulk_update(changed, ["order"])
+    _move_by(ExtraFieldOption.objects.select_for_update().filter(field_id=option.field_id), option.pk, step)
 
 
 def set_option_retired(option: ExtraFieldOption, retired: bool) -> None:
