@@ -345,7 +345,7 @@ def convert_lead(deal: Deal, *, user, client: Client | None = None) -> Client:
         client = _client_from_lead(deal, user)
     elif not client_access.works_with(client, user, everyone=ALL_DEALS_ROLES):
         raise FunnelError(
-            _("Клиент «%(client)s» не из ваших: свяжите сделку с ним может его менеджер.") % {"client": client.name}
+            _("Клиент «%(client)s» не из ваших: связать с ним сделку может его менеджер.") % {"client": client.name}
         )
     deal.client = client
     deal.save(update_fields=["client"])
