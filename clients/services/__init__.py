@@ -40,6 +40,7 @@ from clients.services.exports import (
     export_sync_limit,
     exported_clients,
     remove_old_exports,
+    start_export,
 )
 from clients.services.extra_values import set_extra_values
 from clients.services.fields import (
@@ -133,6 +134,7 @@ __all__ = [
     "set_extra_values",
     "set_option_retired",
     "snapshot",
+    "start_export",
     "update_field",
     "write",
 ]

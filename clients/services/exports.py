@@ -9,7 +9,9 @@ import datetime
 import tempfile
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files import File
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -58,6 +60,21 @@ def exported_clients(query: str, visible: list[str]) -> tuple[QuerySet[Client], 
     if params.getlist("sort"):
         table.order_by = params.getlist("sort")
     return table.data.data, fields
+
+
+@transaction.atomic
+def start_export(*, author, query: str, columns: list[tuple[str, str]], total: int) -> tuple[ClientExport, bool]:
+    """A large export of the list for its author: the one already queued or running with the same
+    filter and columns (a second click, a reload of the address), or a new one. Returns (export,
+    whether it is new: the caller queues its job)."""
+    get_user_model().objects.select_for_update().filter(pk=author.pk).first()  # one start at a time
+    pending = ClientExport.objects.filter(
+        author=author, query=query, state__in=[ClientExport.State.QUEUED, ClientExport.State.RUNNING]
+    )
+    for export in pending:
+        if [list(c) for c in export.columns] == [list(c) for c in columns]:
+            return export, False
+    return ClientExport.objects.create(author=author, query=query, columns=columns, total=total), True
 
 
 def export_progress(export: ClientExport) -> int:

@@ -54,6 +54,25 @@ def test_a_large_export_is_queued_and_downloaded_by_its_author_only(
     assert client.get(reverse("clients:export_download", args=[export.pk])).status_code == 404
 
 
+def test_a_second_click_on_a_large_export_joins_the_one_under_way(
+    client, boss, small_limit, django_capture_on_commit_callbacks
+):
+    """The probe: each GET of a large export started a new export job."""
+    for name in ("Бета", "Альфа", "Гамма"):
+        factories.ClientFactory(name=name)
+    client.force_login(boss)
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = client.get(EXPORT_URL, {"sort": "-name"})
+        again = client.get(EXPORT_URL, {"sort": "-name"})
+        other = client.get(EXPORT_URL, {"sort": "name"})
+    assert first.url == again.url != other.url
+    assert ClientExport.objects.count() == 2 and len(callbacks) == 2
+    services.execute_export(ClientExport.objects.get(pk=int(first.url.rstrip("/").split("/")[-1])).pk)
+    with django_capture_on_commit_callbacks() as callbacks:
+        later = client.get(EXPORT_URL, {"sort": "-name"})  # the first is done: a new one
+    assert later.url not in (first.url, other.url) and len(callbacks) == 1
+
+
 def test_a_small_export_is_still_written_in_the_request(client, boss, small_limit):
     factories.ClientFactory(name="Одна")
     client.force_login(boss)
@@ -87,7 +106,7 @@ def test_files_older_than_the_keeping_days_are_removed_and_the_page_says_so(
         factories.ClientFactory(name=name)
     client.force_login(boss)
     client.get(EXPORT_URL)
-    client.get(EXPORT_URL)
+    client.get(EXPORT_URL, {"sort": "name"})  # another export (the same one would be joined)
     old, recent = ClientExport.objects.order_by("pk")
     for export in (old, recent):
         services.execute_export(export.pk)

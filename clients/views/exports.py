@@ -27,10 +27,11 @@ def export_clients(request: HttpRequest, table: ClientTable, fields: list[ExtraF
     columns = [(name, headers[name]) for name in names]
     total = clients.count()
     if total > services.export_sync_limit():
-        export = ClientExport.objects.create(
+        export, new = services.start_export(
             author=request.user, query=request.GET.urlencode(), columns=columns, total=total
         )
-        jobs.export_clients.delay_on_commit(export.pk)
+        if new:
+            jobs.export_clients.delay_on_commit(export.pk)
         return redirect(export)
     out = tempfile.TemporaryFile()
     exports.write_clients(clients, columns, fields, out)
