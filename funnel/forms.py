@@ -8,7 +8,6 @@ import hashlib
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.forms import inlineformset_factory
@@ -19,26 +18,15 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.validators import clean_inn, clean_phone
-from crm import roles
 from crm.forms import MarksInvalidFieldsMixin, style_widgets
 from crm.merge import MergeFormMixin
-from crm.users import user_name
+from crm.users import assignable, staff_users, user_name
 from funnel.models import Deal, DealLine, Funnel, LostReason, Stage
-from funnel.services import Line
+from funnel.services import ALL_DEALS_ROLES, Line
 from sales.forms import DATE_WIDGET, ProductLineForm, ProductLinesFormSet, money_field
 from sales.models import Product
 
 UNASSIGNED = "none"
-
-
-def staff_users() -> QuerySet:
-    """Active users with a CRM role: whom a deal may be given to."""
-    User = get_user_model()
-    return (
-        User.objects.filter(is_active=True, groups__name__in=roles.ALL_ROLES)
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 # --- the board ------------------------------------------------------------------------------------------
@@ -132,13 +120,7 @@ class DealForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         chosen = self._chosen_client(clients)
         client_field.choices = [("", _("— лид, ещё не клиент —"))] + ([(chosen.pk, chosen.name)] if chosen else [])
         manager_field = self.fields["manager"]
-        if roles.has_any_role(user, roles.SALES_HEAD, roles.SUPERVISOR, roles.ADMINISTRATOR):
-            managers = staff_users()
-        else:
-            managers = get_user_model().objects.filter(pk=user.pk)
-        if self.instance.manager_id:  # the deal's manager stays a choice
-            managers = get_user_model().objects.filter(Q(pk__in=managers.values("pk")) | Q(pk=self.instance.manager_id))
-        manager_field.queryset = managers.order_by("last_name", "first_name", "username")
+        manager_field.queryset = assignable(user, everyone=ALL_DEALS_ROLES, keep_id=self.instance.manager_id)
         manager_field.label_from_instance = user_name
         manager_field.empty_label = _("— не назначен —")
         self.fields["lead_name"].help_text = _("Если клиента ещё нет в базе: кто обратился.")

@@ -8,7 +8,6 @@ import datetime
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +16,8 @@ from clients.models import Client
 from crm.forms import DateInput, MarksInvalidFieldsMixin, TypedDecimalField, style_widgets
 from crm.merge import KeepsVanishedRowsMixin, MergeFormMixin
 from crm.models import Project
-from crm.users import user_name
+from crm.users import assignable, user_name
+from sales import access
 from sales.models import Contract, Invoice, InvoiceLine, Payment, Product
 from sales.services import Line, lines_fingerprint
 
@@ -49,9 +49,8 @@ class DocumentHeaderForm(MarksInvalidFieldsMixin, forms.ModelForm):
         contract_field.queryset = Contract.objects.all()  # checked against the client in clean()
         contract_field.choices = contract_choices(self.client, self._value("contract"))
         manager_field = self.fields["manager"]
-        manager_field.queryset = (
-            get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
-        )
+        # A manager names themself; a supervisor, a sales head, an administrator anyone.
+        manager_field.queryset = assignable(user, everyone=access.SEE_ALL, keep_id=self.instance.manager_id)
         manager_field.label_from_instance = user_name
         manager_field.empty_label = _("— не назначен —")
         project_field = self.fields["project"]

@@ -246,3 +246,18 @@ def test_list_and_payment_queries_do_not_grow(client, owner, buyer, widget, coun
     assert len(response.context["allocations"]) == count
     assert len(response.context["allocation_form"].rows()) == count
     assert Invoice.objects.filter(open_amount=D(5)).count() == count
+
+
+def test_a_manager_names_only_themself_on_a_payment(client, owner, colleague, boss, buyer):
+    """The probe: a manager could name another manager on their own payment."""
+    client.force_login(owner)
+    response = client.post(CREATE, form_data(buyer, "100,00", allocate=False, manager=colleague.pk))
+    assert response.status_code == 400
+    assert "manager" in response.context["form"].errors
+    assert not Payment.objects.exists()
+    assert client.post(CREATE, form_data(buyer, "100,00", allocate=False, manager=owner.pk)).status_code == 302
+    client.force_login(boss)  # a supervisor names anyone
+    assert client.post(CREATE, form_data(buyer, "50,00", allocate=False, manager=colleague.pk)).status_code == 302
+    assert sorted(Payment.objects.values_list("manager__username", flat=True)) == sorted(
+        [owner.username, colleague.username]
+    )
