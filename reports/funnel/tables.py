@@ -1,4 +1,4 @@
-"""The grids (reports.receivables.grid) and charts of the funnel reports, from the figures: the page,
+"""The grids (crm.grids) and charts of the funnel reports, from the figures: the page,
 the print view and the xlsx file show the same grids."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 
 from crm import numbers
+from crm.grids import GROUP, Column, Grid, Kind, Line
 from reports.funnel import figures
 from reports.funnel.charts import Bar, bar_chart
-from reports.receivables.grid import GROUP, Column, Grid, Kind, Line
 from reports.receivables.tables import client_label
 
 # Days are shown to one decimal, as percentages are (on the page and in the xlsx file).

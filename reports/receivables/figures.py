@@ -15,9 +15,9 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from crm.grids import percent
 from crm.models import Project
-from reports.iterations import executor_names
-from reports.receivables.grid import percent
+from reports.base import user_names
 from sales.models import Allocation, Invoice, Payment
 
 ZERO = Decimal("0.00")
@@ -376,7 +376,7 @@ class Grouping:
     none_label: Promise
 
     def names(self, ids: Sequence[int]) -> dict[int, str]:
-        return executor_names(ids) if self.key == MANAGER else project_names(ids)
+        return user_names(ids) if self.key == MANAGER else project_names(ids)
 
 
 MANAGER, PROJECT = "manager", "project"

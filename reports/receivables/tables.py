@@ -1,4 +1,4 @@
-"""The grids of the sales reports (see grid.py): their columns, lines and totals, from the figures."""
+"""The grids of the sales reports (crm.grids): their columns, lines and totals, from the figures."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable, Sequence
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.grids import DETAIL, GROUP, SUBGROUP, Column, Grid, Kind, Line, percent
 from crm.users import user_name
 from reports.receivables import figures
-from reports.receivables.grid import DETAIL, GROUP, SUBGROUP, Column, Grid, Kind, Line, percent
 from sales.models import Invoice
 
 SHORT, DETAILED, OVERDUE, OVER_LIMIT = "short", "detailed", "overdue", "over_limit"
@@ -291,3 +291,7 @@ def payments_grid(table: figures.GroupTable) -> Grid:
 
     lines = [Line(values(row.name, row.figures), key=str(row.key or "none")) for row in table.rows]
     return Grid(columns, lines, Line(values(_("Итого"), table.total), key="total"), _("Оплат за период нет."))
+
+
+# «Накладные к оплате» by client: each variant's grid.
+DEBT_GRIDS = {SHORT: short_grid, DETAILED: detailed_grid, OVERDUE: overdue_grid}

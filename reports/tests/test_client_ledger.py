@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from clients.tests import factories as client_factories
 from crm import roles
-from reports import ledger
+from reports.ledger import figures as ledger
 from reports.tests.ledger_data import invoice, make_documents, on, payment
 from sales.models import Invoice, Payment
 

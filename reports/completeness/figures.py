@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.completeness import labels, required_checks
 from clients.filters import ClientFilterSet
 from clients.models import Client
-from reports.analysis import ResponsibleDimension
+from reports.analysis.figures import ResponsibleDimension
 
 Param = tuple[str, str]
 

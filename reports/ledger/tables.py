@@ -11,7 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from reports.ledger import DocumentNames, Ledger, MoneyFormat, contract_title, sides
+from reports.ledger.figures import DocumentNames, Ledger, MoneyFormat, contract_title, sides
 
 
 def _header(label: str, *, numeric: bool = False) -> str:

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from reports.base import user_names
 from tasks.models import Task
 from tasks.tables import url_maker
 
@@ -89,14 +89,6 @@ class IterationTable:
     total: Counts
 
 
-def executor_names(ids: Sequence[int]) -> dict[int, str]:
-    """The users' names as User.get_full_name() gives them, or their logins, in one query."""
-    if not ids:
-        return {}
-    users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "first_name", "last_name", "username")
-    return {pk: f"{first} {last}".strip() or username for pk, first, last, username in users}
-
-
 class DrillDown:
     """Links to the drill-down with the report's filter: the address is reversed and the filter
     encoded once for all rows."""
@@ -129,7 +121,7 @@ def iteration_table(tasks: QuerySet[Task], *, base_params: Sequence[Param] = ())
     )
     rows, total = [], Counts()
     drill_down = DrillDown(base_params)
-    names = executor_names([r["executor_id"] for r in grouped])
+    names = user_names([r["executor_id"] for r in grouped])
     for r in grouped:
         counts = Counts(r["total"], r["open"], r["waiting"], r["accepted"], r["iterations"], r["max_iteration"])
         total.add(counts)
