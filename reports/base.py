@@ -4,7 +4,9 @@ filter widgets every report's filter uses."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from typing import Self
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -22,6 +24,28 @@ def user_names(ids: Sequence[int]) -> dict[int, str]:
         return {}
     users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "first_name", "last_name", "username")
     return {pk: f"{first} {last}".strip() or username for pk, first, last, username in users}
+
+
+class Totalled:
+    """The figures of a line of a grouped table (a dataclass of numbers), which the total line adds
+    up field by field; of the fields in `highest` it keeps the highest."""
+
+    highest: tuple[str, ...] = ()
+
+    def add(self, other: Self) -> None:
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if f.name in self.highest:
+                setattr(self, f.name, max((v for v in (mine, theirs) if v is not None), default=None))
+            else:
+                setattr(self, f.name, mine + theirs)
+
+    @classmethod
+    def total(cls, lines: Iterable[Self]) -> Self:
+        total = cls()
+        for line in lines:
+            total.add(line)
+        return total
 
 
 def select() -> forms.Select:

@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from reports.base import user_names
+from reports.base import Totalled, user_names
 from tasks.models import Task
 from tasks.tables import url_maker
 
@@ -49,7 +49,7 @@ ITERATIONS_NOTE = _(
 
 
 @dataclass
-class Counts:
+class Counts(Totalled):
     total: int = 0
     open: int = 0
     waiting: int = 0
@@ -57,21 +57,14 @@ class Counts:
     iterations: int = 0  # the rounds of the accepted tasks, summed
     max_iteration: int | None = None
 
+    highest = ("max_iteration",)
+
     @property
     def average(self) -> Decimal | None:
         """Rounds per accepted task, to two places; None when nothing is accepted."""
         if not self.accepted:
             return None
         return (Decimal(self.iterations) / self.accepted).quantize(HUNDREDTHS)
-
-    def add(self, other: Counts) -> None:
-        self.total += other.total
-        self.open += other.open
-        self.waiting += other.waiting
-        self.accepted += other.accepted
-        self.iterations += other.iterations
-        if other.max_iteration is not None:
-            self.max_iteration = max(self.max_iteration or 0, other.max_iteration)
 
 
 @dataclass
