@@ -6,15 +6,16 @@ lines (and thousands of linked cells) cost ten times less than through template 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from html import escape as escape_text
 from io import BytesIO
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from openpyxl import Workbook
@@ -22,6 +23,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from crm import numbers
+from crm.numbers import MINUS
 from crm.xlsx import BOLD, heading, write
 
 
@@ -55,13 +57,18 @@ class Column:
     bold: bool = False  # a column of totals
     zeros: bool = False  # a zero is shown in every line, not only in the total
     nowrap: bool = False  # the first column's labels stay on one line
+    css: str | None = None  # the class of its cells and heading, when not the kind's
+    width: str = ""  # its share of a fixed-layout table («9%»)
 
     def __post_init__(self):
         places = PLACES.get(self.kind, 0) if self.places is None else self.places
         object.__setattr__(self, "shown_places", places)
         object.__setattr__(self, "number_format", self.xlsx_format or XLSX_FORMATS.get(self.kind))
         css = "text-end text-nowrap" if self.kind in NUMERIC else "text-nowrap" if self.kind is Kind.DATE else ""
-        object.__setattr__(self, "css", f"{css} fw-semibold".strip() if self.bold else css)
+        css = f"{css} fw-semibold".strip() if self.bold else css
+        object.__setattr__(self, "cell_css", css if self.css is None else self.css)
+        head = "text-end" if self.kind in NUMERIC else ""
+        object.__setattr__(self, "head_css", head if self.css is None else self.css)
 
 
 @dataclass(frozen=True)
@@ -72,17 +79,29 @@ class Link:
     url: str | None
 
 
-# The styles of a line: a group heading (a client), a subgroup heading (a contract), a detail line.
+@dataclass(frozen=True)
+class Span:
+    """A row heading over several columns («Сальдо на начало периода»)."""
+
+    text: str
+    columns: int
+
+
+# The styles of a line: a group heading (a client), a subgroup heading (a contract), a detail line;
+# any other style is the row's class as it is.
 GROUP, SUBGROUP, DETAIL = "group", "subgroup", ""
 
 
 @dataclass
 class Line:
-    values: Sequence
+    values: Sequence  # one a column; a Span stands for as many
     style: str = DETAIL
     level: int = 0  # the indent of the first cell
     url: str | None = None  # the first cell's link
     key: str = ""  # data-key on the row, for tests and scripts
+
+
+TABLE_CSS = "table table-sm table-bordered table-hover align-middle bg-white w-auto report-table"
 
 
 @dataclass
@@ -93,6 +112,12 @@ class Grid:
     empty: str  # said when there are no lines
     table_id: str = "report-table"
     notes: list[str] = field(default_factory=list)  # said under the table (a cut list, a limit)
+    css: str = TABLE_CSS
+    head_css: str = "table-light"
+    row_headings: bool = True  # a line's first cell heads its row
+    groups: Sequence[tuple[str, int]] = ()  # a heading row above the columns': (label, columns spanned)
+    lead: list[Line] = field(default_factory=list)  # lines before the lines (an opening balance)
+    closing: list[Line] = field(default_factory=list)  # lines after the total (a closing balance)
 
 
 def shown(value, column: Column | Kind, *, total: bool = False) -> str:
@@ -113,16 +138,51 @@ def shown(value, column: Column | Kind, *, total: bool = False) -> str:
     return str(value)
 
 
-def _cell(value, column: Column, line: Line, first: bool, total: bool) -> str:
-    url = line.url
-    if type(value) is Link:
-        value, url = value.value, value.url
-    text = escape(shown(value, column, total=total))
-    if text and column.unit:
-        text += column.unit
-    if url and text:
-        text = f'<a href="{escape(url)}">{text}</a>'
-    if first:
+class _Table:
+    """One grid drawn: each column's way of writing its values made once — the separators looked up
+    once, each date written once — for the thousands of cells of a long ledger (the text is what
+    shown() and crm.numbers write)."""
+
+    def __init__(self, grid: Grid):
+        self.grid = grid
+        self.thousands = str.maketrans(
+            {",": get_format("THOUSAND_SEPARATOR"), ".": get_format("DECIMAL_SEPARATOR"), "-": MINUS}
+        )
+        self.days: dict[date, str] = {}
+        self.body = [self._writer(c, total=False) for c in grid.columns]
+        self.foot = [self._writer(c, total=True) for c in grid.columns]
+        self.opens = [f'<td class="{c.cell_css}">' if c.cell_css else "<td>" for c in grid.columns]
+
+    def _writer(self, column: Column, *, total: bool) -> Callable[[object], str]:
+        kind, blank_zero = column.kind, not total and not column.zeros
+
+        def money(value) -> str:
+            if value is None or value == "" or (blank_zero and not value):
+                return ""
+            if not isinstance(value, Decimal):
+                return shown(value, column, total=total)
+            return format(value, ",.2f").translate(self.thousands)
+
+        def day(value) -> str:
+            if not isinstance(value, date):
+                return escape_text("" if value is None else str(value))
+            text = self.days.get(value)
+            if text is None:
+                text = self.days[value] = value.strftime("%d.%m.%Y")
+            return text
+
+        def text(value) -> str:
+            return "" if value is None else escape_text(str(value))
+
+        def other(value) -> str:
+            return escape_text(shown(value, column, total=total))
+
+        write = money if kind is Kind.MONEY else day if kind is Kind.DATE else text if kind is Kind.TEXT else other
+        if not column.unit:
+            return write
+        return lambda value: (t + column.unit) if (t := write(value)) else ""
+
+    def heading(self, text: str, line: Line, column: Column, total: bool) -> str:
         if total:
             return f"<th>{text}</th>"
         indent = f' style="padding-left: {0.25 + 1.25 * line.level}rem"' if line.level else ""
@@ -130,43 +190,77 @@ def _cell(value, column: Column, line: Line, first: bool, total: bool) -> str:
             "" if line.style == GROUP else ' class="fw-normal text-nowrap"' if column.nowrap else ' class="fw-normal"'
         )
         return f'<th scope="row"{weight}{indent}>{text}</th>'
-    return f'<td class="{column.css}">{text}</td>' if column.css else f"<td>{text}</td>"
+
+    def row(self, line: Line, *, total: bool = False) -> str:
+        grid, writers, opens = self.grid, self.foot if total else self.body, self.opens
+        headed, parts, position = grid.row_headings, [], 0
+        if not headed and len(line.values) == len(opens):  # the plain rows of a long ledger: no heading, no span
+            cells = "".join(
+                [
+                    f"{o}{w(v)}</td>" if type(v) is not Link else self.linked(o, w, v)
+                    for o, w, v in zip(opens, writers, line.values, strict=True)
+                ]
+            )
+            return self.tr(line, cells)
+        for value in line.values:
+            if type(value) is Span:
+                parts.append(f'<th scope="row" colspan="{value.columns}">{escape_text(str(value.text))}</th>')
+                position += value.columns
+                continue
+            url = line.url if position == 0 else None
+            if type(value) is Link:
+                value, url = value.value, value.url
+            text = writers[position](value)
+            if url and text:
+                text = f'<a href="{escape_text(url)}">{text}</a>'
+            if headed and position == 0:
+                parts.append(self.heading(text, line, grid.columns[0], total))
+            else:
+                parts.append(f"{opens[position]}{text}</td>")
+            position += 1
+        return self.tr(line, "".join(parts))
+
+    def linked(self, opening: str, write: Callable[[object], str], link: Link) -> str:
+        text = write(link.value)
+        return (
+            f'{opening}<a href="{escape_text(link.url)}">{text}</a></td>'
+            if link.url and text
+            else f"{opening}{text}</td>"
+        )
+
+    def tr(self, line: Line, cells: str) -> str:
+        attrs = f' data-key="{escape_text(line.key)}"' if line.key else ""
+        css = ROW_CSS.get(line.style, line.style)
+        return f'<tr class="{css}"{attrs}>{cells}</tr>' if css else f"<tr{attrs}>{cells}</tr>"
 
 
 ROW_CSS = {GROUP: "report-group table-light fw-semibold", SUBGROUP: "report-subgroup fst-italic", DETAIL: ""}
 
 
-def _row(line: Line, columns: Sequence[Column], *, total: bool = False) -> str:
-    cells = "".join(
-        _cell(value, column, line if index == 0 else NO_LINK, index == 0, total)
-        for index, (value, column) in enumerate(zip(line.values, columns, strict=True))
-    )
-    attrs = f' data-key="{escape(line.key)}"' if line.key else ""
-    css = ROW_CSS.get(line.style, "")
-    return f'<tr class="{css}"{attrs}>{cells}</tr>' if css else f"<tr{attrs}>{cells}</tr>"
-
-
-NO_LINK = Line(())  # the line of a cell other than the first: its link is the cell's own
+def _class(css: str) -> str:
+    return f' class="{css}"' if css else ""
 
 
 def grid_html(grid: Grid) -> SafeString:
-    head = "".join(
-        f'<th scope="col" class="text-end">{escape(c.label)}</th>'
-        if c.kind in NUMERIC
-        else f'<th scope="col">{escape(c.label)}</th>'
-        for c in grid.columns
-    )
+    table = _Table(grid)
+    head = "".join(f'<th scope="col"{_class(c.head_css)}>{escape(c.label)}</th>' for c in grid.columns)
+    groups = "".join(f'<th scope="colgroup" colspan="{span}">{escape(label)}</th>' for label, span in grid.groups)
+    widths = "".join(f'<col style="width: {c.width}">' for c in grid.columns if c.width)
     parts = [
-        '<table class="table table-sm table-bordered table-hover align-middle bg-white w-auto report-table"'
-        f' id="{escape(grid.table_id)}">',
-        f'<thead class="table-light"><tr>{head}</tr></thead><tbody>',
+        f'<table class="{grid.css}" id="{escape(grid.table_id)}">',
+        f"<colgroup>{widths}</colgroup>" if widths else "",
+        f"<thead{_class(grid.head_css)}>",
+        f"<tr>{groups}</tr>" if groups else "",
+        f"<tr>{head}</tr></thead><tbody>",
     ]
-    parts += [_row(line, grid.columns) for line in grid.lines]
+    parts += [table.row(line) for line in grid.lead]
+    parts += [table.row(line) for line in grid.lines]
     if not grid.lines:
         parts.append(f'<tr><td colspan="{len(grid.columns)}" class="text-muted">{escape(grid.empty)}</td></tr>')
     parts.append("</tbody>")
-    if grid.total is not None:
-        parts.append(f'<tfoot class="table-light fw-semibold">{_row(grid.total, grid.columns, total=True)}</tfoot>')
+    foot = "".join(table.row(line, total=True) for line in ([grid.total] if grid.total else []) + grid.closing)
+    if foot:
+        parts.append(f'<tfoot class="table-light fw-semibold">{foot}</tfoot>')
     parts.append("</table>")
     parts += [f'<p class="small text-muted report-note">{escape(note)}</p>' for note in grid.notes]
     return mark_safe("".join(parts))  # every value above is escaped
