@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -92,7 +92,7 @@ class Span:
 GROUP, SUBGROUP, DETAIL = "group", "subgroup", ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     values: Sequence  # one a column; a Span stands for as many
     style: str = DETAIL
@@ -152,27 +152,40 @@ class _Table:
         self.body = [self._writer(c, total=False) for c in grid.columns]
         self.foot = [self._writer(c, total=True) for c in grid.columns]
         self.opens = [f'<td class="{c.cell_css}">' if c.cell_css else "<td>" for c in grid.columns]
+        self.cells = [self._cell(c, o, w) for c, o, w in zip(grid.columns, self.opens, self.body, strict=True)]
+        self.foot_cells = [
+            self._cell(replace(c, zeros=True), o, w)
+            for c, o, w in zip(grid.columns, self.opens, self.foot, strict=True)
+        ]
 
     def _writer(self, column: Column, *, total: bool) -> Callable[[object], str]:
         kind, blank_zero = column.kind, not total and not column.zeros
 
         def money(value) -> str:
+            if type(value) is Decimal:
+                return "" if blank_zero and not value else format(value, ",.2f").translate(self.thousands)
             if value is None or value == "" or (blank_zero and not value):
                 return ""
-            if not isinstance(value, Decimal):
-                return shown(value, column, total=total)
-            return format(value, ",.2f").translate(self.thousands)
+            return shown(value, column, total=total)
 
         def day(value) -> str:
-            if not isinstance(value, date):
-                return escape_text("" if value is None else str(value))
             text = self.days.get(value)
             if text is None:
+                if type(value) is not date:
+                    return escape_text("" if value is None else str(value))
                 text = self.days[value] = value.strftime("%d.%m.%Y")
             return text
 
+        escaped: dict[str, str] = {}
+
         def text(value) -> str:
-            return "" if value is None else escape_text(str(value))
+            # The same texts recur (a contract's title on each of its documents): escaped once each.
+            if value is None:
+                return ""
+            result = escaped.get(value)
+            if result is None:
+                result = escaped[value] = escape_text(str(value))
+            return result
 
         def other(value) -> str:
             return escape_text(shown(value, column, total=total))
@@ -181,6 +194,27 @@ class _Table:
         if not column.unit:
             return write
         return lambda value: (t + column.unit) if (t := write(value)) else ""
+
+    def _cell(self, column: Column, opening: str, write: Callable[[object], str]) -> Callable[[object], str]:
+        """A whole body cell of the column: the plain rows of a long ledger are made of these."""
+        empty, linked, thousands = f"{opening}</td>", self.linked, self.thousands
+        blank_zero = not column.zeros
+
+        def cell(value) -> str:
+            if value is None:
+                return empty
+            if type(value) is Link:
+                return linked(opening, write, value)
+            return f"{opening}{write(value)}</td>"
+
+        def money(value) -> str:  # the most frequent cell, in one call
+            if type(value) is Decimal:
+                if blank_zero and not value:
+                    return empty
+                return f"{opening}{format(value, ',.2f').translate(thousands)}</td>"
+            return cell(value)
+
+        return money if column.kind is Kind.MONEY and not column.unit else cell
 
     def heading(self, text: str, line: Line, column: Column, total: bool) -> str:
         if total:
@@ -191,15 +225,29 @@ class _Table:
         )
         return f'<th scope="row"{weight}{indent}>{text}</th>'
 
+    def rows(self, lines: Sequence[Line]) -> list[str]:
+        """The body's rows; the plain rows of a long ledger (no heading, no span, no key) in one loop."""
+        if self.grid.row_headings:
+            return [self.row(line) for line in lines]
+        cells, count, rows = self.cells, len(self.cells), []
+        for line in lines:
+            values = line.values
+            if len(values) != count or line.key:
+                rows.append(self.row(line))
+                continue
+            css, inner = (
+                ROW_CSS.get(line.style, line.style),
+                "".join([c(v) for c, v in zip(cells, values, strict=False)]),
+            )
+            rows.append(f'<tr class="{css}">{inner}</tr>' if css else f"<tr>{inner}</tr>")
+        return rows
+
     def row(self, line: Line, *, total: bool = False) -> str:
         grid, writers, opens = self.grid, self.foot if total else self.body, self.opens
         headed, parts, position = grid.row_headings, [], 0
         if not headed and len(line.values) == len(opens):  # the plain rows of a long ledger: no heading, no span
             cells = "".join(
-                [
-                    f"{o}{w(v)}</td>" if type(v) is not Link else self.linked(o, w, v)
-                    for o, w, v in zip(opens, writers, line.values, strict=True)
-                ]
+                [cell(v) for cell, v in zip(self.cells if not total else self.foot_cells, line.values, strict=True)]
             )
             return self.tr(line, cells)
         for value in line.values:
@@ -253,8 +301,8 @@ def grid_html(grid: Grid) -> SafeString:
         f"<tr>{groups}</tr>" if groups else "",
         f"<tr>{head}</tr></thead><tbody>",
     ]
-    parts += [table.row(line) for line in grid.lead]
-    parts += [table.row(line) for line in grid.lines]
+    parts += table.rows(grid.lead)
+    parts += table.rows(grid.lines)
     if not grid.lines:
         parts.append(f'<tr><td colspan="{len(grid.columns)}" class="text-muted">{escape(grid.empty)}</td></tr>')
     parts.append("</tbody>")

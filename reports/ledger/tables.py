@@ -39,10 +39,13 @@ def ledger_grid(ledger: Ledger, titles: dict[int, str]) -> Grid:
     span = len(columns) - 1
     no_contract = _("— без договора —")
     lines = []
-    for entry in ledger.entries:
-        contract = [titles.get(entry.contract_id) or no_contract] if with_contracts else []
-        values = [entry.day, names(entry), *contract, entry.debit, entry.credit, entry.balance]
-        lines.append(Line(values, "ledger-shipment" if entry.is_shipment else "ledger-payment"))
+    for e in ledger.entries:
+        style = "ledger-shipment" if e.is_shipment else "ledger-payment"
+        if with_contracts:
+            contract = titles.get(e.contract_id) or no_contract
+            lines.append(Line([e.day, names(e), contract, e.debit, e.credit, e.balance], style))
+        else:
+            lines.append(Line([e.day, names(e), e.debit, e.credit, e.balance], style))
     return Grid(
         columns,
         lines,
