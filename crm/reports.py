@@ -112,6 +112,14 @@ class Filtered:
         return used.form.cleaned_data if used is not None and used.is_bound and used.is_valid() else {}
 
 
+def filter_data(request: HttpRequest, parameters: Sequence[str]) -> QueryDict:
+    """The request's parameters less those that are not the filter's."""
+    data = request.GET.copy()
+    for name in parameters:
+        data.pop(name, None)
+    return data
+
+
 def read_filter(
     data: QueryDict,
     filterset_class: type[FilterSet],
@@ -241,10 +249,7 @@ class ReportView(View):
         return self.filterset_class._meta.model.objects.all()
 
     def filter_data(self) -> QueryDict:
-        data = self.request.GET.copy()
-        for name in self.parameters:
-            data.pop(name, None)
-        return data
+        return filter_data(self.request, self.parameters)
 
     def filterset_kwargs(self) -> dict:
         return {}
@@ -286,6 +291,7 @@ class ReportView(View):
     def printing(self) -> bool:
         name, value = self.print_param
         given = self.request.GET.get(name)
+        # ?print= with any value; ?export= names the file too, so only its own value prints.
         return self.printable and (given == value if name == "export" else bool(given))
 
     def page_of(self, rows) -> tuple[Page | None, Sequence, list[str]]:

@@ -14,14 +14,25 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from crm.access import role_required
-from crm.reports import Filtered, Report, ReportView, filter_conditions, filter_errors, pagination
+from crm.reports import (
+    Filtered,
+    Report,
+    ReportView,
+    filter_conditions,
+    filter_data,
+    filter_errors,
+    pagination,
+    read_filter,
+)
 from crm.users import user_name
 from reports.base import MANAGEMENT_ROLES
 from reports.iterations import figures
 from reports.iterations.filters import TaskIterationsFilterSet
 from reports.iterations.tables import iteration_grid
+from tasks.models import Task
 
 TASKS_PER_PAGE = 50
+DRILLED_INVALID = gettext_lazy("Отбор задан неверно: показаны все задачи исполнителя.")
 
 
 class TaskIterations(ReportView):
@@ -43,22 +54,18 @@ class TaskIterations(ReportView):
         return self.make(filtered, [("", iteration_grid(table))], conditions=conditions, context={"table": table})
 
 
-class _Drilled(TaskIterations):
-    """The report's filter as the drill-down reads it."""
-
-    invalid = gettext_lazy("Отбор задан неверно: показаны все задачи исполнителя.")
-
-
 @require_GET
 @role_required(*MANAGEMENT_ROLES)
 def task_iterations_tasks(request: HttpRequest, executor_id: int) -> HttpResponse:
     """The drill-down of «Итерации задач»: one executor's tasks under the report's filter, the most
     rounds first, each with a link to the task for those who may open it."""
     executor = get_object_or_404(get_user_model(), pk=executor_id)
-    report = _Drilled(request=request)
-    report.problems = []
-    filtered = report.read_filter()
-    problems = report.problems + filter_errors(filtered.shown)  # the page has no filter fields to show them beside
+    problems: list[str] = []
+    data = filter_data(request, TaskIterations.parameters)
+    filtered = read_filter(
+        data, TaskIterationsFilterSet, Task.objects.all(), problems=problems, invalid=DRILLED_INVALID
+    )
+    problems += filter_errors(filtered.shown)  # the page has no filter fields to show them beside
     state = request.GET.get("state", "")
     if state and state not in figures.STATE_GROUPS:
         problems.append(_("Нет отбора по состоянию «%(value)s»: показаны задачи в любом состоянии.") % {"value": state})
