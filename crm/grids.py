@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from copy import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -139,9 +139,9 @@ def shown(value, column: Column | Kind, *, total: bool = False) -> str:
 
 
 class _Table:
-    """One grid drawn: each column's way of writing its values made once — the separators looked up
-    once, each date written once — for the thousands of cells of a long ledger (the text is what
-    shown() and crm.numbers write)."""
+    """One grid drawn. Each column's way of writing a value, and a whole cell, is made once — the
+    separators looked up once, each date and each recurring text written once — for the thousands
+    of cells of a long ledger or a wide analysis (the text is what shown() and crm.numbers write)."""
 
     def __init__(self, grid: Grid):
         self.grid = grid
@@ -149,34 +149,41 @@ class _Table:
             {",": get_format("THOUSAND_SEPARATOR"), ".": get_format("DECIMAL_SEPARATOR"), "-": MINUS}
         )
         self.days: dict[date, str] = {}
-        self.body = [self._writer(c, total=False) for c in grid.columns]
-        self.foot = [self._writer(c, total=True) for c in grid.columns]
-        self.opens = [f'<td class="{c.cell_css}">' if c.cell_css else "<td>" for c in grid.columns]
-        self.cells = [self._cell(c, o, w) for c, o, w in zip(grid.columns, self.opens, self.body, strict=True)]
-        self.foot_cells = [
-            self._cell(replace(c, zeros=True), o, w)
-            for c, o, w in zip(grid.columns, self.opens, self.foot, strict=True)
-        ]
+        columns = grid.columns
+        self.writers = {total: [self._writer(c, total=total) for c in columns] for total in (False, True)}
+        self.opens = [f'<td class="{c.cell_css}">' if c.cell_css else "<td>" for c in columns]
+        self.cells = {
+            total: [
+                self._cell(c, o, w, total) for c, o, w in zip(columns, self.opens, self.writers[total], strict=True)
+            ]
+            for total in (False, True)
+        }
 
     def _writer(self, column: Column, *, total: bool) -> Callable[[object], str]:
-        kind, blank_zero = column.kind, not total and not column.zeros
+        kind, blank_zero, thousands = column.kind, not total and not column.zeros, self.thousands
+
+        def other(value) -> str:
+            return escape_text(shown(value, column, total=total))
 
         def money(value) -> str:
             if type(value) is Decimal:
-                return "" if blank_zero and not value else format(value, ",.2f").translate(self.thousands)
-            if value is None or value == "" or (blank_zero and not value):
-                return ""
-            return shown(value, column, total=total)
+                return "" if blank_zero and not value else format(value, ",.2f").translate(thousands)
+            return "" if value is None or value == "" or (blank_zero and not value) else other(value)
+
+        def whole(value) -> str:  # a count: grouped as crm.numbers.number groups it
+            if type(value) is int:
+                return "" if blank_zero and not value else format(value, ",d").translate(thousands)
+            return other(value)
 
         def day(value) -> str:
             text = self.days.get(value)
             if text is None:
                 if type(value) is not date:
-                    return escape_text("" if value is None else str(value))
+                    return other(value)
                 text = self.days[value] = value.strftime("%d.%m.%Y")
             return text
 
-        escaped: dict[str, str] = {}
+        escaped: dict[object, str] = {}
 
         def text(value) -> str:
             # The same texts recur (a contract's title on each of its documents): escaped once each.
@@ -187,27 +194,33 @@ class _Table:
                 result = escaped[value] = escape_text(str(value))
             return result
 
-        def other(value) -> str:
-            return escape_text(shown(value, column, total=total))
-
-        write = money if kind is Kind.MONEY else day if kind is Kind.DATE else text if kind is Kind.TEXT else other
+        if kind is Kind.MONEY:
+            write = money
+        elif kind in (Kind.COUNT, Kind.DAYS) and column.shown_places == 0:
+            write = whole
+        else:
+            write = day if kind is Kind.DATE else text if kind is Kind.TEXT else other
         if not column.unit:
             return write
         return lambda value: (t + column.unit) if (t := write(value)) else ""
 
-    def _cell(self, column: Column, opening: str, write: Callable[[object], str]) -> Callable[[object], str]:
-        """A whole body cell of the column: the plain rows of a long ledger are made of these."""
-        empty, linked, thousands = f"{opening}</td>", self.linked, self.thousands
-        blank_zero = not column.zeros
+    def _cell(
+        self, column: Column, opening: str, write: Callable[[object], str], total: bool
+    ) -> Callable[[object], str]:
+        """A whole cell of the column (not a row's heading), in one call."""
+        empty, thousands, blank_zero = f"{opening}</td>", self.thousands, not total and not column.zeros
 
         def cell(value) -> str:
             if value is None:
                 return empty
             if type(value) is Link:
-                return linked(opening, write, value)
+                text = write(value.value)
+                if value.url and text:
+                    return f'{opening}<a href="{escape_text(value.url)}">{text}</a></td>'
+                return f"{opening}{text}</td>"
             return f"{opening}{write(value)}</td>"
 
-        def money(value) -> str:  # the most frequent cell, in one call
+        def money(value) -> str:  # the most frequent cell of a ledger
             if type(value) is Decimal:
                 if blank_zero and not value:
                     return empty
@@ -216,70 +229,50 @@ class _Table:
 
         return money if column.kind is Kind.MONEY and not column.unit else cell
 
-    def heading(self, text: str, line: Line, column: Column, total: bool) -> str:
+    def heading(self, value, line: Line, total: bool) -> str:
+        """A row's first cell, its heading."""
+        url = line.url
+        if type(value) is Link:
+            value, url = value.value, value.url
+        text = self.writers[total][0](value)
+        if url and text:
+            text = f'<a href="{escape_text(url)}">{text}</a>'
         if total:
             return f"<th>{text}</th>"
         indent = f' style="padding-left: {0.25 + 1.25 * line.level}rem"' if line.level else ""
         weight = (
-            "" if line.style == GROUP else ' class="fw-normal text-nowrap"' if column.nowrap else ' class="fw-normal"'
+            ""
+            if line.style == GROUP
+            else ' class="fw-normal text-nowrap"'
+            if self.grid.columns[0].nowrap
+            else ' class="fw-normal"'
         )
         return f'<th scope="row"{weight}{indent}>{text}</th>'
 
-    def rows(self, lines: Sequence[Line]) -> list[str]:
-        """The body's rows; the plain rows of a long ledger (no heading, no span, no key) in one loop."""
-        if self.grid.row_headings:
-            return [self.row(line) for line in lines]
-        cells, count, rows = self.cells, len(self.cells), []
-        for line in lines:
-            values = line.values
-            if len(values) != count or line.key:
-                rows.append(self.row(line))
-                continue
-            css, inner = (
-                ROW_CSS.get(line.style, line.style),
-                "".join([c(v) for c, v in zip(cells, values, strict=False)]),
-            )
-            rows.append(f'<tr class="{css}">{inner}</tr>' if css else f"<tr>{inner}</tr>")
-        return rows
-
     def row(self, line: Line, *, total: bool = False) -> str:
-        grid, writers, opens = self.grid, self.foot if total else self.body, self.opens
-        headed, parts, position = grid.row_headings, [], 0
-        if not headed and len(line.values) == len(opens):  # the plain rows of a long ledger: no heading, no span
-            cells = "".join(
-                [cell(v) for cell, v in zip(self.cells if not total else self.foot_cells, line.values, strict=True)]
-            )
-            return self.tr(line, cells)
-        for value in line.values:
-            if type(value) is Span:
-                parts.append(f'<th scope="row" colspan="{value.columns}">{escape_text(str(value.text))}</th>')
-                position += value.columns
-                continue
-            url = line.url if position == 0 else None
-            if type(value) is Link:
-                value, url = value.value, value.url
-            text = writers[position](value)
-            if url and text:
-                text = f'<a href="{escape_text(url)}">{text}</a>'
-            if headed and position == 0:
-                parts.append(self.heading(text, line, grid.columns[0], total))
+        values, cells = line.values, self.cells[total]
+        if len(values) == len(cells):  # no Span
+            if self.grid.row_headings:
+                rest = zip(cells[1:], values[1:], strict=True)
+                inner = self.heading(values[0], line, total) + "".join([c(v) for c, v in rest])
             else:
-                parts.append(f"{opens[position]}{text}</td>")
-            position += 1
-        return self.tr(line, "".join(parts))
-
-    def linked(self, opening: str, write: Callable[[object], str], link: Link) -> str:
-        text = write(link.value)
-        return (
-            f'{opening}<a href="{escape_text(link.url)}">{text}</a></td>'
-            if link.url and text
-            else f"{opening}{text}</td>"
-        )
-
-    def tr(self, line: Line, cells: str) -> str:
+                inner = "".join([c(v) for c, v in zip(cells, values, strict=True)])
+        else:
+            parts, position = [], 0
+            for value in values:
+                if type(value) is Span:
+                    parts.append(f'<th scope="row" colspan="{value.columns}">{escape_text(str(value.text))}</th>')
+                    position += value.columns
+                elif position == 0 and self.grid.row_headings:
+                    parts.append(self.heading(value, line, total))
+                    position += 1
+                else:
+                    parts.append(cells[position](value))
+                    position += 1
+            inner = "".join(parts)
         attrs = f' data-key="{escape_text(line.key)}"' if line.key else ""
         css = ROW_CSS.get(line.style, line.style)
-        return f'<tr class="{css}"{attrs}>{cells}</tr>' if css else f"<tr{attrs}>{cells}</tr>"
+        return f'<tr class="{css}"{attrs}>{inner}</tr>' if css else f"<tr{attrs}>{inner}</tr>"
 
 
 ROW_CSS = {GROUP: "report-group table-light fw-semibold", SUBGROUP: "report-subgroup fst-italic", DETAIL: ""}
@@ -301,8 +294,8 @@ def grid_html(grid: Grid) -> SafeString:
         f"<tr>{groups}</tr>" if groups else "",
         f"<tr>{head}</tr></thead><tbody>",
     ]
-    parts += table.rows(grid.lead)
-    parts += table.rows(grid.lines)
+    parts += [table.row(line) for line in grid.lead]
+    parts += [table.row(line) for line in grid.lines]
     if not grid.lines:
         parts.append(f'<tr><td colspan="{len(grid.columns)}" class="text-muted">{escape(grid.empty)}</td></tr>')
     parts.append("</tbody>")
