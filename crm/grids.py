@@ -324,8 +324,13 @@ def _xlsx_line(sheet, row: int, grid: Grid, line: Line, *, bold: bool, styles: d
     """One line's cells. Their styles (bold, number format, indent) are made once per combination
     and copied to the next cells of it: openpyxl hashes every style it is given, which was most of
     the time of a 30k-line file. `styles` keeps the made ones for the workbook."""
-    for number, (value, column) in enumerate(zip(line.values, grid.columns, strict=True), start=1):
-        if type(value) is Link:
+    columns, number = grid.columns, 0
+    for value in line.values:
+        number += 1
+        column = columns[number - 1]
+        if type(value) is Span:  # its text in its first column, the others left empty
+            value, number = str(value.text), number + value.columns - 1
+        elif type(value) is Link:
             value = value.value
         if value is None or value == "":
             continue
@@ -367,16 +372,16 @@ def grids_xlsx(sections: Sequence[tuple[str, Grid]], *, title: str, conditions: 
             widths[column] = max(widths.get(column, 10), min(40, len(str(c.label)) + 2))
         if sheet.freeze_panes is None:
             sheet.freeze_panes = sheet.cell(row=row + 1, column=2)
-        for line in grid.lines:
+        for line in [*grid.lead, *grid.lines]:
             row += 1
             _xlsx_line(sheet, row, grid, line, bold=line.style == GROUP, styles=styles)
             widths[1] = max(widths.get(1, 20), min(70, len(str(line.values[0])) + 2 + 2 * line.level))
         if not grid.lines:
             row += 1
             write(sheet, row, 1, grid.empty)
-        if grid.total is not None:
+        for line in ([grid.total] if grid.total is not None else []) + grid.closing:
             row += 1
-            _xlsx_line(sheet, row, grid, grid.total, bold=True, styles=styles)
+            _xlsx_line(sheet, row, grid, line, bold=True, styles=styles)
         for note in grid.notes:
             row += 1
             write(sheet, row, 1, note)
