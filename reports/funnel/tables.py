@@ -21,6 +21,8 @@ from reports.receivables.tables import client_label
 DAYS = Kind.PERCENT
 STAGE = Column(gettext_lazy("Этап"))
 REVENUE = Column(gettext_lazy("Выручка"), Kind.MONEY)
+# How long the completed stays lasted: columns of «Время на этапах», and its chart's two series.
+STAY_LENGTHS = (Column(gettext_lazy("Среднее"), Kind.DURATION), Column(gettext_lazy("Медиана"), Kind.DURATION))
 # Where deals are now: a line of «Конверсия воронки», a column of «Воронка по менеджерам».
 OUTCOMES = {
     "won": Column(gettext_lazy("Успех"), Kind.COUNT),
@@ -93,8 +95,7 @@ def time_in_stage_grid(groups: Sequence[tuple[str, list[figures.StayLine]]]) -> 
     columns = [
         STAGE,
         Column(_("Завершённых пребываний"), Kind.COUNT),
-        Column(_("Среднее"), Kind.DURATION),
-        Column(_("Медиана"), Kind.DURATION),
+        *STAY_LENGTHS,
         Column(_("Сейчас на этапе"), Kind.COUNT),
         Column(_("Сейчас в среднем"), Kind.DURATION),
     ]
@@ -127,7 +128,7 @@ def time_in_stage_chart(groups: Sequence[tuple[str, list[figures.StayLine]]]) ->
                     )
                 )
     return bar_chart(
-        bars, [_("Среднее"), _("Медиана")], title=_("Время на этапах, дней"), chart_id="time-in-stage-chart"
+        bars, [str(c.label) for c in STAY_LENGTHS], title=_("Время на этапах, дней"), chart_id="time-in-stage-chart"
     )
 
 
