@@ -23,11 +23,13 @@ def _select() -> forms.Select:
 
 
 class PeriodForm(forms.Form):
+    period_field = "period"  # the date range whose ends are checked
+
     def clean(self):
         cleaned = super().clean()
-        period = cleaned.get("period")
+        period = cleaned.get(self.period_field)
         if period and period.start and period.stop and period.start > period.stop:
-            self.add_error("period", _("Конец периода раньше его начала."))
+            self.add_error(self.period_field, _("Конец периода раньше его начала."))
         return cleaned
 
 

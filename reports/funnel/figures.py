@@ -36,8 +36,8 @@ from django.db import connection
 from django.db.models import Avg, Case, Count, F, IntegerField, Max, Min, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, Lead
 
+from crm.grids import percent
 from funnel.models import Deal, Stage, StageTransition
-from reports.receivables.grid import percent
 
 ZERO = Decimal("0.00")
 DAY = 86_400

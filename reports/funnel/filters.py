@@ -22,20 +22,17 @@ from django.utils.translation import gettext_lazy
 
 from crm import roles
 from crm.forms import DateRangeWidget
+from crm.reports import filter_errors
 from crm.users import user_name
 from funnel.forms import UNASSIGNED
 from funnel.models import Deal, Funnel
-from reports.views import filter_errors
+from reports.base import select
 from sales.filters import PeriodForm
 
 REPORT_PARAMS = ("export", "print", "page")
 PERIOD_DAYS = 365  # the default period: the last 12 months, today included
 NULL = "null"  # the manager filter's «— не назначен —»
 REPEAT = "repeat"
-
-
-def _select() -> forms.Select:
-    return forms.Select(attrs={"class": "form-select form-select-sm"})
 
 
 def deal_managers() -> QuerySet:
@@ -111,10 +108,6 @@ class Scope:
         return f"{reverse('funnel:board')}?{urlencode(params)}"
 
 
-def _date_range() -> django_filters.widgets.DateRangeWidget:
-    return DateRangeWidget()
-
-
 class FunnelReportFilterSet(django_filters.FilterSet):
     """The report applies the filter itself (Scope.deals): the filters here only read it."""
 
@@ -123,9 +116,11 @@ class FunnelReportFilterSet(django_filters.FilterSet):
         label=gettext_lazy("Воронка"),
         empty_label=gettext_lazy("Все воронки"),
         method="given",
-        widget=_select(),
+        widget=select(),
     )
-    period = django_filters.DateFromToRangeFilter(label=gettext_lazy("Период"), method="given", widget=_date_range())
+    period = django_filters.DateFromToRangeFilter(
+        label=gettext_lazy("Период"), method="given", widget=DateRangeWidget()
+    )
     manager = django_filters.ModelChoiceFilter(
         queryset=deal_managers(),
         label=gettext_lazy("Менеджер"),
@@ -133,7 +128,7 @@ class FunnelReportFilterSet(django_filters.FilterSet):
         null_label=gettext_lazy("— не назначен —"),
         null_value=NULL,
         method="given",
-        widget=_select(),
+        widget=select(),
     )
     source = django_filters.CharFilter(
         label=gettext_lazy("Источник"),
@@ -203,7 +198,7 @@ class RepeatSalesFilterSet(FunnelReportFilterSet):
         choices=[(REPEAT, gettext_lazy("Только повторные (2 и более)"))],
         empty_label=gettext_lazy("Все"),
         method="given",
-        widget=_select(),
+        widget=select(),
     )
 
     class Meta(FunnelReportFilterSet.Meta):

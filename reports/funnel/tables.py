@@ -1,4 +1,4 @@
-"""The grids (reports.receivables.grid) and charts of the funnel reports, from the figures: the page,
+"""The grids (crm.grids) and charts of the funnel reports, from the figures: the page,
 the print view and the xlsx file show the same grids."""
 
 from __future__ import annotations
@@ -9,15 +9,26 @@ from decimal import Decimal
 from django.utils.safestring import SafeString
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm import numbers
+from crm.grids import GROUP, Column, Grid, Kind, Line
 from reports.funnel import figures
 from reports.funnel.charts import Bar, bar_chart
-from reports.receivables.grid import GROUP, Column, Grid, Kind, Line
 from reports.receivables.tables import client_label
 
 # Days are shown to one decimal, as percentages are (on the page and in the xlsx file).
 DAYS = Kind.PERCENT
+STAGE = Column(gettext_lazy("Этап"))
+REVENUE = Column(gettext_lazy("Выручка"), Kind.MONEY)
+# How long the completed stays lasted: columns of «Время на этапах», and its chart's two series.
+STAY_LENGTHS = (Column(gettext_lazy("Среднее"), Kind.DURATION), Column(gettext_lazy("Медиана"), Kind.DURATION))
+# Where deals are now: a line of «Конверсия воронки», a column of «Воронка по менеджерам».
+OUTCOMES = {
+    "won": Column(gettext_lazy("Успех"), Kind.COUNT),
+    "lost": Column(gettext_lazy("Провал"), Kind.COUNT),
+    "open": Column(gettext_lazy("В работе"), Kind.COUNT),
+}
 
 
 def _count(n: int) -> str:
@@ -33,7 +44,7 @@ def stage_label(stage) -> str:
 
 def conversion_grid(result: figures.Conversion) -> Grid:
     columns = [
-        Column(_("Этап")),
+        STAGE,
         Column(_("Дошли до этапа"), Kind.COUNT),
         Column(_("Конверсия в следующий этап, %"), Kind.PERCENT),
         Column(_("От начала, %"), Kind.PERCENT),
@@ -47,11 +58,8 @@ def conversion_grid(result: figures.Conversion) -> Grid:
         for s in result.stages
     ]
     cohort = Decimal(result.cohort)
-    for key, label, n in (
-        ("won", _("Успех"), result.won),
-        ("lost", _("Провал"), result.lost),
-        ("open", _("В работе"), result.open),
-    ):
+    for key, n in (("won", result.won), ("lost", result.lost), ("open", result.open)):
+        label = str(OUTCOMES[key].label)
         lines.append(Line([label, n, None, figures.percent(Decimal(n), cohort), None], style=GROUP, key=key))
     total = Line(
         [_("Всего сделок"), result.cohort, None, Decimal(100) if result.cohort else None, result.lost], key="total"
@@ -85,10 +93,9 @@ def conversion_chart(result: figures.Conversion) -> SafeString:
 def time_in_stage_grid(groups: Sequence[tuple[str, list[figures.StayLine]]]) -> Grid:
     """`groups`: (funnel name or "" for a single funnel, its lines)."""
     columns = [
-        Column(_("Этап")),
+        STAGE,
         Column(_("Завершённых пребываний"), Kind.COUNT),
-        Column(_("Среднее"), Kind.DURATION),
-        Column(_("Медиана"), Kind.DURATION),
+        *STAY_LENGTHS,
         Column(_("Сейчас на этапе"), Kind.COUNT),
         Column(_("Сейчас в среднем"), Kind.DURATION),
     ]
@@ -121,7 +128,7 @@ def time_in_stage_chart(groups: Sequence[tuple[str, list[figures.StayLine]]]) ->
                     )
                 )
     return bar_chart(
-        bars, [_("Среднее"), _("Медиана")], title=_("Время на этапах, дней"), chart_id="time-in-stage-chart"
+        bars, [str(c.label) for c in STAY_LENGTHS], title=_("Время на этапах, дней"), chart_id="time-in-stage-chart"
     )
 
 
@@ -132,12 +139,10 @@ def managers_grid(table: figures.ManagerTable, url: Callable[[int | None], str])
     columns = [
         Column(_("Менеджер")),
         Column(_("Сделок"), Kind.COUNT),
-        Column(_("Успех"), Kind.COUNT),
-        Column(_("Провал"), Kind.COUNT),
-        Column(_("В работе"), Kind.COUNT),
+        *OUTCOMES.values(),
         Column(_("Конверсия, %"), Kind.PERCENT),
         Column(_("Средний цикл, дней"), DAYS),
-        Column(_("Выручка"), Kind.MONEY),
+        REVENUE,
     ]
 
     def values(name: str, line: figures.ManagerLine) -> list:
@@ -187,7 +192,7 @@ def client_wins_grid(clients: Iterable[figures.ClientWins], *, notes: Sequence[s
     columns = [
         Column(_("Клиент")),
         Column(_("Выиграно сделок"), Kind.COUNT),
-        Column(_("Выручка"), Kind.MONEY),
+        REVENUE,
         Column(_("Первая победа"), Kind.DATE),
         Column(_("Последняя победа"), Kind.DATE),
         Column(_("Дней между победами"), DAYS),

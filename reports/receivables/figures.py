@@ -15,9 +15,9 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from crm.grids import percent
 from crm.models import Project
-from reports.iterations import executor_names
-from reports.receivables.grid import percent
+from reports.base import Totalled, user_names
 from sales.models import Allocation, Invoice, Payment
 
 ZERO = Decimal("0.00")
@@ -376,7 +376,7 @@ class Grouping:
     none_label: Promise
 
     def names(self, ids: Sequence[int]) -> dict[int, str]:
-        return executor_names(ids) if self.key == MANAGER else project_names(ids)
+        return user_names(ids) if self.key == MANAGER else project_names(ids)
 
 
 MANAGER, PROJECT = "manager", "project"
@@ -387,7 +387,7 @@ GROUPINGS = {
 
 
 @dataclass
-class Debt:
+class Debt(Totalled):
     invoice_count: int = 0
     debt: Decimal = ZERO
     overdue: Decimal = ZERO
@@ -396,22 +396,12 @@ class Debt:
     def overdue_percent(self) -> Decimal | None:
         return percent(self.overdue, self.debt)
 
-    def add(self, other: Debt) -> None:
-        self.invoice_count += other.invoice_count
-        self.debt += other.debt
-        self.overdue += other.overdue
-
 
 @dataclass
-class Paid:
+class Paid(Totalled):
     payment_count: int = 0
     amount: Decimal = ZERO
     unallocated: Decimal = ZERO  # not yet allocated to invoices: an advance or an overpayment
-
-    def add(self, other: Paid) -> None:
-        self.payment_count += other.payment_count
-        self.amount += other.amount
-        self.unallocated += other.unallocated
 
 
 @dataclass
@@ -439,39 +429,22 @@ def _group_rows(grouping: Grouping, figures: dict[int | None, Debt | Paid]) -> l
     return rows
 
 
+def _group_table(rows: QuerySet, grouping: Grouping, kind: type[Debt | Paid], **sums) -> GroupTable:
+    """The `kind` figures of `rows` by the grouping — their count, then `sums` in the order of the
+    figures' fields: one GROUP BY query, and one for the names."""
+    grouped = rows.order_by().values(grouping.field).annotate(n=Count("pk"), **sums)
+    figures = {r[grouping.field]: kind(r["n"], *(r[name] for name in sums)) for r in grouped}
+    return GroupTable(grouping, _group_rows(grouping, figures), kind.total(figures.values()))
+
+
 def debt_by(invoices: QuerySet[Invoice], grouping: Grouping, on: datetime.date) -> GroupTable:
     """The open amount of the open shipped `invoices` and what of it is overdue on `on`, by the
-    invoices' manager or project: one GROUP BY query, and one for the names."""
-    grouped = (
-        invoices.order_by()
-        .values(grouping.field)
-        .annotate(
-            n=Count("pk"),
-            debt=Coalesce(Sum("unpaid"), ZERO),
-            overdue=Coalesce(Sum("unpaid", filter=Q(due_date__lt=on)), ZERO),
-        )
-    )
-    figures = {r[grouping.field]: Debt(r["n"], r["debt"], r["overdue"]) for r in grouped}
-    total = Debt()
-    for f in figures.values():
-        total.add(f)
-    return GroupTable(grouping, _group_rows(grouping, figures), total)
+    invoices' manager or project."""
+    overdue = Sum("unpaid", filter=Q(due_date__lt=on))
+    return _group_table(invoices, grouping, Debt, debt=Coalesce(Sum("unpaid"), ZERO), overdue=Coalesce(overdue, ZERO))
 
 
 def payments_by(payments: QuerySet[Payment], grouping: Grouping) -> GroupTable:
-    """The payments received, by the payments' manager or project: one GROUP BY query, and one for
-    the names."""
-    grouped = (
-        payments.order_by()
-        .values(grouping.field)
-        .annotate(
-            n=Count("pk"),
-            amount=Coalesce(Sum("amount"), ZERO),
-            unallocated=Coalesce(Sum("unallocated"), ZERO),
-        )
-    )
-    figures = {r[grouping.field]: Paid(r["n"], r["amount"], r["unallocated"]) for r in grouped}
-    total = Paid()
-    for f in figures.values():
-        total.add(f)
-    return GroupTable(grouping, _group_rows(grouping, figures), total)
+    """The payments received, by the payments' manager or project."""
+    sums = {"amount": Coalesce(Sum("amount"), ZERO), "unallocated": Coalesce(Sum("unallocated"), ZERO)}
+    return _group_table(payments, grouping, Paid, **sums)

@@ -4,24 +4,14 @@ and a period of document dates or the date receivables are judged on («На д�
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import DateInput, DateRangeWidget
-from crm.models import Project
+from crm.forms import DateInput
 from crm.users import user_name
-from sales.filters import PeriodForm, matching_clients
+from sales.filters import DocumentFilterSet, PeriodForm
 from sales.models import Invoice, Payment
-
-
-def _select() -> forms.Select:
-    return forms.Select(attrs={"class": "form-select form-select-sm"})
-
-
-def _date_range() -> django_filters.widgets.DateRangeWidget:
-    return DateRangeWidget()
 
 
 def document_managers() -> QuerySet:
@@ -34,53 +24,39 @@ def document_managers() -> QuerySet:
 
 
 class SalesReportFilterSet(django_filters.FilterSet):
-    manager = django_filters.ModelChoiceFilter(
-        queryset=document_managers(),
-        label=_("Менеджер"),
-        empty_label=_("Все"),
-        null_label=_("— не назначен —"),
-        widget=_select(),
-    )
-    project = django_filters.ModelChoiceFilter(
-        queryset=Project.objects.order_by("name"),
-        label=_("Проект"),
-        empty_label=_("Все"),
-        null_label=_("— без проекта —"),
-        widget=_select(),
-    )
-    q = django_filters.CharFilter(
-        label=_("Клиент"),
-        method="search",
-        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("Наименование, ИНН")}),
-    )
+    """The invoice and payment lists' own filters of manager, project and client; the manager's
+    choices also name whoever is named on a document."""
+
+    manager = DocumentFilterSet.declared_filters["manager"]
+    project = DocumentFilterSet.declared_filters["project"]
+    q = DocumentFilterSet.declared_filters["q"]
+    search = DocumentFilterSet.search  # the method q names
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.filters["manager"].queryset = document_managers()
         self.filters["manager"].field.label_from_instance = user_name
 
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if not value.strip():
-            return queryset
-        return queryset.filter(client_id__in=matching_clients(value))
 
+class PeriodFilterSet(SalesReportFilterSet):
+    """A report of the documents of a period (by the document's date)."""
 
-class InvoiceRegisterFilterSet(SalesReportFilterSet):
-    period = django_filters.DateFromToRangeFilter(field_name="date", label=_("Период"), widget=_date_range())
+    period = DocumentFilterSet.declared_filters["period"]
 
     class Meta:
-        model = Invoice
         fields = ["period", "manager", "project", "q"]
         form = PeriodForm
+
+
+class InvoiceRegisterFilterSet(PeriodFilterSet):
+    class Meta(PeriodFilterSet.Meta):
+        model = Invoice
 
 
 class ReceivablesFilterSet(SalesReportFilterSet):
     """«На дату» is not a filter: it is the day the due dates are compared with (today when empty)."""
 
-    on = django_filters.DateFilter(
-        label=_("На дату"),
-        method="as_of",
-        widget=DateInput(),
-    )
+    on = django_filters.DateFilter(label=_("На дату"), method="as_of", widget=DateInput())
 
     class Meta:
         model = Invoice
@@ -90,10 +66,6 @@ class ReceivablesFilterSet(SalesReportFilterSet):
         return queryset
 
 
-class PaymentsFilterSet(SalesReportFilterSet):
-    period = django_filters.DateFromToRangeFilter(field_name="date", label=_("Период"), widget=_date_range())
-
-    class Meta:
+class PaymentsFilterSet(PeriodFilterSet):
+    class Meta(PeriodFilterSet.Meta):
         model = Payment
-        fields = ["period", "manager", "project", "q"]
-        form = PeriodForm

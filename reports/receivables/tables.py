@@ -1,4 +1,4 @@
-"""The grids of the sales reports (see grid.py): their columns, lines and totals, from the figures."""
+"""The grids of the sales reports (crm.grids): their columns, lines and totals, from the figures."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable, Sequence
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.grids import DETAIL, GROUP, SUBGROUP, Column, Grid, Kind, Line, percent
 from crm.users import user_name
 from reports.receivables import figures
-from reports.receivables.grid import DETAIL, GROUP, SUBGROUP, Column, Grid, Kind, Line, percent
 from sales.models import Invoice
 
 SHORT, DETAILED, OVERDUE, OVER_LIMIT = "short", "detailed", "overdue", "over_limit"
@@ -21,6 +21,27 @@ VARIANTS = {
     OVERDUE: gettext_lazy("Просроченная задолженность"),
     OVER_LIMIT: gettext_lazy("Превышена сумма кредита"),
 }
+
+
+# The columns several grids show.
+CLIENT = Column(gettext_lazy("Клиент"))
+CONTRACT = Column(gettext_lazy("Договор"))
+STATUS = Column(gettext_lazy("Статус"))
+PAYMENT_STATE = [
+    Column(gettext_lazy("Сумма"), Kind.MONEY),
+    Column(gettext_lazy("Оплачено"), Kind.MONEY),
+    Column(gettext_lazy("Не оплачено"), Kind.MONEY),
+]
+INVOICES = Column(gettext_lazy("Накладных"), Kind.COUNT)
+DEBT = Column(gettext_lazy("Задолженность"), Kind.MONEY)
+OVERDUE_PART = Column(gettext_lazy("в т. ч. просрочено"), Kind.MONEY)
+DAYS_OVERDUE = Column(gettext_lazy("Дней просрочки"), Kind.DAYS)
+TERMS = [Column(gettext_lazy("Отгружена"), Kind.DATE), Column(gettext_lazy("Срок оплаты"), Kind.DATE), DAYS_OVERDUE]
+CREDIT = [  # a contract's credit limit, all that is unpaid under it, and what of that is over the limit
+    Column(gettext_lazy("Сумма кредита"), Kind.MONEY),
+    Column(gettext_lazy("Задолженность по договору"), Kind.MONEY),
+    Column(gettext_lazy("Превышение суммы кредита"), Kind.MONEY),
+]
 
 
 def document_label(number, day: datetime.date | None) -> str:
@@ -47,11 +68,9 @@ def contract_label(contract: figures.ContractDebt) -> str:
 
 def register_summary_grid(summary: figures.RegisterSummary) -> Grid:
     columns = [
-        Column(_("Статус")),
+        STATUS,
         Column(_("Количество"), Kind.COUNT),
-        Column(_("Сумма"), Kind.MONEY),
-        Column(_("Оплачено"), Kind.MONEY),
-        Column(_("Не оплачено"), Kind.MONEY),
+        *PAYMENT_STATE,
     ]
 
     def values(label: str, line: figures.StatusLine) -> list:
@@ -65,13 +84,11 @@ def register_summary_grid(summary: figures.RegisterSummary) -> Grid:
 def in_progress_grid(invoices: Iterable[Invoice], *, notes: Sequence[str] = ()) -> Grid:
     columns = [
         Column(_("Заявка-накладная")),
-        Column(_("Клиент")),
+        CLIENT,
         Column(_("Менеджер")),
         Column(_("Проект")),
-        Column(_("Статус")),
-        Column(_("Сумма"), Kind.MONEY),
-        Column(_("Оплачено"), Kind.MONEY),
-        Column(_("Не оплачено"), Kind.MONEY),
+        STATUS,
+        *PAYMENT_STATE,
     ]
     lines = []
     for i in invoices:
@@ -99,16 +116,6 @@ def in_progress_grid(invoices: Iterable[Invoice], *, notes: Sequence[str] = ()) 
 # --- «Накладные к оплате» -------------------------------------------------------------------------------
 
 
-def _debt_columns(first: str) -> list[Column]:
-    return [
-        Column(first),
-        Column(_("Накладных"), Kind.COUNT),
-        Column(_("Задолженность"), Kind.MONEY),
-        Column(_("в т. ч. просрочено"), Kind.MONEY),
-        Column(_("Дней просрочки"), Kind.DAYS),
-    ]
-
-
 def _total_line(total: figures.DebtTotal) -> Line:
     return Line([_("Итого"), total.invoice_count, total.debt, total.overdue, total.days_overdue], key="total")
 
@@ -125,7 +132,13 @@ def short_grid(clients: Sequence[figures.ClientDebt], total: figures.DebtTotal, 
         )
         for c in clients
     ]
-    return Grid(_debt_columns(_("Клиент")), lines, _total_line(total), str(EMPTY_DEBT), notes=list(notes))
+    return Grid(
+        [CLIENT, INVOICES, DEBT, OVERDUE_PART, DAYS_OVERDUE],
+        lines,
+        _total_line(total),
+        str(EMPTY_DEBT),
+        notes=list(notes),
+    )
 
 
 def detailed_grid(
@@ -134,12 +147,10 @@ def detailed_grid(
     """(b) A line per client and its unpaid invoices under it, the earliest due first."""
     columns = [
         Column(_("Клиент, накладная")),
-        Column(_("Договор")),
-        Column(_("Отгружена"), Kind.DATE),
-        Column(_("Срок оплаты"), Kind.DATE),
-        Column(_("Дней просрочки"), Kind.DAYS),
-        Column(_("Задолженность"), Kind.MONEY),
-        Column(_("в т. ч. просрочено"), Kind.MONEY),
+        CONTRACT,
+        *TERMS,
+        DEBT,
+        OVERDUE_PART,
     ]
     lines = []
     for c in clients:
@@ -164,13 +175,9 @@ def overdue_grid(clients: Sequence[figures.ClientDebt], total: figures.DebtTotal
     (shipment + the contract's credit days) and the amount over the contract's credit limit."""
     columns = [
         Column(_("Клиент, договор, накладная")),
-        Column(_("Отгружена"), Kind.DATE),
-        Column(_("Срок оплаты"), Kind.DATE),
-        Column(_("Дней просрочки"), Kind.DAYS),
+        *TERMS,
         Column(_("Просрочено"), Kind.MONEY),
-        Column(_("Сумма кредита"), Kind.MONEY),
-        Column(_("Задолженность по договору"), Kind.MONEY),
-        Column(_("Превышение суммы кредита"), Kind.MONEY),
+        *CREDIT,
     ]
     lines = []
     excess_total = None
@@ -216,13 +223,11 @@ def overdue_grid(clients: Sequence[figures.ClientDebt], total: figures.DebtTotal
 def over_limit_grid(contracts: Sequence[figures.OverLimit], *, notes: Sequence[str] = ()) -> Grid:
     """(d) The contracts whose unpaid amount is over their credit limit."""
     columns = [
-        Column(_("Клиент")),
-        Column(_("Договор")),
+        CLIENT,
+        CONTRACT,
         Column(_("Глубина кредита, дней"), Kind.DAYS),
-        Column(_("Сумма кредита"), Kind.MONEY),
-        Column(_("Задолженность по договору"), Kind.MONEY),
-        Column(_("Превышение суммы кредита"), Kind.MONEY),
-        Column(_("в т. ч. просрочено"), Kind.MONEY),
+        *CREDIT,
+        OVERDUE_PART,
     ]
     lines = [
         Line(
@@ -263,9 +268,9 @@ def debt_grid(table: figures.GroupTable, url: Callable[[int | None], str]) -> Gr
     оплате» of that manager (project)."""
     columns = [
         Column(str(table.grouping.label)),
-        Column(_("Накладных"), Kind.COUNT),
-        Column(_("Задолженность"), Kind.MONEY),
-        Column(_("в т. ч. просрочено"), Kind.MONEY),
+        INVOICES,
+        DEBT,
+        OVERDUE_PART,
         Column(_("Просрочено, %"), Kind.PERCENT),
     ]
 
@@ -291,3 +296,7 @@ def payments_grid(table: figures.GroupTable) -> Grid:
 
     lines = [Line(values(row.name, row.figures), key=str(row.key or "none")) for row in table.rows]
     return Grid(columns, lines, Line(values(_("Итого"), table.total), key="total"), _("Оплат за период нет."))
+
+
+# «Накладные к оплате» by client: each variant's grid.
+DEBT_GRIDS = {SHORT: short_grid, DETAILED: detailed_grid, OVERDUE: overdue_grid}

@@ -43,7 +43,7 @@ def test_one_funnel_and_only_repeat_clients(client, deals, head):
 
 
 def test_the_clients_are_paged_most_wins_first(client, deals, head, monkeypatch):
-    monkeypatch.setattr("reports.receivables.views.PER_PAGE", 1)
+    monkeypatch.setattr("crm.reports.PER_PAGE", 1)
     client.force_login(head)
     first = get(client, REPEAT_SALES)
     assert list(rows(first, 1)) == ["Альфа, ИНН 7701000001"]

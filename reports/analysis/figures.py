@@ -228,20 +228,6 @@ class CountTable:
         return f"{self.rows_dimension.label} / {self.columns_dimension.label}"
 
 
-def drill_down_base(filterset: ClientFilterSet) -> list[Param]:
-    """The filter parameters of a valid, bound filter set, as the client list reads them."""
-    if not filterset.is_bound:
-        return []
-    names = set(filterset.filters)
-    suffixes = ("_min", "_max", "_after", "_before")
-    result = []
-    for key, values in filterset.data.lists():
-        known = key in names or any(key.endswith(s) and key[: -len(s)] in names for s in suffixes)
-        if known:
-            result += [(key, v) for v in values if v != ""]
-    return result
-
-
 def count_table(
     clients: QuerySet[Client],
     rows: Dimension,

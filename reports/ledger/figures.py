@@ -155,35 +155,29 @@ def _in_period(scope: Scope, column: str) -> Q:
 COLUMNS = ("entry_kind", "entry_day", "entry_number", "entry_date", "entry_contract", "entry_amount")
 
 
+def _entries(scope: Scope, queryset: QuerySet, kind: int, day: str, amount: str) -> QuerySet:
+    """The period's documents of `queryset` as COLUMNS: `day` the column they count on, `amount` theirs."""
+    return (
+        queryset.filter(_in_period(scope, day))
+        .annotate(
+            entry_kind=Value(kind, output_field=IntegerField()),
+            entry_day=F(day),
+            entry_number=F("number"),
+            entry_date=F("date"),
+            entry_contract=F("contract_id"),
+            entry_amount=F(amount),
+        )
+        .order_by()
+        .values_list(*COLUMNS)
+    )
+
+
 def documents(scope: Scope) -> list[tuple]:
     """(kind, day, number, document date, contract id, amount) of the period's shipments and
     payments, by day, shipments before payments on the same day, then by number — one query."""
-    kind = IntegerField()
-    invoices = (
-        shipments(scope)
-        .filter(_in_period(scope, "shipped_on"))
-        .annotate(
-            entry_kind=Value(SHIPMENT, output_field=kind),
-            entry_day=F("shipped_on"),
-            entry_number=F("number"),
-            entry_date=F("date"),
-            entry_contract=F("contract_id"),
-            entry_amount=F("total"),
-        )
-    )
-    paid = (
-        payments(scope)
-        .filter(_in_period(scope, "date"))
-        .annotate(
-            entry_kind=Value(PAYMENT, output_field=kind),
-            entry_day=F("date"),
-            entry_number=F("number"),
-            entry_date=F("date"),
-            entry_contract=F("contract_id"),
-            entry_amount=F("amount"),
-        )
-    )
-    union = invoices.order_by().values_list(*COLUMNS).union(paid.order_by().values_list(*COLUMNS), all=True)
+    invoices = _entries(scope, shipments(scope), SHIPMENT, "shipped_on", "total")
+    paid = _entries(scope, payments(scope), PAYMENT, "date", "amount")
+    union = invoices.union(paid, all=True)
     sql, params = union.order_by("entry_day", "entry_kind", "entry_number").query.sql_with_params()
     # Read as the driver gives the rows: Django's per-row converters cost more than the query when
     # a client has thousands of documents, and the driver already gives dates and Decimals.

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from crm.forms import DateInput
-from reports import ledger
+from reports.ledger import figures as ledger
 from sales.models import Contract
 
 ALL_CONTRACTS, WITHOUT_CONTRACT = "", "none"

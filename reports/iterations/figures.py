@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from reports.base import Totalled, user_names
 from tasks.models import Task
 from tasks.tables import url_maker
 
@@ -49,7 +49,7 @@ ITERATIONS_NOTE = _(
 
 
 @dataclass
-class Counts:
+class Counts(Totalled):
     total: int = 0
     open: int = 0
     waiting: int = 0
@@ -57,21 +57,14 @@ class Counts:
     iterations: int = 0  # the rounds of the accepted tasks, summed
     max_iteration: int | None = None
 
+    highest = ("max_iteration",)
+
     @property
     def average(self) -> Decimal | None:
         """Rounds per accepted task, to two places; None when nothing is accepted."""
         if not self.accepted:
             return None
         return (Decimal(self.iterations) / self.accepted).quantize(HUNDREDTHS)
-
-    def add(self, other: Counts) -> None:
-        self.total += other.total
-        self.open += other.open
-        self.waiting += other.waiting
-        self.accepted += other.accepted
-        self.iterations += other.iterations
-        if other.max_iteration is not None:
-            self.max_iteration = max(self.max_iteration or 0, other.max_iteration)
 
 
 @dataclass
@@ -87,14 +80,6 @@ class ExecutorRow:
 class IterationTable:
     rows: list[ExecutorRow]
     total: Counts
-
-
-def executor_names(ids: Sequence[int]) -> dict[int, str]:
-    """The users' names as User.get_full_name() gives them, or their logins, in one query."""
-    if not ids:
-        return {}
-    users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "first_name", "last_name", "username")
-    return {pk: f"{first} {last}".strip() or username for pk, first, last, username in users}
 
 
 class DrillDown:
@@ -129,7 +114,7 @@ def iteration_table(tasks: QuerySet[Task], *, base_params: Sequence[Param] = ())
     )
     rows, total = [], Counts()
     drill_down = DrillDown(base_params)
-    names = executor_names([r["executor_id"] for r in grouped])
+    names = user_names([r["executor_id"] for r in grouped])
     for r in grouped:
         counts = Counts(r["total"], r["open"], r["waiting"], r["accepted"], r["iterations"], r["max_iteration"])
         total.add(counts)

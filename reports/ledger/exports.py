@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from crm import numbers
 from crm.xlsx import heading, write
-from reports.ledger import Act, DocumentNames, Ledger, sides
+from reports.ledger.figures import Act, DocumentNames, Ledger, sides
 
 MONEY_FORMAT = numbers.XLSX_MONEY
 DATE_FORMAT = "DD.MM.YYYY"

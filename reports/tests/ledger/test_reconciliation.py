@@ -1,5 +1,5 @@
 """«Акт сверки взаиморасчетов с покупателем» (reports:reconciliation) over the documents of
-ledger_data.py, whose figures are worked out by hand there."""
+data.py, whose figures are worked out by hand there."""
 
 import re
 from decimal import Decimal as D
@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from clients.tests import factories as client_factories
 from crm import roles
-from reports.tests.ledger_data import invoice, make_documents, on, payment
+from reports.tests.ledger.data import invoice, make_documents, on, payment
 
 URL = reverse("reports:reconciliation")
 MARCH = {"start": "2026-03-01", "end": "2026-03-31"}

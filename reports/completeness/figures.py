@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from clients.completeness import labels, required_checks
 from clients.filters import ClientFilterSet
 from clients.models import Client
-from reports.analysis import ResponsibleDimension
+from reports.analysis.figures import ResponsibleDimension
+from reports.base import Totalled
 
 Param = tuple[str, str]
 
@@ -43,7 +44,7 @@ LIST_SORT = ("sort", "completeness")
 
 
 @dataclass
-class Counts:
+class Counts(Totalled):
     clients: int = 0
     score_sum: int = 0  # the scores of the scored cards, summed
     complete: int = 0
@@ -60,13 +61,6 @@ class Counts:
         if not self.scored:
             return None
         return (Decimal(self.score_sum) / self.scored).quantize(TENTHS)
-
-    def add(self, other: Counts) -> None:
-        self.clients += other.clients
-        self.score_sum += other.score_sum
-        self.complete += other.complete
-        self.below_half += other.below_half
-        self.not_scored += other.not_scored
 
 
 @dataclass

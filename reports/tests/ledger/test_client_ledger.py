@@ -1,4 +1,4 @@
-"""«Карточка клиента» (reports:client_ledger) over the documents of ledger_data.py, whose figures
+"""«Карточка клиента» (reports:client_ledger) over the documents of data.py, whose figures
 are worked out by hand there."""
 
 from decimal import Decimal as D
@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from clients.tests import factories as client_factories
 from crm import roles
-from reports import ledger
-from reports.tests.ledger_data import invoice, make_documents, on, payment
+from reports.ledger import figures as ledger
+from reports.tests.ledger.data import invoice, make_documents, on, payment
 from sales.models import Invoice, Payment
 
 URL = reverse("reports:client_ledger")
