@@ -138,6 +138,16 @@ def shown(value, column: Column | Kind, *, total: bool = False) -> str:
     return str(value)
 
 
+def _separators() -> Callable[[str], str]:
+    """Python's «1,234.5» written with the language's separators and a real minus; plain replaces,
+    several times faster than str.translate on the thousands of amounts of a long ledger."""
+    thousand, decimal = get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
+    if "." in thousand or "-" in thousand + decimal:  # a replace would meet what an earlier one wrote
+        table = str.maketrans({",": thousand, ".": decimal, "-": MINUS})
+        return lambda text: text.translate(table)
+    return lambda text: text.replace(",", thousand).replace(".", decimal).replace("-", MINUS)
+
+
 class _Table:
     """One grid drawn. Each column's way of writing a value, and a whole cell, is made once — the
     separators looked up once, each date and each recurring text written once — for the thousands
@@ -145,9 +155,7 @@ class _Table:
 
     def __init__(self, grid: Grid):
         self.grid = grid
-        self.thousands = str.maketrans(
-            {",": get_format("THOUSAND_SEPARATOR"), ".": get_format("DECIMAL_SEPARATOR"), "-": MINUS}
-        )
+        self.thousands = _separators()
         self.days: dict[date, str] = {}
         columns = grid.columns
         self.writers = {total: [self._writer(c, total=total) for c in columns] for total in (False, True)}
@@ -167,12 +175,12 @@ class _Table:
 
         def money(value) -> str:
             if type(value) is Decimal:
-                return "" if blank_zero and not value else format(value, ",.2f").translate(thousands)
+                return "" if blank_zero and not value else thousands(format(value, ",.2f"))
             return "" if value is None or value == "" or (blank_zero and not value) else other(value)
 
         def whole(value) -> str:  # a count: grouped as crm.numbers.number groups it
             if type(value) is int:
-                return "" if blank_zero and not value else format(value, ",d").translate(thousands)
+                return "" if blank_zero and not value else thousands(format(value, ",d"))
             return other(value)
 
         def day(value) -> str:
@@ -180,7 +188,7 @@ class _Table:
             if text is None:
                 if type(value) is not date:
                     return other(value)
-                text = self.days[value] = value.strftime("%d.%m.%Y")
+                text = self.days[value] = f"{value.day:02d}.{value.month:02d}.{value.year:04d}"  # as strftime, faster
             return text
 
         escaped: dict[object, str] = {}
@@ -224,7 +232,7 @@ class _Table:
             if type(value) is Decimal:
                 if blank_zero and not value:
                     return empty
-                return f"{opening}{format(value, ',.2f').translate(thousands)}</td>"
+                return f"{opening}{thousands(format(value, ',.2f'))}</td>"
             return cell(value)
 
         return money if column.kind is Kind.MONEY and not column.unit else cell
@@ -253,10 +261,10 @@ class _Table:
         values, cells = line.values, self.cells[total]
         if len(values) == len(cells):  # no Span
             if self.grid.row_headings:
-                rest = zip(cells[1:], values[1:], strict=True)
+                rest = zip(cells[1:], values[1:], strict=False)
                 inner = self.heading(values[0], line, total) + "".join([c(v) for c, v in rest])
             else:
-                inner = "".join([c(v) for c, v in zip(cells, values, strict=True)])
+                inner = "".join([c(v) for c, v in zip(cells, values, strict=False)])
         else:
             parts, position = [], 0
             for value in values:
