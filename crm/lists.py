@@ -151,6 +151,7 @@ class ListView(View):
             return self.export(table)
         per_page = page_size(request, self.page_sizes)
         paginate(table, per_page, page_number(request))
+        table.body  # drawn here, at a shallow stack (see FastTable.body)  # noqa: B018
         context = self.get_context_data(
             filter=filterset,
             table=table,

@@ -5,7 +5,7 @@ introspection that costs more than the SQL on a page of 50–200 rows."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import partial
+from functools import cached_property, partial
 
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
@@ -68,6 +68,18 @@ class FastTable(tables.Table):
         if paginator_class is Paginator and hasattr(queryset, "page_and_count"):
             paginator_class = partial(CountingPaginator, table=self, queryset=queryset)
         return super().paginate(paginator_class, per_page, page, *args, **kwargs)
+
+    @cached_property
+    def body(self) -> list[SafeString]:
+        """The page's rows as HTML, drawn once. crm.lists.ListView draws them in the view, before
+        the page's nested templates: CPython 3.11 frees and maps again a 16 KiB chunk of its frame
+        stack on every call that crosses the chunk's end, and a list's body drawn deep in the
+        templates sat right there (the client list's rows: 6 ms in the view, 26 ms in the
+        template)."""
+        request = getattr(self, "request", None)
+        if request is not None:
+            self.before_render(request)  # the columns hidden for this user (render_table does it again)
+        return self.html_rows()
 
     def html_rows(self) -> list[SafeString]:
         renderers = [self.cells[column.name] for column in self.columns]
