@@ -26,6 +26,7 @@ from django.core.paginator import EmptyPage
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -159,11 +160,12 @@ class ListView(View):
             per_page=per_page,
             columns=self.column_menu(columns),
             export_url=f"{request.path}export/" if self.export_name else None,
-            table_template=self.table_template_name,
         )
+        # The table is drawn here, not included deep in the page's templates (see FastTable.body).
+        table_html = render_to_string(self.table_template_name, {**context, "request": request})
         if request.htmx and not request.htmx.boosted:
-            return render(request, self.table_template_name, context)
-        return render(request, self.template_name, context)
+            return HttpResponse(table_html)
+        return render(request, self.template_name, {**context, "table_html": table_html})
 
     def column_menu(self, columns: list[str] | None) -> list[tuple[str, str, bool]]:
         if columns is None:
