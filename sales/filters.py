@@ -22,13 +22,25 @@ def _select() -> forms.Select:
     return forms.Select(attrs={"class": "form-select form-select-sm"})
 
 
+# The years a period may name: a date far outside (9999-12-31) is a typo or a probe, and the
+# reports' arithmetic on it (the day after the end) would overflow.
+PERIOD_YEARS = (1900, 2100)
+
+
 class PeriodForm(forms.Form):
     period_field = "period"  # the date range whose ends are checked
 
     def clean(self):
         cleaned = super().clean()
         period = cleaned.get(self.period_field)
-        if period and period.start and period.stop and period.start > period.stop:
+        ends = [end for end in (period.start, period.stop) if end] if period else []
+        if any(not PERIOD_YEARS[0] <= end.year <= PERIOD_YEARS[1] for end in ends):
+            self.add_error(
+                self.period_field,
+                _("Дата периода вне допустимого: годы от %(first)s до %(last)s.")
+                % {"first": PERIOD_YEARS[0], "last": PERIOD_YEARS[1]},
+            )
+        elif period and period.start and period.stop and period.start > period.stop:
             self.add_error(self.period_field, _("Конец периода раньше его начала."))
         return cleaned
 
