@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -147,15 +147,13 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a deal to `stage` through services.move, from the board (JSON) or the deal's stage
     buttons. `seen_stage` is the stage the page showed it on: a deal moved by someone else
     meanwhile stays where it is, and the user is told."""
-    deal = get_object_or_404(Deal.objects.select_related(*DEAL_RELATED), pk=pk)
+    deal = _visible_deal(request, pk)  # another's deal is not found, as one that does not exist
     as_json = "application/json" in request.headers.get("Accept", "")
     form = MoveForm(request.POST)
 
     def refuse(message: str, status: int, need: str = "") -> HttpResponse:
         if as_json:
             return JsonResponse({"error": message, "need": need}, status=status)
-        if not access.deal_visible(deal, request.user):
-            raise Http404
         messages.error(request, message)
         return render_detail(request, deal, status=status, move_form=form)
 
