@@ -4,6 +4,7 @@ writes a TaskEvent, so two clicks (or two people) cannot both succeed."""
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ from crm import merge, roles
 from tasks.models import Task, TaskAttachment, TaskEvent, TaskItem
 
 State = Task.State
+
+logger = logging.getLogger(__name__)
 
 
 class TaskError(Exception):
@@ -212,6 +215,10 @@ def progress_of(tasks: Iterable[Task]) -> dict[int, tuple[int, int]]:
     return {task_id: (done, total) for task_id, (done, total) in result.items()}
 
 
+class FileNotStored(TaskError):
+    """The server could not store an uploaded file (its media folder is full or not writable)."""
+
+
 @transaction.atomic
 def attach(task: Task, user, upload) -> TaskAttachment:
     """Add a file to the task's «Поручение»: its executor, reviewer and author, or a supervisor."""
@@ -224,7 +231,13 @@ def attach(task: Task, user, upload) -> TaskAttachment:
         content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
         uploaded_by=user,
     )
-    attachment.file.save(upload.name, upload, save=False)
+    try:
+        attachment.file.save(upload.name, upload, save=False)
+    except OSError as error:  # the media folder is full or not writable: nothing is recorded
+        logger.exception("attachment of task %s not stored", task.pk)
+        raise FileNotStored(
+            _("Файл не сохранён: хранилище файлов на сервере недоступно. Сообщите администратору.")
+        ) from error
     attachment.save()
     _event(task, user, TaskEvent.Kind.ATTACHED, attachment.name)
     return attachment

@@ -206,7 +206,8 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.attach(task, request.user, form.cleaned_data["file"])
     except TaskError as error:
-        return _refused(request, task, error, 403, attachment_form=form, tab="order")
+        status = 503 if isinstance(error, services.FileNotStored) else 403
+        return _refused(request, task, error, status, attachment_form=form, tab="order")
     messages.success(request, _("Файл «%(name)s» добавлен.") % {"name": form.cleaned_data["file"].name})
     return redirect(f"{task.get_absolute_url()}?tab=order")
 

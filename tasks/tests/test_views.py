@@ -169,6 +169,21 @@ def test_attachments_upload_within_limits_and_download_only_for_the_task_people(
     assert client.post(upload, {"file": SimpleUploadedFile("a.txt", b"a")}).status_code == 404
 
 
+def test_an_unwritable_file_store_is_said_and_nothing_is_half_saved(client, email_task, executor, settings, tmp_path):
+    """The probe: an unwritable media folder answered a bare «Server Error». A file where the
+    folder should be fails as a full or read-only disk does (and for root too)."""
+    blocker = tmp_path / "media"
+    blocker.write_text("not a folder")
+    settings.MEDIA_ROOT = blocker
+    upload = reverse("tasks:attachment_upload", args=[email_task.pk])
+    client.force_login(executor)
+    response = client.post(upload, {"file": SimpleUploadedFile("список.txt", b"text")})
+    assert response.status_code == 503
+    assert "Файл не сохранён: хранилище файлов на сервере недоступно" in response.content.decode()
+    assert not email_task.attachments.exists()
+    assert not email_task.events.filter(kind="attached").exists()
+
+
 def test_pages_make_a_constant_number_of_queries(client, executor, reviewer, django_assert_max_num_queries):
     clients = [client_factories.ClientFactory(responsible=executor) for _ in range(30)]
     email = client_factories.kind("Email")
