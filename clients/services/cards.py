@@ -96,7 +96,7 @@ def save_card(client_pk: int | None, card: CardInput, *, user, expected_version:
     edit = _CardEdit(client, card)
     if edit.conflicting():
         raise EditConflict(client, changes_since(client, expected_version or 0), edit.rebases)
-    change_set = edit.change_set()
+    change_set = edit.change
     if not change_set.is_empty():
         write([change_set], user=user, source=ClientChange.Source.FORM)
     return client
@@ -134,7 +134,7 @@ class _CardEdit:
                 continue
             if person is None:
                 if person_input.changed:
-                    self._new_person(person_input)
+                    self.change.new_persons.append(_new_person(person_input))
                 continue
             stored = _stored(person)
             stored.update(extra_fields.stored_form_values(card.person_fields, person_values.get(person.pk, {})))
@@ -186,19 +186,16 @@ class _CardEdit:
                 row_input.new.contact = owner
                 self.change.contact_info.append(row_input.new)
 
-    def _new_person(self, person_input: RowInput) -> None:
-        """A new person, or one someone else removed meanwhile: every row the user sees is kept."""
-        infos = [r.new for r in person_input.rows if not r.delete and r.new is not None]
-        for info in infos:
-            info.pk = None
-        person_input.new.pk = None
-        self.change.new_persons.append(NewPerson(person_input.new, person_input.extra, infos))
-
     def conflicting(self) -> bool:
         return any(theirs for _handle, _stored, theirs in self.rebases)
 
-    def change_set(self) -> ClientChangeSet:
-        return self.change
+
+def _new_person(person_input: RowInput) -> NewPerson:
+    """A new person, or one someone else removed meanwhile: every row the user sees is kept."""
+    infos = [r.new for r in person_input.rows if not r.delete and r.new is not None]
+    for row in (person_input.new, *infos):
+        row.pk = None
+    return NewPerson(person_input.new, person_input.extra, infos)
 
 
 def _create_card(card: CardInput, *, user) -> Client:
@@ -207,10 +204,7 @@ def _create_card(card: CardInput, *, user) -> Client:
     segments = card.changes.get("segments")
     change.add_segments = set(segments.new or ()) if segments else set()
     change.contact_info = [r.new for r in card.infos if not r.delete and r.changed and r.new is not None]
-    for person_input in card.persons:
-        if not person_input.delete and person_input.changed:
-            infos = [r.new for r in person_input.rows if not r.delete and r.new is not None]
-            change.new_persons.append(NewPerson(person_input.new, person_input.extra, infos))
+    change.new_persons = [_new_person(p) for p in card.persons if not p.delete and p.changed]
     write([change], user=user, source=ClientChange.Source.CREATED)
     return client
 
