@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,6 +39,8 @@ class Run(models.Model):
     state = models.CharField(_("Состояние"), max_length=10, choices=State.choices, default=State.QUEUED)
     error = models.TextField(_("Ошибка"), blank=True)
     created_at = models.DateTimeField(_("Создано"), auto_now_add=True)
+    # When it was last put in the queue (made, submitted, run again): the sweep's clock.
+    queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -47,6 +51,13 @@ class Run(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+    def get_retry_url(self) -> str:
+        return reverse("run_retry", args=[self._meta.label_lower, self.pk])
+
+    def may_retry(self, user) -> bool:
+        """Whether `user` may run it again when it failed: its author, by default."""
+        return getattr(self, "author_id", None) == user.pk
 
 
 class ListSettings(models.Model):

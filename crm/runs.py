@@ -1,12 +1,19 @@
 """The background-run protocol (crm.models.Run): a job claims its run atomically, so a duplicated
-or redelivered message does nothing; a failure is stored with a message for the user; and a sweep
-(a beat job every few minutes) takes care of runs whose queue message or worker was lost:
+or redelivered message does nothing; a failure is stored with a message for the user, who may run
+it again («Запустить ещё раз»); and a sweep (a beat job every few minutes, and the run's own page
+whenever it is viewed) takes care of runs whose queue message or worker was lost:
 
-- a run still «В очереди» after QUEUED_TIMEOUT is queued again (the claim keeps it to one
+- a job is queued only when the broker answers (`queue`/`enqueue` ask it first and raise
+  QueueUnavailable, so the page can say so and the transaction commits nothing that waits for it),
+  and sent once that transaction has committed;
+- a run still «В очереди» after QUEUED_TIMEOUT (its message was lost: Redis restarted without
+  persistence, or failed between the check and the send) is queued again (the claim keeps it to one
   worker), or failed with a message when the queue cannot be reached;
-- a run «Выполняется» for longer than RUNNING_TIMEOUT whose row no transaction holds (its worker
-  died; its changes were rolled back) is failed with a message, so it does not stay «Выполняется»
-  until the broker redelivers it an hour later (the claim then refuses the late message).
+- a run «Выполняется» for longer than DEAD_AFTER whose row no transaction holds is failed with a
+  message: a live job holds its row from the moment it starts, so an unheld row means the worker
+  died and its changes were rolled back. The broker redelivers the dead job's message later
+  (acks_late; the visibility timeout in settings is longer than any job may run): the claim refuses
+  it, since the run is no longer queued.
 """
 
 from __future__ import annotations
@@ -25,7 +32,19 @@ from crm.models import Run
 
 logger = logging.getLogger(__name__)
 QUEUED_TIMEOUT = datetime.timedelta(minutes=5)
-RUNNING_TIMEOUT = datetime.timedelta(minutes=15)
+DEAD_AFTER = datetime.timedelta(minutes=1)
+
+
+class QueueUnavailable(Exception):
+    """The broker of background jobs does not answer: nothing that would wait for it is kept."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Очередь фоновых задач сейчас недоступна, поэтому ничего не записано. Повторите через "
+                "несколько минут; если не получится, сообщите администратору."
+            )
+        )
 
 
 def run_models() -> list[type[Run]]:
@@ -90,55 +109,140 @@ def _progress_key(model: type[Run], pk) -> str:
 
 def report_progress(model: type[Run], pk, done: int) -> None:
     """How much of a running run is done, for its page: the run's own row says nothing until the
-    job's transaction commits."""
-    cache.set(_progress_key(model, pk), done, timeout=3600)
+    job's transaction commits. Only a hint: a cache that is down loses it, not the job."""
+    try:
+        cache.set(_progress_key(model, pk), done, timeout=3600)
+    except Exception:
+        logger.warning("run progress not kept: the cache is unavailable", exc_info=True)
 
 
 def progress(run: Run) -> int:
-    return cache.get(_progress_key(type(run), run.pk), 0)
+    try:
+        return cache.get(_progress_key(type(run), run.pk), 0)
+    except Exception:  # the cache (Redis) is down: the page shows the run without its progress
+        logger.warning("run progress unknown: the cache is unavailable", exc_info=True)
+        return 0
+
+
+def ensure_queue() -> None:
+    """Raise QueueUnavailable unless the broker answers now. Eager mode (the demo) has none to ask."""
+    from crm.celery import app
+
+    if app.conf.task_always_eager:
+        return
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=5)
+    except Exception as error:
+        logger.warning("the broker does not answer: %s", error)
+        raise QueueUnavailable from error
+
+
+def _send(name: str, args: list) -> None:
+    from crm.celery import app
+
+    if app.conf.task_always_eager:  # the demo: the job runs here and now
+        app.loader.import_default_modules()  # the jobs modules, as a worker imports them
+        app.tasks[name].apply(args=args, throw=True)
+    else:
+        app.send_task(name, args=args)
+
+
+def enqueue(name: str, *args) -> None:
+    """Queue the job `name` once the current transaction commits, if the broker answers now
+    (QueueUnavailable otherwise: let it roll the transaction back). Should the broker fail between
+    the question and the send, the failure is logged rather than raised after the commit: a run's
+    sweep queues it again."""
+    ensure_queue()
+    args = list(args)
+
+    def send() -> None:
+        try:
+            _send(name, args)
+        except QueueUnavailable:
+            raise
+        except Exception as error:
+            if _is_broker_error(error):
+                logger.exception("%s not queued: the broker failed after it answered", name)
+            else:
+                raise
+
+    transaction.on_commit(send)
+
+
+def _is_broker_error(error: Exception) -> bool:
+    from kombu.exceptions import OperationalError
+
+    return isinstance(error, OperationalError | ConnectionError | OSError)
 
 
 def queue(run: Run) -> None:
-    """Send the run's job, once the transaction that made the run has committed."""
-    from crm.celery import app
+    """Queue the run's job (`enqueue`); call it in the transaction that made or re-queued the run."""
+    enqueue(run.job, str(run.pk))
 
-    pk = str(run.pk)
-    transaction.on_commit(lambda: app.send_task(run.job, args=[pk]))
+
+def retry(run: Run) -> bool:
+    """«Запустить ещё раз»: a failed run back to the queue, as stored (a job does all or nothing, so
+    a failed one left nothing behind). Raises QueueUnavailable. False when it is not failed (any
+    more): a double click."""
+    model = type(run)
+    with transaction.atomic():
+        again = model.objects.filter(pk=run.pk, state=Run.State.FAILED).update(
+            state=Run.State.QUEUED, error="", started_at=None, finished_at=None, queued_at=timezone.now()
+        )
+        if again:
+            queue(run)
+    return bool(again)
+
+
+def revive(run: Run) -> Run:
+    """The sweep for one run, when its page is viewed (no query unless the run is overdue);
+    returns the run as it is now."""
+    now = timezone.now()
+    overdue = (run.state == Run.State.QUEUED and run.queued_at < now - QUEUED_TIMEOUT) or (
+        run.state == Run.State.RUNNING and run.started_at is not None and run.started_at < now - DEAD_AFTER
+    )
+    model = type(run)
+    if overdue and any(_sweep_model(model, now, model.objects.filter(pk=run.pk)).values()):
+        run.refresh_from_db()
+    return run
 
 
 def sweep(now: datetime.datetime | None = None) -> dict[str, int]:
     """Queue again the runs whose message was lost, fail the ones whose worker died.
     Returns how many of each: {"queued": n, "failed": n}."""
-    from crm.celery import app
-
     now = now or timezone.now()
     counts = {"queued": 0, "failed": 0}
     for model in run_models():
-        for pk in model.objects.filter(state=Run.State.QUEUED, created_at__lt=now - QUEUED_TIMEOUT).values_list(
-            "pk", flat=True
-        ):
-            try:
-                app.send_task(model.job, args=[str(pk)])
-            except Exception:  # the broker is down: say so instead of waiting forever
-                logger.exception("could not queue %s %s again", model._meta.label, pk)
-                model.objects.filter(pk=pk, state=Run.State.QUEUED).update(
-                    state=Run.State.FAILED,
-                    error=_("Очередь фоновых задач недоступна: запустите ещё раз позже."),
-                    finished_at=now,
-                )
-                counts["failed"] += 1
-            else:
-                counts["queued"] += 1
-        stale = model.objects.filter(state=Run.State.RUNNING, started_at__lt=now - RUNNING_TIMEOUT)
-        with transaction.atomic():
-            # A live worker holds its run's row for the whole job: skip_locked passes it by.
-            dead = list(stale.select_for_update(skip_locked=True).values_list("pk", flat=True))
-            counts["failed"] += model.objects.filter(pk__in=dead).update(
+        for key, value in _sweep_model(model, now, model.objects.all()).items():
+            counts[key] += value
+    return counts
+
+
+def _sweep_model(model: type[Run], now: datetime.datetime, runs) -> dict[str, int]:
+    counts = {"queued": 0, "failed": 0}
+    for pk in runs.filter(state=Run.State.QUEUED, queued_at__lt=now - QUEUED_TIMEOUT).values_list("pk", flat=True):
+        try:
+            _send(model.job, [str(pk)])
+        except Exception:  # the broker is down: say so instead of waiting forever
+            logger.exception("could not queue %s %s again", model._meta.label, pk)
+            counts["failed"] += model.objects.filter(pk=pk, state=Run.State.QUEUED).update(
                 state=Run.State.FAILED,
-                error=_(
-                    "Выполнение прервалось (остановился обработчик фоновых задач); изменения не внесены. "
-                    "Запустите ещё раз."
-                ),
+                error=_("Очередь фоновых задач недоступна: запустите ещё раз позже."),
                 finished_at=now,
             )
+        else:
+            model.objects.filter(pk=pk, state=Run.State.QUEUED).update(queued_at=now)
+            counts["queued"] += 1
+    stale = runs.filter(state=Run.State.RUNNING, started_at__lt=now - DEAD_AFTER)
+    with transaction.atomic():
+        # A live worker holds its run's row for the whole job: skip_locked passes it by.
+        dead = list(stale.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        counts["failed"] += model.objects.filter(pk__in=dead).update(
+            state=Run.State.FAILED,
+            error=_(
+                "Выполнение прервалось (остановился обработчик фоновых задач); изменения не внесены. Запустите ещё раз."
+            ),
+            finished_at=now,
+        )
     return counts

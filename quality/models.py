@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm import roles
 from crm.models import Project, Run
 
 
@@ -78,6 +79,10 @@ class WizardRun(Run):
 
     def get_absolute_url(self) -> str:
         return reverse("quality:run_detail", args=[self.pk])
+
+    def may_retry(self, user) -> bool:
+        """Whoever runs the wizards (its pages are theirs, whoever started the run)."""
+        return roles.has_any_role(user, roles.SUPERVISOR, roles.ADMINISTRATOR)
 
     @property
     def origin(self) -> str:

@@ -219,17 +219,19 @@ def lacking_without_responsible(run: WizardRun) -> bool:
 
 
 @transaction.atomic
+@transaction.atomic
 def submit(run: WizardRun) -> bool:
-    """Step 4's «Готово»: mark the run queued for task generation, once. Returns whether this call
-    did (False: it was submitted before — a double click or a refresh); the caller then queues
-    quality.jobs.generate_tasks."""
+    """Step 4's «Готово»: queue the run's task generation, once. Returns whether this call did
+    (False: it was submitted before — a double click or a refresh). Raises WizardError, or
+    crm.runs.QueueUnavailable when the queue is down (the run stays a draft, to be sent again)."""
     locked = WizardRun.objects.select_for_update().get(pk=run.pk)
     if locked.state != WizardRun.State.DRAFT:
         return False
     check_distribution(locked)
     locked.state = WizardRun.State.QUEUED
-    locked.submitted_at = timezone.now()
-    locked.save(update_fields=["state", "submitted_at"])
+    locked.submitted_at = locked.queued_at = timezone.now()
+    locked.save(update_fields=["state", "submitted_at", "queued_at"])
+    runs.queue(locked)
     return True
 
 

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from crm import roles
+from crm import roles, runs
 from crm.access import role_required
-from quality import jobs, services
+from quality import services
 from quality.forms import CHECKS_FORMS, DistributionForm
 from quality.models import WizardRun
 from quality.services import WizardError
@@ -164,12 +164,10 @@ def _step4(request: HttpRequest, run: WizardRun) -> HttpResponse:
         if form.is_valid():
             form.save()
             try:
-                queued = services.submit(run)
-            except WizardError as error:
+                services.submit(run)
+            except (WizardError, runs.QueueUnavailable) as error:
                 form.add_error(None, str(error))
             else:
-                if queued:
-                    jobs.generate_tasks.delay_on_commit(str(run.pk))
                 return redirect(run)
     context = {"form": form, "without_responsible": services.lacking_without_responsible(run)}
     return _render(request, run, run.kind, 4, context, status=400 if form.is_bound else 200)
@@ -178,7 +176,7 @@ def _step4(request: HttpRequest, run: WizardRun) -> HttpResponse:
 @role_required(*WIZARD_ROLES)
 def run_detail(request: HttpRequest, pk) -> HttpResponse:
     """Step 5: the progress of the task generation, then the tasks created."""
-    run = get_object_or_404(WizardRun.objects.select_related("author", "reviewer", "project"), pk=pk)
+    run = runs.revive(get_object_or_404(WizardRun.objects.select_related("author", "reviewer", "project"), pk=pk))
     if run.state == WizardRun.State.DRAFT:
         return redirect(_step_url(run, 1))
     context = {"run": run, "made": services.progress(run)}

@@ -10,6 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm import roles
 from crm.models import Run
 
 
@@ -40,6 +41,9 @@ class BulkEditRun(Run):
 
     def get_absolute_url(self) -> str:
         return reverse("clients:bulk_edit_run", args=[self.pk])
+
+    def may_retry(self, user) -> bool:
+        return self.author_id == user.pk or roles.can_manage_all_clients(user)
 
 
 def _import_file_path(instance: ClientImport, filename: str) -> str:

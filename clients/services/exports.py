@@ -63,18 +63,20 @@ def exported_clients(query: str, visible: list[str]) -> tuple[QuerySet[Client], 
 
 
 @transaction.atomic
-def start_export(*, author, query: str, columns: list[tuple[str, str]], total: int) -> tuple[ClientExport, bool]:
+def start_export(*, author, query: str, columns: list[tuple[str, str]], total: int) -> ClientExport:
     """A large export of the list for its author: the one already queued or running with the same
-    filter and columns (a second click, a reload of the address), or a new one. Returns (export,
-    whether it is new: the caller queues its job)."""
+    filter and columns (a second click, a reload of the address), or a new one, queued. Raises
+    crm.runs.QueueUnavailable (and keeps nothing) when the queue is down."""
     get_user_model().objects.select_for_update().filter(pk=author.pk).first()  # one start at a time
     pending = ClientExport.objects.filter(
         author=author, query=query, state__in=[ClientExport.State.QUEUED, ClientExport.State.RUNNING]
     )
     for export in pending:
         if [list(c) for c in export.columns] == [list(c) for c in columns]:
-            return export, False
-    return ClientExport.objects.create(author=author, query=query, columns=columns, total=total), True
+            return export
+    export = ClientExport.objects.create(author=author, query=query, columns=columns, total=total)
+    runs.queue(export)
+    return export
 
 
 def export_progress(export: ClientExport) -> int:

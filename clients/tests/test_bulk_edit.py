@@ -12,7 +12,7 @@ from clients import jobs, services
 from clients.models import BulkEditRun, Client, ClientChange, ExtraField, ExtraValue
 from clients.services import BulkChanges, BulkEditError
 from clients.tests import factories
-from crm import roles
+from crm import roles, runs
 
 BULK_URL = reverse("clients:bulk_edit")
 
@@ -464,15 +464,18 @@ def test_a_refused_kind_change_is_shown_on_the_run_page(client, boss, card):
 # --- large runs and the run page ---------------------------------------------------------------------
 
 
-def test_a_large_selection_goes_to_a_job_and_the_page_polls(client, boss, settings, monkeypatch):
+def test_a_large_selection_goes_to_a_job_and_the_page_polls(
+    client, boss, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     settings.CLIENTS_BULK_EDIT_SYNC_LIMIT = 2
     clients = factories.ClientFactory.create_batch(3)
     queued = []
-    monkeypatch.setattr(jobs.bulk_edit_clients, "delay_on_commit", queued.append)
+    monkeypatch.setattr(runs, "_send", lambda name, args: queued.append((name, args)))
     client.force_login(boss)
-    response = client.post(BULK_URL, {"pk": [c.pk for c in clients], **post_data(abc_class="A")})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(BULK_URL, {"pk": [c.pk for c in clients], **post_data(abc_class="A")})
     run = BulkEditRun.objects.get()
-    assert queued == [run.pk]
+    assert queued == [("clients.bulk_edit_clients", [str(run.pk)])]
     assert run.state == BulkEditRun.State.QUEUED
     assert not Client.objects.filter(abc_class="A").exists()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KT
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -17,11 +18,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clients import extra_fields as extra
-from clients import jobs, services
+from clients import services
 from clients.filters import ClientFilterSet
 from clients.forms import BulkEditForm
 from clients.models import BulkEditRun, Client, ExtraField
-from crm import roles
+from crm import roles, runs
 from crm.access import role_required
 
 # Who may change clients at all; a sales head only reads.
@@ -102,17 +103,19 @@ def bulk_edit(request: HttpRequest) -> HttpResponse:
     form = BulkEditForm(request.POST if request.method == "POST" else None, extra_fields=fields)
     if request.method == "POST" and form.is_valid():
         ids = list(selection.clients.order_by("pk").values_list("pk", flat=True))
-        run = services.create_bulk_edit_run(
-            ids,
-            form.changes(),
-            user=request.user,
-            filter_query=selection.filter_query,
-        )
-        if services.runs_in_background(run):
-            jobs.bulk_edit_clients.delay_on_commit(run.pk)
+        try:
+            with transaction.atomic():
+                run = services.create_bulk_edit_run(
+                    ids, form.changes(), user=request.user, filter_query=selection.filter_query
+                )
+                if services.runs_in_background(run):
+                    runs.queue(run)
+        except runs.QueueUnavailable as error:
+            form.add_error(None, str(error))  # nothing stored; the form keeps what was chosen
         else:
-            services.execute_bulk_edit_run(run.pk)
-        return redirect(run)
+            if not services.runs_in_background(run):
+                services.execute_bulk_edit_run(run.pk)
+            return redirect(run)
     if roles.can_manage_all_clients(request.user):
         editable = count
     else:
@@ -136,8 +139,8 @@ def bulk_edit(request: HttpRequest) -> HttpResponse:
 def bulk_edit_run(request: HttpRequest, pk: int) -> HttpResponse:
     """A run: its progress while a job does it (the partial polls itself), then the result."""
     # The ids in the parameters can be many: only the filter is read, to link back to the list.
-    runs = BulkEditRun.objects.defer("parameters").annotate(filter_query=KT("parameters__filter"))
-    run = get_object_or_404(runs, pk=pk)
+    stored = BulkEditRun.objects.defer("parameters").annotate(filter_query=KT("parameters__filter"))
+    run = runs.revive(get_object_or_404(stored, pk=pk))
     if run.author_id != request.user.pk and not roles.can_manage_all_clients(request.user):
         raise Http404
     progress = services.bulk_edit_progress(run)

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from clients import completeness, jobs
+from clients import completeness
 from clients.forms import RequiredFieldsForm
 from clients.models import Client, ContactInfoKind, ExtraField, RequiredProperty
-from crm import roles
+from crm import roles, runs
 from crm.access import role_required
 
 
@@ -24,14 +25,20 @@ def required_fields(request: HttpRequest) -> HttpResponse:
     }
     form = RequiredFieldsForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        completeness.set_required(
-            properties=form.cleaned_data["properties"],
-            kind_ids=[k.pk for k in form.cleaned_data["kinds"]],
-            field_ids=[f.pk for f in form.cleaned_data["fields"]],
-        )
-        jobs.recompute_completeness.delay_on_commit()
-        messages.success(request, _("Обязательные реквизиты записаны. Заполненность карточек пересчитывается."))
-        return redirect("clients:required_fields")
+        try:
+            with transaction.atomic():
+                completeness.set_required(
+                    properties=form.cleaned_data["properties"],
+                    kind_ids=[k.pk for k in form.cleaned_data["kinds"]],
+                    field_ids=[f.pk for f in form.cleaned_data["fields"]],
+                )
+                # Without the recompute, «Заполненность» would go stale: both or neither.
+                runs.enqueue("clients.recompute_completeness")
+        except runs.QueueUnavailable as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Обязательные реквизиты записаны. Заполненность карточек пересчитывается."))
+            return redirect("clients:required_fields")
     return render(request, "clients/required_fields.html", {"form": form}, status=400 if form.is_bound else 200)
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import tempfile
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from clients import exports, jobs, services
+from clients import exports, services
 from clients.models import ClientExport, ExtraField
 from clients.tables import ClientTable
+from crm import runs
 from crm.access import role_required
 from crm.xlsx import xlsx_response
 
@@ -27,11 +30,13 @@ def export_clients(request: HttpRequest, table: ClientTable, fields: list[ExtraF
     columns = [(name, headers[name]) for name in names]
     total = clients.count()
     if total > services.export_sync_limit():
-        export, new = services.start_export(
-            author=request.user, query=request.GET.urlencode(), columns=columns, total=total
-        )
-        if new:
-            jobs.export_clients.delay_on_commit(export.pk)
+        try:
+            export = services.start_export(
+                author=request.user, query=request.GET.urlencode(), columns=columns, total=total
+            )
+        except runs.QueueUnavailable as error:
+            messages.error(request, str(error))
+            return redirect(f"{reverse('clients:list')}?{request.GET.urlencode()}")
         return redirect(export)
     out = tempfile.TemporaryFile()
     exports.write_clients(clients, columns, fields, out)
@@ -51,7 +56,7 @@ def _own_export(request: HttpRequest, pk: int) -> ClientExport:
 @role_required()
 def client_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A large export: its progress, then «Скачать»."""
-    export = _own_export(request, pk)
+    export = runs.revive(_own_export(request, pk))
     done = export.rows if export.finished else services.export_progress(export)
     context = {
         "export": export,

@@ -29,7 +29,7 @@ def _lost_bulk_edit(minutes_ago: int) -> BulkEditRun:
     target = factories.ClientFactory(abc_class="")
     changes = services.BulkChanges(builtin={"abc_class": "A"})
     run = services.create_bulk_edit_run([target.pk], changes, user=boss)  # and no job was sent
-    BulkEditRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=minutes_ago))
+    BulkEditRun.objects.filter(pk=run.pk).update(queued_at=timezone.now() - datetime.timedelta(minutes=minutes_ago))
     return run
 
 

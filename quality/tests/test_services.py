@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from clients.completeness import extra_check, property_check
 from clients.tests import factories
+from crm import runs
 from crm.models import Project
 from quality import services
 from quality.models import WizardRun
@@ -137,15 +138,15 @@ def test_unticked_rows_get_no_task(base, email_run, boss):
     }
 
 
-def test_submit_marks_the_run_queued_once_and_leaves_queueing_to_the_caller(
-    base, email_run, boss, django_capture_on_commit_callbacks
-):
+def test_submit_queues_the_run_once(base, email_run, boss, django_capture_on_commit_callbacks, monkeypatch):
     email_run.fallback_executor = boss
     email_run.save()
-    with django_capture_on_commit_callbacks() as callbacks:
+    sent = []
+    monkeypatch.setattr(runs, "_send", lambda name, args: sent.append((name, args)))
+    with django_capture_on_commit_callbacks(execute=True):
         assert services.submit(email_run) is True
         assert services.submit(email_run) is False
-    assert callbacks == []  # the view queues the job (quality/tests/test_views.py: once)
+    assert sent == [("quality.generate_tasks", [str(email_run.pk)])]
     assert WizardRun.objects.get(pk=email_run.pk).state == WizardRun.State.QUEUED
 
 

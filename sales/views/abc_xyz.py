@@ -8,14 +8,17 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm import roles
+from crm import roles, runs
 from crm.access import role_required
-from sales import jobs
 
 
 @require_POST
 @role_required(roles.SUPERVISOR, roles.ADMINISTRATOR)
 def recalculate_classes(request: HttpRequest) -> HttpResponse:
-    jobs.recalculate_classes.delay_on_commit()
+    try:
+        runs.enqueue("sales.recalculate_classes")
+    except runs.QueueUnavailable as error:
+        messages.error(request, str(error))
+        return redirect("service")
     messages.success(request, _("ABC/XYZ-классы клиентов пересчитываются по отгрузкам за последние 12 месяцев."))
     return redirect("service")

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from clients import completeness
 from clients.models import Client, ContactInfoKind
 from crm import roles
-from quality import jobs, services
+from quality import services
 from quality.models import WizardRun
 from tasks.models import Task, TaskItem
 
@@ -60,8 +60,7 @@ class Command(BaseCommand):
         )
         try:
             started = time.perf_counter()
-            if services.submit(run):
-                jobs.generate_tasks.delay(str(run.pk))
+            services.submit(run)  # queues the run's job
             while not run.finished:
                 if time.perf_counter() - started > timeout:
                     raise CommandError(f"the run did not finish in {timeout:.0f} s: is a worker running?")
