@@ -22,7 +22,9 @@ import datetime
 import logging
 from collections.abc import Callable, Sequence
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -96,6 +98,10 @@ def execute(
             return run
     except refusals as error:
         message = str(error)
+    except SoftTimeLimitExceeded:
+        message = _("Выполнение остановлено: оно заняло больше %(minutes)s мин. Сообщите администратору.") % {
+            "minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
+        }
     except Exception:
         logger.exception("%s %s failed", model._meta.label, pk)
         message = failure

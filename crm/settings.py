@@ -127,6 +127,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # the jobs are idempotent, so running one twice is safe and losing one is not.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# No job runs longer than this (the soft limit fails its run with a message a minute before the
+# hard one stops it); Redis hands an unacknowledged message to another worker only after the
+# visibility timeout, which is longer, so a job still running is never started a second time.
+# A dead worker's run is failed by the sweep within minutes (crm.runs), not by this timeout.
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("JOB_TIME_LIMIT_MINUTES", "30")) * 60
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

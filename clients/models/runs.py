@@ -31,6 +31,9 @@ class BulkEditRun(Run):
     skipped = models.PositiveIntegerField(_("Пропущено"), default=0)
     # The first few clients that the author may not edit, to name them on the result page.
     skipped_names = models.JSONField(default=list)
+    # Clients someone changed after the run was asked for: their newer values were kept.
+    kept = models.PositiveIntegerField(_("Сохранены более новые изменения"), default=0)
+    kept_names = models.JSONField(default=list)
 
     class Meta(Run.Meta):
         verbose_name = _("Групповое изменение клиентов")

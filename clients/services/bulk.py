@@ -3,6 +3,8 @@ written by the client writer."""
 
 from __future__ import annotations
 
+import datetime
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -15,6 +17,7 @@ from django.utils.translation import override
 from clients import access as client_access
 from clients import extra_fields
 from clients.models import BulkEditRun, Client, ClientChange, ExtraField, Segment
+from clients.services import history
 from clients.services.writer import ClientChangeSet, write
 from crm import runs
 
@@ -97,6 +100,8 @@ class BulkEditResult:
     changed: int = 0
     skipped: int = 0  # the user may not edit them
     skipped_names: list[str] = dataclass_field(default_factory=list)
+    kept: int = 0  # changed by someone after the run was asked for: their values stay
+    kept_names: list[str] = dataclass_field(default_factory=list)
 
 
 def _kind_conflicts(client: Client, kind: str) -> bool:
@@ -115,11 +120,16 @@ def bulk_edit_clients(
     *,
     user,
     on_progress: Callable[[int], None] | None = None,
+    since: datetime.datetime | None = None,
 ) -> BulkEditResult:
     """«Изменить выделенные»: apply the same changes to many clients, all or nothing. Clients the
     user may not edit are skipped and counted; unknown ids are ignored. Every client that actually
     changes gets its version bumped and one history entry listing all its changes. A few
-    statements per 1,000 clients, whatever the number of fields."""
+    statements per 1,000 clients, whatever the number of fields.
+
+    `since` is when the change was asked for: a field that someone changed on a client after that
+    (its history says so) keeps their value — a run that starts late merges by field, as a card
+    save does, instead of overwriting newer work. Such clients are counted in `kept`."""
     unknown = set(changes.builtin) - set(BULK_FIELDS)
     if unknown:
         raise ValueError(f"fields not settable in bulk: {sorted(unknown)}")
@@ -130,13 +140,37 @@ def bulk_edit_clients(
     # History text is stored once, in the site's language, whoever made the change.
     with override(settings.LANGUAGE_CODE):
         for start in range(0, len(ids), BULK_EDIT_BATCH):
-            _bulk_edit_batch(ids[start : start + BULK_EDIT_BATCH], changes, user=user, result=result)
+            _bulk_edit_batch(ids[start : start + BULK_EDIT_BATCH], changes, user=user, result=result, since=since)
             if on_progress is not None:
                 on_progress(min(start + BULK_EDIT_BATCH, len(ids)))
     return result
 
 
-def _bulk_edit_batch(ids: list[int], changes: BulkChanges, *, user, result: BulkEditResult) -> None:
+def _changed_since(ids: list[int], since: datetime.datetime | None) -> dict[int, set[str]]:
+    """{client id: the history keys of the fields changed after `since`} for the clients of `ids`."""
+    if since is None:
+        return {}
+    changed = defaultdict(set)
+    for client_id, entries in ClientChange.objects.filter(client_id__in=ids, at__gt=since).values_list(
+        "client_id", "changes"
+    ):
+        changed[client_id].update(entry.get("field") for entry in entries)
+    return changed
+
+
+def _unchanged_part(changes: BulkChanges, newer: set[str]) -> BulkChanges:
+    """The changes without the fields in `newer` (history keys)."""
+    return BulkChanges(
+        {name: value for name, value in changes.builtin.items() if name not in newer},
+        {field: value for field, value in changes.extra.items() if history.extra_key(field) not in newer},
+        None if "segments" in newer else changes.add_segment,
+        None if "segments" in newer else changes.remove_segment,
+    )
+
+
+def _bulk_edit_batch(
+    ids: list[int], changes: BulkChanges, *, user, result: BulkEditResult, since: datetime.datetime | None
+) -> None:
     related = [name for name in changes.builtin if name in ("responsible", "business_region")]
     clients = list(
         Client.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",)).select_related(*related)
@@ -150,8 +184,18 @@ def _bulk_edit_batch(ids: list[int], changes: BulkChanges, *, user, result: Bulk
             result.skipped += 1
             if len(result.skipped_names) < SKIPPED_NAMES_SHOWN:
                 result.skipped_names.append(client.name)
+    newer = _changed_since([c.pk for c in editable], since)
+    wanted = {}
+    for client in editable:
+        wanted[client] = _unchanged_part(changes, newer[client.pk]) if client.pk in newer else changes
+        if wanted[client] != changes:
+            result.kept += 1
+            if len(result.kept_names) < SKIPPED_NAMES_SHOWN:
+                result.kept_names.append(client.name)
     if "kind" in changes.builtin:
-        conflicts = [c.name for c in editable if _kind_conflicts(c, changes.builtin["kind"])]
+        conflicts = [
+            c.name for c in editable if "kind" in wanted[c].builtin and _kind_conflicts(c, changes.builtin["kind"])
+        ]
         if conflicts:
             raise BulkEditError(
                 _(
@@ -167,12 +211,12 @@ def _bulk_edit_batch(ids: list[int], changes: BulkChanges, *, user, result: Bulk
     change_sets = [
         ClientChangeSet(
             client,
-            fields=dict(changes.builtin),
-            extra=_applicable(changes.extra, changes.builtin.get("kind", client.kind)),
-            add_segments={changes.add_segment} if changes.add_segment else set(),
-            remove_segments={changes.remove_segment} if changes.remove_segment else set(),
+            fields=dict(own.builtin),
+            extra=_applicable(own.extra, own.builtin.get("kind", client.kind)),
+            add_segments={own.add_segment} if own.add_segment else set(),
+            remove_segments={own.remove_segment} if own.remove_segment else set(),
         )
-        for client in editable
+        for client, own in wanted.items()
     ]
     result.changed += len(write(change_sets, user=user, source=ClientChange.Source.BULK).changed)
 
@@ -223,9 +267,11 @@ def execute_bulk_edit_run(run_id: int) -> BulkEditRun | None:
             BulkChanges.from_json(run.parameters.get("changes", {})),
             user=run.author,
             on_progress=lambda done: runs.report_progress(BulkEditRun, run_id, done),
+            since=run.created_at,
         )
         run.total, run.changed, run.skipped = result.total, result.changed, result.skipped
         run.skipped_names = result.skipped_names
+        run.kept, run.kept_names = result.kept, result.kept_names
 
     return runs.execute(
         BulkEditRun,

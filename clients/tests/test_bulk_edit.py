@@ -11,6 +11,7 @@ from django.urls import reverse
 from clients import jobs, services
 from clients.models import BulkEditRun, Client, ClientChange, ExtraField, ExtraValue
 from clients.services import BulkChanges, BulkEditError
+from clients.services.writer import ClientChangeSet, write
 from clients.tests import factories
 from crm import roles, runs
 
@@ -591,3 +592,33 @@ def test_the_header_box_ticks_every_client_of_the_page(page, live_server, login,
     page.check("#client-table input[name='pk'] >> nth=0")
     page.wait_for_timeout(300)
     assert page.locator("#client-table input[name='pk']:checked").count() == 1
+
+
+# --- a run that starts late ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_run_that_starts_late_keeps_what_others_changed_meanwhile(boss, owner, loyalty, client):
+    """The probe: a job redelivered an hour late applied the bulk edit over whatever changed meanwhile.
+    Now a field changed after the run was asked for keeps the newer value; the rest is applied."""
+    late, untouched = factories.ClientFactory(name="ООО Поздняя"), factories.ClientFactory(name="ООО Тихая")
+    high, low = factories.option(loyalty, "Высокая"), factories.option(loyalty, "Низкая")
+    changes = BulkChanges(builtin={"abc_class": "A", "responsible": owner}, extra={loyalty: high})
+    run = services.create_bulk_edit_run([late.pk, untouched.pk], changes, user=boss)
+    # Meanwhile (the queue was slow) someone sets the class and the loyalty of one of them.
+    write(
+        [ClientChangeSet(late, fields={"abc_class": "C"}, extra={loyalty: low})],
+        user=owner,
+        source=ClientChange.Source.FORM,
+    )
+
+    run = services.execute_bulk_edit_run(run.pk)
+
+    late.refresh_from_db()
+    untouched.refresh_from_db()
+    assert (late.abc_class, late.responsible, values_of(late)) == ("C", owner, {"Лояльность": low})
+    assert (untouched.abc_class, untouched.responsible, values_of(untouched)) == ("A", owner, {"Лояльность": high})
+    assert (run.changed, run.kept, run.kept_names) == (2, 1, ["ООО Поздняя"])
+    client.force_login(boss)
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "их более новые значения сохранены" in page and "ООО Поздняя" in page
