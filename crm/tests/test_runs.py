@@ -101,3 +101,23 @@ def test_a_run_that_cannot_be_queued_again_says_so(db, monkeypatch):
     assert runs.sweep() == {"queued": 0, "failed": 1}
     run.refresh_from_db()
     assert run.state == Run.State.FAILED and "недоступна" in run.error
+
+
+def test_a_failed_run_is_run_again_by_whom_it_belongs_to(db, client, django_capture_on_commit_callbacks, monkeypatch):
+    run = _lost_bulk_edit(minutes_ago=10)
+    BulkEditRun.objects.filter(pk=run.pk).update(state=Run.State.FAILED, error="Выполнение прервалось")
+    sent = []
+    monkeypatch.setattr(runs, "_send", lambda name, args: sent.append((name, args)))
+    stranger = factories.manager(username="stranger")
+    client.force_login(stranger)
+    assert client.post(run.get_retry_url()).status_code == 404
+    assert client.post(f"/runs/auth.user/{stranger.pk}/retry/").status_code == 404  # not a run
+    assert client.get(run.get_retry_url()).status_code == 405
+
+    client.force_login(run.author)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(run.get_retry_url()).url == run.get_absolute_url()
+        assert client.post(run.get_retry_url()).url == run.get_absolute_url()  # a double click
+    run.refresh_from_db()
+    assert (run.state, run.error, run.started_at) == (Run.State.QUEUED, "", None)
+    assert sent == [("clients.bulk_edit_clients", [str(run.pk)])]
