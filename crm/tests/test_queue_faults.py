@@ -36,6 +36,7 @@ from tasks.models import Task
 
 ROOT = Path(settings.BASE_DIR)
 BULK_URL = reverse("clients:bulk_edit")
+WORKER_OPTIONS = ("--pool=solo", "--without-gossip", "--without-mingle", "--loglevel=INFO")
 UNAVAILABLE = "Очередь фоновых задач сейчас недоступна"
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -102,8 +103,7 @@ class Worker:
         }
         self.lines = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--without-gossip"]
-            + ["--without-mingle", "--loglevel=INFO"],
+            [sys.executable, "-m", "celery", "-A", "crm", "worker", *WORKER_OPTIONS],
             cwd=ROOT,
             env=environment,
             stdout=subprocess.PIPE,
