@@ -11,152 +11,27 @@ stayed «ждёт очереди» for good; a worker killed mid-job left its ru
 from __future__ import annotations
 
 import datetime
-import os
-import signal
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
 
 import psycopg2
 import pytest
-import redis
-from django.conf import settings
 from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
+from clients import services
 from clients.models import BulkEditRun, Client, ClientChange, ClientExport, RequiredProperty
 from clients.tests import factories
 from crm.models import Run
+from crm.tests.processes import wait_for
 from quality.models import WizardRun
 from tasks.models import Task
 
-ROOT = Path(settings.BASE_DIR)
 BULK_URL = reverse("clients:bulk_edit")
-WORKER_OPTIONS = ("--pool=solo", "--without-gossip", "--without-mingle", "--loglevel=INFO")
 UNAVAILABLE = "Очередь фоновых задач сейчас недоступна"
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait(predicate, seconds: float = 30, what: str = "") -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited {seconds:.0f} s for {what or predicate}")
-        time.sleep(0.1)
-
-
-class OwnRedis:
-    """A redis-server of this test: no snapshot, no append-only file — a restart loses the queue."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port, self.folder, self.process = _free_port(), folder, None
-
-    def url(self, db: int = 0) -> str:
-        return f"redis://127.0.0.1:{self.port}/{db}"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            cwd=self.folder,
-            stdout=subprocess.DEVNULL,
-        )
-        _wait(self.answers, 10, "redis-server to start")
-
-    def answers(self) -> bool:
-        try:
-            return redis.Redis(port=self.port, socket_connect_timeout=0.2).ping()
-        except redis.RedisError:
-            return False
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-        assert not self.answers()
-
-
-class Worker:
-    """`celery -A crm worker` in its own process group, against the test database and OwnRedis."""
-
-    def __init__(self, broker: OwnRedis) -> None:
-        self.broker, self.process, self.lines = broker, None, []
-
-    def start(self) -> None:
-        db = connection.settings_dict
-        environment = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            "REDIS_URL": self.broker.url(0),
-            "CACHE_REDIS_URL": self.broker.url(1),
-        }
-        self.lines = []
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "crm", "worker", *WORKER_OPTIONS],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,  # its own process group: killpg takes it all
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-        _wait(lambda: any("ready." in line for line in self.lines), 60, "the worker to be ready")
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line)
-
-    def kill(self) -> None:
-        """SIGKILL, the worker and any child: what the OOM killer or a power cut does."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-@pytest.fixture
-def queue(tmp_path, settings, reference_data):
-    """OwnRedis as the broker and the cache of this process (the pages) and of the worker."""
-    from crm.celery import app
-
-    own = OwnRedis(tmp_path)
-    own.start()
-    saved = app.conf.broker_url
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": own.url(1)}}
-    app.conf.broker_url = own.url(0)
-    app._pool, app.amqp._producer_pool = None, None
-    try:
-        yield own
-    finally:
-        app.conf.broker_url = saved
-        app._pool, app.amqp._producer_pool = None, None
-        if own.process.poll() is None:
-            own.stop()
-
-
-@pytest.fixture
-def worker(queue):
-    process = Worker(queue)
-    yield process
-    process.stop()
 
 
 @pytest.fixture
@@ -201,7 +76,12 @@ def test_with_the_queue_down_the_pages_say_so_keep_nothing_and_work_once_it_is_b
         client.responsible = boss
         client.save()
     required_before = set(RequiredProperty.objects.values_list("name", flat=True))
+    waiting = services.create_bulk_edit_run([many[0].pk], services.BulkChanges(builtin={"abc_class": "B"}), user=boss)
     queue.stop()
+
+    # A run's page reads its progress from the cache (Redis): shown without it.
+    response = page.get(waiting.get_absolute_url())
+    assert response.status_code == 200 and "Изменение ждёт очереди" in response.content.decode()
 
     # Logging in does not need Redis (the login limiter lets people in when its cache is down).
     assert HttpClient().post(reverse("login"), {"username": "boss", "password": "boss-password-1"}).status_code == 302
@@ -223,7 +103,8 @@ def test_with_the_queue_down_the_pages_say_so_keep_nothing_and_work_once_it_is_b
     response = page.post(reverse("sales:recalculate_classes"), follow=True)
     assert UNAVAILABLE in response.content.decode()
     # Nothing was kept that would wait for the queue.
-    assert not BulkEditRun.objects.exists() and not ClientExport.objects.exists()
+    assert list(BulkEditRun.objects.all()) == [waiting] and not ClientExport.objects.exists()
+    waiting.delete()
     assert WizardRun.objects.get(pk=wizard.pk).state == WizardRun.State.DRAFT
     assert set(RequiredProperty.objects.values_list("name", flat=True)) == required_before
     assert not Client.objects.filter(abc_class="A").exists()
@@ -233,9 +114,9 @@ def test_with_the_queue_down_the_pages_say_so_keep_nothing_and_work_once_it_is_b
     run = BulkEditRun.objects.get()
     assert response.url == run.get_absolute_url()
     assert page.post(wizard_step4, {"distribution": "responsible", "reviewer": boss.pk}).status_code == 302
-    _wait(lambda: _finished(page, run), 60, "the bulk edit after the queue came back")
+    wait_for(lambda: _finished(page, run), 60, "the bulk edit after the queue came back")
     wizard.refresh_from_db()
-    _wait(lambda: _finished(page, wizard), 60, "the wizard's tasks after the queue came back")
+    wait_for(lambda: _finished(page, wizard), 60, "the wizard's tasks after the queue came back")
     assert run.state == Run.State.DONE and run.changed == 5
     assert Client.objects.filter(abc_class="A").count() == 5
     assert ClientChange.objects.filter(source=ClientChange.Source.BULK).count() == 5  # once each
@@ -259,7 +140,7 @@ def test_a_message_lost_with_a_redis_restart_is_queued_again_when_its_page_is_vi
     # Minutes pass (the sweep's clock); the author looks at the run's page.
     BulkEditRun.objects.filter(pk=run.pk).update(queued_at=timezone.now() - datetime.timedelta(minutes=6))
     assert page.get(run_url).status_code == 200
-    _wait(lambda: _finished(page, run), 60, "the run queued again by its page")
+    wait_for(lambda: _finished(page, run), 60, "the run queued again by its page")
     assert run.state == Run.State.DONE
     assert Client.objects.filter(abc_class="B").count() == 5
     assert ClientChange.objects.filter(source=ClientChange.Source.BULK).count() == 5
@@ -276,7 +157,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_half_done_and_the_run_can_be_run
             cursor.execute("BEGIN; SELECT id FROM clients_client WHERE id = %s FOR UPDATE", [many[-1].pk])
         run_url = _bulk_edit(page, many, "C").url
         run = BulkEditRun.objects.get()
-        _wait(lambda: BulkEditRun.objects.get(pk=run.pk).state == Run.State.RUNNING, 60, "the job to start")
+        wait_for(lambda: BulkEditRun.objects.get(pk=run.pk).state == Run.State.RUNNING, 60, "the job to start")
         time.sleep(0.5)
         worker.kill()
     finally:
@@ -286,7 +167,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_half_done_and_the_run_can_be_run
     run.refresh_from_db()
     assert run.state == Run.State.RUNNING  # as the worker left it
     # Its server-side session ends once it finds its client gone; then nothing holds the run.
-    _wait(lambda: not _held(run), 30, "the killed worker's transaction to end")
+    wait_for(lambda: not _held(run), 30, "the killed worker's transaction to end")
     assert not Client.objects.filter(abc_class="C").exists()  # rolled back: nothing half done
 
     # A minute later the author looks at the run: failed, with a message and «Запустить ещё раз».
@@ -298,7 +179,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_half_done_and_the_run_can_be_run
 
     worker.start()
     assert page.post(run.get_retry_url()).url == run_url
-    _wait(lambda: _finished(page, run), 60, "the run started again")
+    wait_for(lambda: _finished(page, run), 60, "the run started again")
     assert run.state == Run.State.DONE and run.changed == 5
     assert Client.objects.filter(abc_class="C").count() == 5
     assert ClientChange.objects.filter(source=ClientChange.Source.BULK).count() == 5  # once each
