@@ -3,10 +3,11 @@
 `manage.py bench [--size S|M|L] [--repeat N] [--json FILE]` (devtools/management/commands/bench.py)
 runs every registered scenario in-process through django.test.Client, logged in as the supervisor
 (or as the user a scenario names):
-a few warm-up requests, then N timed ones, measuring each request's time with time.perf_counter
-and its SQL queries with CaptureQueriesContext. Each scenario also has a *floor*: the raw SQL
-(cursor.execute) that answers the same question, timed the same way, to tell the cost of the data
-from the cost of the framework.
+a few warm-up requests, then N timed ones, measuring each request's time with time.perf_counter,
+the CPU time this process spent on it with time.process_time (the Python side: what a gunicorn
+worker spends; PostgreSQL's own CPU is not in it), and its SQL queries with CaptureQueriesContext.
+Each scenario also has a *floor*: the raw SQL (cursor.execute) that answers the same question, timed
+the same way, to tell the cost of the data from the cost of the framework.
 
 Adding scenarios
 ----------------
@@ -143,6 +144,8 @@ class Result:
     scenario: str
     p50_ms: float
     p95_ms: float
+    cpu_ms: float  # p50 of the process's CPU time per request
+    cpu_p95_ms: float
     queries: int  # the most queries any timed request made
     queries_min: int
     floor_ms: float  # p50 of the floor
@@ -179,13 +182,14 @@ def run_sql(cursor, sql: str, params: Sequence | None = None) -> list[tuple]:
 def measure(scenario: Scenario, http: HttpClient, *, repeat: int, warmup: int) -> Result:
     for i in range(warmup):
         _get(http, scenario.url(i))
-    times, queries = [], []
+    times, cpu, queries = [], [], []
     for i in range(warmup, warmup + repeat):
         url = scenario.url(i)
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             _get(http, url)
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
         queries.append(len(captured.captured_queries))
     floor_times = []
     with connection.cursor() as cursor:
@@ -200,6 +204,8 @@ def measure(scenario: Scenario, http: HttpClient, *, repeat: int, warmup: int) -
         scenario=scenario.name,
         p50_ms=round(p50, 2),
         p95_ms=round(p95, 2),
+        cpu_ms=round(percentile(cpu, 50) * 1000, 2),
+        cpu_p95_ms=round(percentile(cpu, 95) * 1000, 2),
         queries=max(queries),
         queries_min=min(queries),
         floor_ms=round(percentile(floor_times, 50) * 1000, 2),
@@ -268,7 +274,7 @@ def run(
     return results
 
 
-COLUMNS = ("scenario", "p50_ms", "p95_ms", "queries", "floor_ms", "budget", "")
+COLUMNS = ("scenario", "p50_ms", "p95_ms", "cpu_ms", "queries", "floor_ms", "budget", "")
 
 
 def format_row(r: Result) -> str:
@@ -277,6 +283,7 @@ def format_row(r: Result) -> str:
         r.scenario,
         f"{r.p50_ms:.1f}",
         f"{r.p95_ms:.1f}",
+        f"{r.cpu_ms:.1f}",
         queries,
         f"{r.floor_ms:.1f}",
         f"{r.budget_p50_ms:.0f}/{r.budget_p95_ms:.0f}",
@@ -286,11 +293,11 @@ def format_row(r: Result) -> str:
 
 
 def _line(cells) -> str:
-    widths = (28, 9, 9, 8, 9, 9, 0)
+    widths = (28, 9, 9, 8, 8, 9, 9, 0)
     return "  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
 
 
 def format_table(results: Sequence[Result]) -> str:
-    lines = [_line(COLUMNS), _line(tuple("-" * max(w, 2) for w in (28, 9, 9, 8, 9, 9, 11)))]
+    lines = [_line(COLUMNS), _line(tuple("-" * max(w, 2) for w in (28, 9, 9, 8, 8, 9, 9, 11)))]
     lines += [format_row(r) for r in results]
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from devtools.bench import runner as bench
 
 SCENARIOS = {"clients:list", "clients:list all", "clients:list search", "clients:list search phone", "clients:detail"}
 SCENARIOS |= {"tasks:my", "tasks:my reviewer", "tasks:detail 500 items", "quality:step3 whole base"}
-NUMBERS = ("p50_ms", "p95_ms", "floor_ms", "budget_p50_ms")
+NUMBERS = ("p50_ms", "p95_ms", "cpu_ms", "cpu_p95_ms", "floor_ms", "budget_p50_ms")
 FUNNEL = ["funnel:board", "funnel:board manager", "funnel:board_column", "funnel:deal_detail"]
 FUNNEL_REPORTS = [
     "reports:funnel_conversion",
@@ -36,10 +36,11 @@ def test_bench_seeds_measures_and_writes_json(db, tmp_path):
         for key in NUMBERS:
             assert isinstance(result[key], int | float) and result[key] >= 0, (result["scenario"], key)
         assert result["p50_ms"] <= result["p95_ms"]
+        assert 0 < result["cpu_ms"] <= result["cpu_p95_ms"]  # a page costs this process some CPU
         assert isinstance(result["queries"], int) and result["queries"] > 0
         assert result["budget_p50_ms"] == bench.SCENARIOS[result["scenario"]].budget_p50_ms
     text = out.getvalue()
-    assert "p50_ms" in text and "floor_ms" in text
+    assert "p50_ms" in text and "cpu_ms" in text and "floor_ms" in text
     for name in SCENARIOS:
         assert name in text
 
