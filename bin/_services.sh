@@ -87,6 +87,20 @@ pg_start() {
     die "PostgreSQL did not start"
 }
 
+# pg_replica DATA RUN: a streaming replica of the running cluster on PG_PORT, made in DATA by
+# pg_basebackup and started on another free port (its log in RUN/pg.log); sets REPLICA_PORT and
+# leaves PG_PORT as it was.
+pg_replica() {
+    local data="$1" run="$2" primary="$PG_PORT"
+    pg_find_bin
+    as_pg "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$data" -R -X stream --no-sync \
+        >"$run/basebackup.log" 2>&1 || { cat "$run/basebackup.log" >&2; die "pg_basebackup failed"; }
+    pg_start "$data" "$run"
+    # shellcheck disable=SC2034  # for the callers
+    REPLICA_PORT="$PG_PORT"
+    PG_PORT="$primary"
+}
+
 # pg_stop DATA: stop the cluster in DATA if it runs (fast shutdown; immediate when that hangs).
 pg_stop() {
     local data="$1"

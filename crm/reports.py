@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_filters import FilterSet
 
-from crm import numbers
+from crm import numbers, replica
 from crm.access import role_required
 from crm.grids import Grid, grid_html, grids_xlsx
 from crm.xlsx import xlsx_response
@@ -313,6 +313,17 @@ class ReportView(View):
         return xlsx_response(content, f"{report.filename}.xlsx")
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """The report, read from the replica when there is one close enough (crm.replica)."""
+        with replica.reading() as source:
+            if source.replica:
+                self.notes = [
+                    *self.notes,
+                    _("Отчёт построен по копии базы данных: данные на %(time)s.")
+                    % {"time": f"{source.as_of:%H:%M:%S}"},
+                ]
+            return self.respond(request)
+
+    def respond(self, request: HttpRequest) -> HttpResponse:
         self.problems: list[str] = []
         self.settings()
         filtered = self.read_filter()

@@ -107,6 +107,16 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Short OLTP queries: JIT compilation costs more than it saves, up to half a second on a count.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A streaming replica for reports and exports (crm/replica.py): reads inside crm.replica.reading()
+# go there while it is at most REPLICA_MAX_LAG_SECONDS behind; everything else uses the primary.
+if os.environ.get("REPLICA_DATABASE_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["REPLICA_DATABASE_URL"], conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["crm.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -22,7 +22,7 @@ from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.models import Client, ClientExport
 from clients.tables import ClientTable
-from crm import runs
+from crm import replica, runs
 
 # Lists up to this many clients are written in the request (CLIENTS_EXPORT_SYNC_LIMIT overrides).
 EXPORT_SYNC_LIMIT = 5_000
@@ -90,8 +90,9 @@ def execute_export(export_id: int) -> ClientExport | None:
 
     def work(export: ClientExport) -> None:
         names = [name for name, _header in export.columns]
-        clients, fields = exported_clients(export.query, names)
-        with tempfile.TemporaryFile() as out:
+        # The clients are read from the replica when there is one (crm.replica); the run is written here.
+        with replica.reading(), tempfile.TemporaryFile() as out:
+            clients, fields = exported_clients(export.query, names)
             export.rows = exports.write_clients(
                 clients,
                 [tuple(column) for column in export.columns],
