@@ -247,15 +247,10 @@ class _Table:
             text = f'<a href="{escape_text(url)}">{text}</a>'
         if total:
             return f"<th>{text}</th>"
-        indent = f' style="padding-left: {0.25 + 1.25 * line.level}rem"' if line.level else ""
-        weight = (
-            ""
-            if line.style == GROUP
-            else ' class="fw-normal text-nowrap"'
-            if self.grid.columns[0].nowrap
-            else ' class="fw-normal"'
-        )
-        return f'<th scope="row"{weight}{indent}>{text}</th>'
+        css = "" if line.style == GROUP else "fw-normal text-nowrap" if self.grid.columns[0].nowrap else "fw-normal"
+        if line.level:  # a class of the page's and the paper's CSS: the Content-Security-Policy refuses styles
+            css = f"{css} grid-level-{line.level}".lstrip()
+        return f'<th scope="row"{_class(css)}>{text}</th>'
 
     def row(self, line: Line, *, total: bool = False) -> str:
         values, cells = line.values, self.cells[total]
@@ -294,7 +289,8 @@ def grid_html(grid: Grid) -> SafeString:
     table = _Table(grid)
     head = "".join(f'<th scope="col"{_class(c.head_css)}>{escape(c.label)}</th>' for c in grid.columns)
     groups = "".join(f'<th scope="colgroup" colspan="{span}">{escape(label)}</th>' for label, span in grid.groups)
-    widths = "".join(f'<col style="width: {c.width}">' for c in grid.columns if c.width)
+    # A presentational width, not a style attribute (which the Content-Security-Policy refuses).
+    widths = "".join(f'<col width="{c.width}">' for c in grid.columns if c.width)
     parts = [
         f'<table class="{grid.css}" id="{escape(grid.table_id)}">',
         f"<colgroup>{widths}</colgroup>" if widths else "",

@@ -29,7 +29,7 @@ def test_manager_finds_a_client_opens_the_card_and_changes_a_phone(page, live_se
 
     page.fill("#id_q", "волга")
     page.click("#apply-filter")
-    page.wait_for_function("document.querySelectorAll('#client-table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#client-table tbody tr').length === 1")
     assert "q=" in page.url  # htmx pushed the filtered URL, so the view can be bookmarked
 
     page.get_by_role("link", name="ООО «Волга-Трейд»").click()

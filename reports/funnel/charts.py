@@ -38,7 +38,7 @@ def bar_chart(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart d-block mb-3" id="{escape(chart_id)}"'
         f' width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="{escape(title)}" style="max-width: 100%; height: auto; font: 12px sans-serif">',
+        f' aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
     if len(series) > 1:

@@ -32,7 +32,7 @@ def test_a_manager_sells_ships_and_gets_paid(page, live_server, login, shop):
 
     # The client is found by name; its contracts come with it.
     page.fill("#client-search", "волга-тр")
-    page.wait_for_function("document.querySelector('#id_client').options[0].text.startsWith('ООО «Волга-Трейд»')")
+    page.wait_for_function("() => document.querySelector('#id_client').options[0].text.startsWith('ООО «Волга-Трейд»')")
     page.wait_for_selector(f"#id_contract option[value='{contract.pk}']", state="attached")
     page.select_option("#id_contract", str(contract.pk))
 

@@ -85,3 +85,17 @@ document.addEventListener(
   },
   true,
 );
+
+// A choice that applies itself (the page size, the filters of «Мои дела», the language): its form
+// is sent as soon as the value changes. The forms have their own button for pages without scripts.
+document.addEventListener("change", (event) => {
+  const field = event.target.closest("[data-submit-on-change]");
+  if (field?.form) field.form.submit();
+});
+
+// «Excel» of a list: the filter changes the page's address through htmx, so the link takes the
+// query string of the moment it is clicked.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-current-query]");
+  if (link) link.href = link.pathname + window.location.search;
+});

@@ -435,7 +435,7 @@ def test_the_print_view_is_an_a4_page_without_navigation(client, sales, boss):
     printed = client.get(page.context["print_url"])
     assert printed.status_code == 200
     html = printed.content.decode()
-    assert "@media print" in html and "size: A4 landscape" in html
+    assert "crm/report_print.css" in html and "crm/report_print_landscape.css" in html
     assert "navbar" not in html and 'id="report-settings"' not in html
     assert "<h1>Накладные к оплате: Просроченная задолженность</h1>" in html
     assert "На дату: 01.04.2026" in html
