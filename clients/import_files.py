@@ -113,7 +113,7 @@ class Clock:
         self.until = time.monotonic() + seconds
 
     def check(self) -> None:
-        if time.monotonic() > self.until:
+        if time.monotonic() >= self.until:
             raise ImportFileError(
                 _("Файл читается дольше %(limit)s с: разделите его на несколько файлов.")
                 % {"limit": f"{self.seconds:g}"}
