@@ -1,19 +1,16 @@
 """«Загрузка клиентов»: an uploaded xlsx or csv file read once, within limits on what it may unpack
-to (parts of the xlsx, rows, cells, line length, time), and its rows kept as compact JSON lines for
-the mapping page and the import, which never read the uploaded file again."""
+to (parts of the xlsx, rows, cells, line length, time); services.create_client_import keeps the rows
+for the mapping page and the import, which never read the uploaded file again."""
 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
-import json
 import re
 import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import IO
 from xml.etree.ElementTree import Element, iterparse
 
@@ -153,8 +150,7 @@ class SheetReader:
     def _header(self) -> list[str]:
         for _number, cells in self._source:
             self.clock.check()
-            while cells and cell_text(cells[-1]) == "":
-                cells = cells[:-1]
+            cells = _without_trailing_empty(cells)
             if not cells:
                 continue
             if len(cells) > MAX_COLUMNS:
@@ -168,9 +164,7 @@ class SheetReader:
         width, cells_read = len(self.headers), len(self.headers)
         for number, cells in self._source:
             self.clock.check()
-            cells = cells[:width]
-            while cells and cell_text(cells[-1]) == "":
-                cells = cells[:-1]
+            cells = _without_trailing_empty(cells[:width])
             if not cells:
                 continue
             self.total += 1
@@ -186,6 +180,13 @@ class SheetReader:
                     % {"limit": self.limits.cells}
                 )
             yield number, cells
+
+
+def _without_trailing_empty(cells: list[object]) -> list[object]:
+    end = len(cells)
+    while end and cell_text(cells[end - 1]) == "":
+        end -= 1
+    return cells[:end]
 
 
 def read_sheet(file: IO[bytes], file_format: str, limits: Limits | None = None) -> Sheet:
@@ -372,8 +373,8 @@ class _WorkbookReader(ExcelReader):
                     custom[element.get("numFmtId", "")] = element.get("formatCode", "")
                 elif tag == "xf" and parent is not None and parent.tag.endswith("cellXfs"):
                     cell_formats.append(element.get("numFmtId", "0"))
-                    if len(cell_formats) > MAX_CELL_FORMATS:
-                        raise _too_complex("xl/styles.xml", MAX_CELL_FORMATS)
+                if len(cell_formats) > MAX_CELL_FORMATS or len(custom) > MAX_CELL_FORMATS:
+                    raise _too_complex("xl/styles.xml", MAX_CELL_FORMATS)
         for index, format_id in enumerate(cell_formats):
             code = custom[format_id] if format_id in custom else builtin_format_code(int(format_id))
             if is_date_format(code):
@@ -465,48 +466,3 @@ def _xlsx_rows(file: IO[bytes], limits: Limits, clock: Clock) -> Iterator[tuple[
                 raise ImportFileError(_("Книга Excel повреждена: её не удалось прочитать до конца."))
     finally:
         reader.archive.close()
-
-
-# --- the kept rows ------------------------------------------------------------------------------
-
-
-def _to_json(value: object) -> object:
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, datetime):
-        return {"datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"date": value.isoformat()}
-    return cell_text(value)  # times and durations: every reader of a cell takes them as their text
-
-
-def _from_json(value: object) -> object:
-    if isinstance(value, dict):
-        if "datetime" in value:
-            return datetime.fromisoformat(value["datetime"])
-        return date.fromisoformat(value["date"])
-    return value
-
-
-def write_rows(rows: Iterable[tuple[int, list[object]]], out: IO[bytes]) -> None:
-    """The rows as gzipped JSON lines: [number, [cells]]."""
-    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1) as packed:
-        with io.TextIOWrapper(packed, encoding="utf-8") as text:
-            for number, cells in rows:
-                text.write(json.dumps([number, [_to_json(c) for c in cells]], ensure_ascii=False))
-                text.write("\n")
-
-
-def read_rows(kept: IO[bytes], *, limit: int | None = None) -> list[tuple[int, list[object]]]:
-    """The rows write_rows kept (only the first `limit` when given)."""
-    rows: list[tuple[int, list[object]]] = []
-    try:
-        with io.TextIOWrapper(gzip.GzipFile(fileobj=kept, mode="rb"), encoding="utf-8") as text:
-            for line in text:
-                if limit is not None and len(rows) >= limit:
-                    break
-                number, cells = json.loads(line)
-                rows.append((number, [_from_json(c) for c in cells]))
-    except (OSError, EOFError, ValueError, KeyError, TypeError):
-        raise ImportFileError(_("Загруженный файл больше не хранится: загрузите его снова."))
-    return rows

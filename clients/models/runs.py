@@ -43,7 +43,7 @@ class BulkEditRun(Run):
 
 
 def _import_file_path(instance: ClientImport, filename: str) -> str:
-    # The rows read from the upload (clients.import_files.write_rows) under a random name: the
+    # The rows read from the upload (clients.services.imports._keep_rows) under a random name: the
     # user's file name never reaches the file system, and nobody can guess it.
     return f"imports/{uuid.uuid4().hex}.jsonl.gz"
 

@@ -4,12 +4,15 @@ here."""
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import IO
 
 from django.core.files import File
 from django.db import transaction
@@ -17,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients import import_files, imports
+from clients.cells import cell_text
 from clients.models import Client, ClientChange, ClientImport, ContactInfo, ContactInfoKind, ExtraField, ExtraValue
 from clients.services.writer import ClientChangeSet, write
 
@@ -56,7 +60,7 @@ def create_client_import(upload, *, user) -> ClientImport:
     file_format = import_files.detect_format(upload.name, head)
     kept = io.BytesIO()
     with import_files.SheetReader(upload, file_format, limits) as sheet:
-        import_files.write_rows(sheet.rows(), kept)
+        _keep_rows(sheet.rows(), kept)
     discard_stale_imports()
     record = ClientImport(
         user=user,
@@ -80,12 +84,49 @@ def discard_stale_imports() -> int:
     return len(stale)
 
 
+def _keep_rows(rows: Iterable[tuple[int, list[object]]], out: IO[bytes]) -> None:
+    """The rows as gzipped JSON lines, [number, [cells]]; a date is {"date": iso}, a date and time
+    {"datetime": iso}, and a time or a duration its text, as every reader of a cell takes it."""
+
+    def to_json(value: object) -> object:
+        if value is None or isinstance(value, str | bool | int | float):
+            return value
+        if isinstance(value, datetime):
+            return {"datetime": value.isoformat()}
+        if isinstance(value, date):
+            return {"date": value.isoformat()}
+        return cell_text(value)
+
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1) as packed, io.TextIOWrapper(packed, "utf-8") as text:
+        for number, cells in rows:
+            text.write(json.dumps([number, [to_json(c) for c in cells]], ensure_ascii=False) + "\n")
+
+
 def _kept_rows(record: ClientImport, *, limit: int | None = None) -> list[tuple[int, list[object]]]:
-    """The rows read at the upload; the uploaded file itself is never read again."""
+    """The rows read at the upload (only the first `limit` when given); the uploaded file itself is
+    never read again."""
+
+    def from_json(value: object) -> object:
+        if isinstance(value, dict):
+            return (
+                datetime.fromisoformat(value["datetime"]) if "datetime" in value else date.fromisoformat(value["date"])
+            )
+        return value
+
+    gone = imports.ImportFileError(_("Загруженный файл больше не хранится: загрузите его снова."))
     if not record.file or not record.file.storage.exists(record.file.name):
-        raise imports.ImportFileError(_("Загруженный файл больше не хранится: загрузите его снова."))
-    with record.file.open("rb") as file:
-        return import_files.read_rows(file, limit=limit)
+        raise gone
+    rows: list[tuple[int, list[object]]] = []
+    try:
+        with record.file.open("rb") as file, io.TextIOWrapper(gzip.GzipFile(fileobj=file), "utf-8") as text:
+            for line in text:
+                if limit is not None and len(rows) >= limit:
+                    break
+                number, cells = json.loads(line)
+                rows.append((number, [from_json(c) for c in cells]))
+    except (OSError, EOFError, ValueError, KeyError, TypeError):  # not rows kept by _keep_rows
+        raise gone
+    return rows
 
 
 def preview_client_import(
