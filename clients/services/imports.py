@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from clients import import_files, imports
 from clients.cells import cell_text
 from clients.models import Client, ClientChange, ClientImport, ContactInfo, ContactInfoKind, ExtraField, ExtraValue
 from clients.services.writer import ClientChangeSet, write
+
+logger = logging.getLogger(__name__)
 
 IMPORT_BATCH = 1000
 # An upload left before its import is deleted, with its file, after this long.
@@ -69,7 +72,13 @@ def create_client_import(upload, *, user) -> ClientImport:
         headers=sheet.headers,
         row_count=sheet.total,
     )
-    record.file.save("rows.jsonl.gz", File(kept), save=False)
+    try:
+        record.file.save("rows.jsonl.gz", File(kept), save=False)
+    except OSError as error:  # the media folder is full or not writable: nothing is recorded
+        logger.exception("rows of the client import %r not stored", record.original_name)
+        raise imports.ImportFileError(
+            _("Файл не сохранён: хранилище файлов на сервере недоступно. Сообщите администратору.")
+        ) from error
     record.save()
     return record
 

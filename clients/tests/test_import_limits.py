@@ -294,3 +294,37 @@ def test_an_upload_kept_by_the_previous_version_asks_for_the_file_again(supervis
     assert response.redirect_chain[-1][0] == IMPORT_URL
     assert "Загруженный файл больше не хранится: загрузите его снова." in response.content.decode()
     assert Client.objects.count() == 0
+
+
+def test_an_unwritable_file_store_is_said_and_nothing_is_recorded(supervisor_client, settings, tmp_path):
+    """A file where the media folder should be fails as a full or read-only disk does (and for root too)."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    settings.MEDIA_ROOT = blocker
+    response = supervisor_client.post(IMPORT_URL, {"file": csv_upload([["Наименование"], ["ООО «Ромашка»"]])})
+    assert response.status_code == 200
+    assert "Файл не сохранён: хранилище файлов на сервере недоступно" in response.content.decode()
+    assert not ClientImport.objects.exists()
+
+
+def test_a_part_whose_directory_understates_its_size_is_read_no_further(supervisor_client, tmp_path, media, settings):
+    """The caps trust the zip directory because zipfile unpacks no more than it states: a shared strings
+    part of 20 MB that claims 100 KB is cut there and fails its checksum, long before its 1.2 million
+    strings pass the cells limit."""
+    settings.CLIENT_IMPORT_MAX_CELLS = 10_000
+    path = tmp_path / "liar.xlsx"
+    build_xlsx(path, rows=[HEADER_ROW], strings=(b"<si><t>a</t></si>" * 60_000 for _ in range(20)))
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the central directory's entries, to that of the shared strings
+    while (
+        data[entry + 46 : entry + 46 + int.from_bytes(data[entry + 28 : entry + 30], "little")]
+        != b"xl/sharedStrings.xml"
+    ):
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    data[entry + 24 : entry + 28] = (100_000).to_bytes(4, "little")  # its unpacked size
+    file = SimpleUploadedFile("liar.xlsx", bytes(data))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        assert archive.getinfo("xl/sharedStrings.xml").file_size == 100_000
+
+    elapsed = refused(supervisor_client, file, "Файл не является книгой Excel", media)
+    assert elapsed < 3
