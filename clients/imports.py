@@ -1,17 +1,13 @@
-"""«Загрузка клиентов» from xlsx and csv files: reading a file, guessing which column holds what,
-and turning each row into client values with its problems. Reads only; services.import_clients
-writes what these functions return."""
+"""«Загрузка клиентов» from xlsx and csv files: guessing which column holds what, and turning each
+row into client values with its problems (reading the file is clients.import_files). Reads only;
+services.import_clients writes what these functions return."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO
 
-import openpyxl
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -20,156 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients import extra_fields as extra
-from clients import validators
+from clients import import_files, validators
 from clients.cells import cell_text, normal
 from clients.models import BusinessRegion, Client, ContactInfoKind, ExtraField, ExtraFieldOption
 
-PREVIEW_ROWS = 20
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-DEFAULT_MAX_ROWS = 50_000
-MAX_COLUMNS = 200
-ZIP_MAGIC = b"PK\x03\x04"
-
-
-def max_bytes() -> int:
-    return getattr(settings, "CLIENT_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
-
-
-def max_rows() -> int:
-    return getattr(settings, "CLIENT_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
-
-
-class ImportFileError(Exception):
-    """The file cannot be read as a table of clients; the message tells the user why."""
-
-
-# --- reading files ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Sheet:
-    headers: list[str]
-    # (row number as the user sees it in the file, cell values); the header is row 1.
-    rows: list[tuple[int, list[object]]]
-    # Data rows in the whole file: exact when every row was read, else as the workbook declares it.
-    total: int
-
-
-def detect_format(filename: str, head: bytes) -> str:
-    """xlsx or csv, by the name and the first bytes: a renamed file is caught when it is read."""
-    name = filename.lower()
-    if name.endswith(".xls"):
-        raise ImportFileError(
-            _("Формат xls не поддерживается: сохраните файл в Excel как «Книга Excel (*.xlsx)» или CSV.")
-        )
-    if name.endswith((".xlsx", ".xlsm")) or head.startswith(ZIP_MAGIC):
-        return "xlsx"
-    if name.endswith((".csv", ".txt")):
-        return "csv"
-    raise ImportFileError(_("Загрузите файл в формате xlsx или csv."))
-
-
-def read_sheet(file: IO[bytes], file_format: str, *, limit: int | None = None) -> Sheet:
-    """The header and the data rows of the file's first sheet (only the first `limit` rows when
-    given), skipping empty rows but keeping their numbers; columns past the last header are ignored."""
-    if file_format == "csv":
-        return _table(_csv_rows(file), limit, declared_rows=None)
-    try:
-        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except Exception:  # zip, XML and openpyxl errors alike mean the same to the user
-        raise ImportFileError(
-            _("Файл не является книгой Excel (xlsx). Сохраните его в Excel как «Книга Excel (*.xlsx)» или как CSV.")
-        )
-    try:
-        if not workbook.worksheets:
-            raise ImportFileError(_("В книге Excel нет ни одного листа."))
-        sheet = workbook.worksheets[0]
-        declared = sheet.max_row
-        # Some programs store a wrong used range: read whatever rows are there instead.
-        sheet.reset_dimensions()
-        return _table(_xlsx_rows(sheet), limit, declared_rows=declared)
-    finally:
-        workbook.close()
-
-
-def _xlsx_rows(sheet) -> Iterator[list[object]]:
-    try:
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-    except Exception:
-        raise ImportFileError(_("Книга Excel повреждена: её не удалось прочитать до конца."))
-
-
-def _table(source: Iterator[list[object]], limit: int | None, *, declared_rows: int | None) -> Sheet:
-    headers: list[str] | None = None
-    rows: list[tuple[int, list[object]]] = []
-    counted = 0
-    for number, cells in enumerate(source, start=1):
-        if all(cell_text(c) == "" for c in cells):
-            continue
-        if headers is None:
-            while cells and cell_text(cells[-1]) == "":
-                cells = cells[:-1]
-            if len(cells) > MAX_COLUMNS:
-                raise ImportFileError(
-                    _("В файле больше %(limit)s колонок: оставьте только нужные.") % {"limit": MAX_COLUMNS}
-                )
-            headers = [cell_text(c) or _("Колонка %(number)s") % {"number": i} for i, c in enumerate(cells, 1)]
-            continue
-        counted += 1
-        if counted > max_rows():
-            raise ImportFileError(
-                _("В файле больше %(limit)s строк: разделите его на несколько файлов.") % {"limit": max_rows()}
-            )
-        if limit is None or len(rows) < limit:
-            rows.append((number, cells[: len(headers)]))
-        elif declared_rows is not None:
-            break  # the rest of a workbook costs time to read; its declared size will do
-    if headers is None:
-        raise ImportFileError(_("Файл пуст: в нём нет ни заголовка, ни строк."))
-    total = counted
-    if limit is not None and counted > limit and declared_rows:
-        total = max(counted, declared_rows - 1)
-        if total > max_rows():
-            raise ImportFileError(
-                _("В файле больше %(limit)s строк: разделите его на несколько файлов.") % {"limit": max_rows()}
-            )
-    return Sheet(headers=headers, rows=rows, total=total)
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 with or without BOM, else Windows-1251 (what Russian Excel saves as «CSV»)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1251")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("Не удалось определить кодировку файла: сохраните его в UTF-8 или Windows-1251."))
-
-
-def detect_delimiter(text: str) -> str:
-    """; or , (or a tab), by which of them splits the header line more often outside quotes."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    unquoted = re.sub(r'"[^"]*"', "", first)
-    counts = {d: unquoted.count(d) for d in (";", ",", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _csv_rows(file: IO[bytes]) -> Iterator[list[object]]:
-    data = file.read()
-    if b"\x00" in data:
-        raise ImportFileError(_("Файл не похож на CSV: в нём есть двоичные данные."))
-    text = decode_text(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
-    try:
-        yield from reader
-    except csv.Error:
-        raise ImportFileError(_("Файл CSV повреждён: его не удалось разобрать на колонки."))
+ImportFileError = import_files.ImportFileError  # what the views catch, from reading or importing a file
 
 
 # --- what a column may be ---------------------------------------------------------------------------

@@ -159,6 +159,15 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Days a large client export's file is kept for its author to download.
 CLIENTS_EXPORT_KEEP_DAYS = int(os.environ.get("CLIENTS_EXPORT_KEEP_DAYS", "7"))
+# What one file of «Загрузка клиентов» may hold (clients.import_files.Limits); over a limit the
+# upload is refused with a message naming it. An xlsx unpacks its parts together to at most
+# ..._UNPACKED_MB, a part read whole (shared strings, styles) to at most ..._PART_MB.
+CLIENT_IMPORT_MAX_BYTES = int(os.environ.get("CLIENT_IMPORT_MAX_MB", "5")) * 1024 * 1024
+CLIENT_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("CLIENT_IMPORT_MAX_UNPACKED_MB", "100")) * 1024 * 1024
+CLIENT_IMPORT_MAX_PART_BYTES = int(os.environ.get("CLIENT_IMPORT_MAX_PART_MB", "20")) * 1024 * 1024
+CLIENT_IMPORT_MAX_ROWS = int(os.environ.get("CLIENT_IMPORT_MAX_ROWS", "50000"))
+CLIENT_IMPORT_MAX_CELLS = int(os.environ.get("CLIENT_IMPORT_MAX_CELLS", "1000000"))
+CLIENT_IMPORT_READ_SECONDS = float(os.environ.get("CLIENT_IMPORT_READ_SECONDS", "20"))
 
 # ABC/XYZ classes of clients (sales.abc_xyz): ABC shares of revenue for A and B (the rest is C),
 # XYZ limits of the coefficient of variation of monthly revenue for X and Y, in %; the period.

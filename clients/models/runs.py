@@ -1,5 +1,5 @@
-"""Stored runs over many clients: «Изменить выделенные», «Загрузка клиентов» (the uploaded file
-between mapping and import) and a large «Excel» of the list."""
+"""Stored runs over many clients: «Изменить выделенные», «Загрузка клиентов» (the rows of the
+uploaded file between mapping and import) and a large «Excel» of the list."""
 
 from __future__ import annotations
 
@@ -50,14 +50,15 @@ class BulkEditRun(Run):
 
 
 def _import_file_path(instance: ClientImport, filename: str) -> str:
-    # A random name: the user's file name never reaches the file system, and nobody can guess it.
-    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-    return f"imports/{uuid.uuid4().hex}{suffix}"
+    # The rows read from the upload (clients.services.imports._keep_rows) under a random name: the
+    # user's file name never reaches the file system, and nobody can guess it.
+    return f"imports/{uuid.uuid4().hex}.jsonl.gz"
 
 
 class ClientImport(models.Model):
-    """«Загрузка клиентов»: a file uploaded by a user, kept between mapping its columns and importing
-    it; the file is deleted after the import and the row keeps the report."""
+    """«Загрузка клиентов»: the rows of a file uploaded by a user (read once, at the upload), kept
+    between mapping its columns and importing it; they are deleted after the import and the row
+    keeps the report."""
 
     class Format(models.TextChoices):
         XLSX = "xlsx", "xlsx"

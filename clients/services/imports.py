@@ -1,21 +1,31 @@
-"""«Загрузка клиентов» from xlsx and csv files: keeping the upload, the preview, the import. Reading
-and checking the rows is clients.imports; the writes are here."""
+"""«Загрузка клиентов» from xlsx and csv files: keeping the rows of the upload, the preview, the
+import. Reading the file is clients.import_files, checking the rows clients.imports; the writes are
+here."""
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
+import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import IO
 
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients import imports
+from clients import import_files, imports
+from clients.cells import cell_text
 from clients.models import Client, ClientChange, ClientImport, ContactInfo, ContactInfoKind, ExtraField, ExtraValue
 from clients.services.writer import ClientChangeSet, write
+
+logger = logging.getLogger(__name__)
 
 IMPORT_BATCH = 1000
 # An upload left before its import is deleted, with its file, after this long.
@@ -39,19 +49,21 @@ class ImportReport:
 
 
 def create_client_import(upload, *, user) -> ClientImport:
-    """Step 1: keep an uploaded file for the next steps, once it reads as a table with a header.
-    Raises imports.ImportFileError with a message for the user."""
-    if upload.size > imports.max_bytes():
+    """Step 1: read the uploaded file once, within the limits of import_files.Limits, and keep its
+    rows (not the file) for the next steps. Raises imports.ImportFileError with a message for the
+    user; then nothing is kept."""
+    limits = import_files.Limits.from_settings()
+    if upload.size > limits.bytes:
         raise imports.ImportFileError(
             _("Файл больше %(limit)s МБ: разделите его на несколько файлов.")
-            % {"limit": f"{imports.max_bytes() / 1024 / 1024:g}"}
+            % {"limit": import_files.megabytes(limits.bytes)}
         )
     head = upload.read(4)
     upload.seek(0)
-    file_format = imports.detect_format(upload.name, head)
-    # The header and the first rows prove the file readable; the whole file is read at the import.
-    sheet = imports.read_sheet(upload, file_format, limit=imports.PREVIEW_ROWS)
-    upload.seek(0)
+    file_format = import_files.detect_format(upload.name, head)
+    kept = io.BytesIO()
+    with import_files.SheetReader(upload, file_format, limits) as sheet:
+        _keep_rows(sheet.rows(), kept)
     discard_stale_imports()
     record = ClientImport(
         user=user,
@@ -60,7 +72,13 @@ def create_client_import(upload, *, user) -> ClientImport:
         headers=sheet.headers,
         row_count=sheet.total,
     )
-    record.file.save(upload.name, upload, save=False)
+    try:
+        record.file.save("rows.jsonl.gz", File(kept), save=False)
+    except OSError as error:  # the media folder is full or not writable: nothing is recorded
+        logger.exception("rows of the client import %r not stored", record.original_name)
+        raise imports.ImportFileError(
+            _("Файл не сохранён: хранилище файлов на сервере недоступно. Сообщите администратору.")
+        ) from error
     record.save()
     return record
 
@@ -75,19 +93,57 @@ def discard_stale_imports() -> int:
     return len(stale)
 
 
-def _read_import(record: ClientImport, *, limit: int | None = None) -> imports.Sheet:
+def _keep_rows(rows: Iterable[tuple[int, list[object]]], out: IO[bytes]) -> None:
+    """The rows as gzipped JSON lines, [number, [cells]]; a date is {"date": iso}, a date and time
+    {"datetime": iso}, and a time or a duration its text, as every reader of a cell takes it."""
+
+    def to_json(value: object) -> object:
+        if value is None or isinstance(value, str | bool | int | float):
+            return value
+        if isinstance(value, datetime):
+            return {"datetime": value.isoformat()}
+        if isinstance(value, date):
+            return {"date": value.isoformat()}
+        return cell_text(value)
+
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1) as packed, io.TextIOWrapper(packed, "utf-8") as text:
+        for number, cells in rows:
+            text.write(json.dumps([number, [to_json(c) for c in cells]], ensure_ascii=False) + "\n")
+
+
+def _kept_rows(record: ClientImport, *, limit: int | None = None) -> list[tuple[int, list[object]]]:
+    """The rows read at the upload (only the first `limit` when given); the uploaded file itself is
+    never read again."""
+
+    def from_json(value: object) -> object:
+        if isinstance(value, dict):
+            return (
+                datetime.fromisoformat(value["datetime"]) if "datetime" in value else date.fromisoformat(value["date"])
+            )
+        return value
+
+    gone = imports.ImportFileError(_("Загруженный файл больше не хранится: загрузите его снова."))
     if not record.file or not record.file.storage.exists(record.file.name):
-        raise imports.ImportFileError(_("Загруженный файл больше не хранится: загрузите его снова."))
-    with record.file.open("rb") as file:
-        return imports.read_sheet(file, record.file_format, limit=limit)
+        raise gone
+    rows: list[tuple[int, list[object]]] = []
+    try:
+        with record.file.open("rb") as file, io.TextIOWrapper(gzip.GzipFile(fileobj=file), "utf-8") as text:
+            for line in text:
+                if limit is not None and len(rows) >= limit:
+                    break
+                number, cells = json.loads(line)
+                rows.append((number, [from_json(c) for c in cells]))
+    except (OSError, EOFError, ValueError, KeyError, TypeError):  # not rows kept by _keep_rows
+        raise gone
+    return rows
 
 
 def preview_client_import(
     record: ClientImport, mapping: dict[int, str], fields: Sequence[ExtraField]
 ) -> list[imports.ImportRow]:
     """Step 2: the first rows of the file as they would import, each with its problems. Writes nothing."""
-    sheet = _read_import(record, limit=imports.PREVIEW_ROWS)
-    rows = imports.parse_rows(sheet.rows, mapping, imports.Lookups.load(fields))
+    kept = _kept_rows(record, limit=import_files.PREVIEW_ROWS)
+    rows = imports.parse_rows(kept, mapping, imports.Lookups.load(fields))
     plan_client_import(rows)
     return rows
 
@@ -101,8 +157,7 @@ def run_client_import(
         locked = ClientImport.objects.select_for_update().get(pk=record.pk)
         if locked.finished:
             return ImportReport.from_json(locked.report)
-        sheet = _read_import(locked)
-        rows = imports.parse_rows(sheet.rows, mapping, imports.Lookups.load(fields))
+        rows = imports.parse_rows(_kept_rows(locked), mapping, imports.Lookups.load(fields))
         report = import_clients(rows, user=user)
         storage, name = locked.file.storage, locked.file.name
         locked.file = ""

@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 from stdnum.ru import inn as stdnum_inn
 
-from clients import imports, services
+from clients import import_files, imports, services
 from clients.models import Client, ClientChange, ClientImport, ExtraField, ExtraValue
 from clients.tests import factories
 from crm import roles
@@ -436,17 +436,17 @@ def test_too_many_rows_are_refused_with_a_clear_message(client, boss, settings):
     ],
 )
 def test_the_csv_delimiter_is_the_one_that_splits_the_header(text, delimiter):
-    assert imports.detect_delimiter(text) == delimiter
+    assert import_files.detect_delimiter(text) == delimiter
 
 
 def test_csv_text_is_utf8_with_or_without_bom_else_windows_1251():
-    assert imports.decode_text("Ёлка".encode("utf-8-sig")) == "Ёлка"
-    assert imports.decode_text("Ёлка".encode()) == "Ёлка"
-    assert imports.decode_text("Ёлка".encode("cp1251")) == "Ёлка"
+    assert import_files.decode_text("Ёлка".encode("utf-8-sig")) == "Ёлка"
+    assert import_files.decode_text("Ёлка".encode()) == "Ёлка"
+    assert import_files.decode_text("Ёлка".encode("cp1251")) == "Ёлка"
 
 
 def test_cells_past_the_last_header_are_ignored(db):
-    sheet = imports.read_sheet(csv_upload([["Наименование", ""], ["ООО «Край»", "лишнее", "ещё"]]), "csv")
+    sheet = import_files.read_sheet(csv_upload([["Наименование", ""], ["ООО «Край»", "лишнее", "ещё"]]), "csv")
     assert sheet.headers == ["Наименование"]
     assert sheet.rows == [(2, ["ООО «Край»"])]
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clients import extra_fields as extra
-from clients import imports, services
+from clients import import_files, imports, services
 from clients.forms import ImportMappingForm, ImportUploadForm
 from clients.models import ClientImport
 from crm import roles
@@ -36,7 +36,7 @@ def client_import(request: HttpRequest) -> HttpResponse:
         "clients/import.html",
         {
             "form": form,
-            "max_megabytes": f"{imports.max_bytes() / 1024 / 1024:g}",
+            "max_megabytes": import_files.megabytes(import_files.max_bytes()),
             "targets": [str(label) for label in imports.BUILTIN_TARGETS.values()],
         },
     )
