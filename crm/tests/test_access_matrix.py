@@ -1,0 +1,450 @@
+"""The access matrix: every named URL of the project × every kind of user × GET and POST, answered as
+crm/tests/access_matrix.txt says (its header tells how to read and regenerate it).
+
+The URL names come from the URL resolver and the roles from the database, so a new page without a
+row, a row of a page that is gone and a new role without a column all fail here, by name. Each
+request runs in a savepoint that is rolled back, so every cell starts from the same data; a cell
+that is not «ok» must leave every table as it was, and no cell may answer 500."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from decimal import Decimal as D
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test import Client as Browser
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from clients import services as client_services
+from clients.models import BulkEditRun, ClientExport
+from clients.tests import factories
+from crm import roles
+from funnel import services as funnel_services
+from funnel.models import Deal
+from funnel.tests.factories import FunnelFactory, reason, stages
+from quality.models import WizardRun
+from sales import services as sales_services
+from sales.models import Invoice, Payment
+from sales.services import Line
+from sales.tests.factories import ContractFactory, ProductFactory
+from tasks import services as task_services
+
+TABLE = Path(__file__).with_name("access_matrix.txt")
+WRITE = os.environ.get("ACCESS_MATRIX") == "write"
+METHODS = ("GET", "POST")
+# Not part of the matrix: Django's own admin site (staff only, its own permission system) and
+# static/media files (none are routed: uploads are served by views that check access).
+SKIPPED_NAMESPACES = ("admin",)
+# The column of each role (a group made by a data migration); managers are the owner and the
+# colleague. A group missing here fails the test: give it a column and regenerate the table.
+ROLE_COLUMNS = {roles.SUPERVISOR: "sup", roles.SALES_HEAD: "head", roles.ADMINISTRATOR: "adm"}
+NOT_ROLES = ("anon", "out")  # anonymous; logged in without a role
+MANAGER_COLUMNS = ("own", "col")  # the manager responsible for the objects; another manager
+
+
+@dataclass
+class World:
+    users: dict  # column -> user (None for anonymous)
+    objects: dict  # name -> object the URLs point at
+
+
+# --- the data every URL points at --------------------------------------------------------------------
+
+
+def build_world() -> World:
+    groups = set(Group.objects.values_list("name", flat=True))
+    unknown = sorted(groups - {roles.MANAGER, *ROLE_COLUMNS})
+    assert not unknown, f"roles without a column in the access matrix: {unknown} (add them to ROLE_COLUMNS)"
+    owner = factories.manager(username="matrix-owner")
+    users = {
+        "anon": None,
+        "out": factories.UserFactory(username="matrix-outsider"),
+        "own": owner,
+        "col": factories.manager(username="matrix-colleague"),
+    }
+    for name, col in ROLE_COLUMNS.items():
+        if name in groups:
+            users[col] = factories.UserFactory(username=f"matrix-{col}", role=name)
+    boss = users[ROLE_COLUMNS[roles.SUPERVISOR]]
+
+    client = factories.ClientFactory(name="ООО «Матрица»", inn="7707083893", responsible=owner)
+    contact = factories.ContactPersonFactory(client=client, name="Петров Иван")
+    factories.ContactInfoFactory(client=client, contact=contact, kind=factories.kind("Email"), value="p@m.ru")
+    contract = ContractFactory(client=client, number="M-1", credit_limit=D("1000.00"), credit_days=10)
+    product = ProductFactory(name="Матрица-товар", price=D("100.00"))
+    invoice = sales_services.save_invoice(
+        Invoice(client=client, contract=contract, date=datetime.date(2026, 3, 1), manager=owner, number=7717),
+        [Line(product, D(2), D("100.00"))],
+    )
+    for status in ("in_work", "ready"):
+        sales_services.set_status(invoice, status)
+    invoice = sales_services.set_status(invoice, "shipped", shipped_on=datetime.date(2026, 3, 2))
+    request = sales_services.save_invoice(  # a new one, its status still to change
+        Invoice(client=client, date=datetime.date(2026, 3, 3), manager=owner), [Line(product, D(1), D("100.00"))]
+    )
+    payment = sales_services.create_payment(
+        Payment(client=client, contract=contract, date=datetime.date(2026, 3, 5), amount=D("50.00"), manager=owner)
+    )
+    field = factories.list_field("Матрица-список", ["Да", "Нет"])
+    group = factories.FieldGroupFactory(name="Матрица-раздел")
+
+    funnel = FunnelFactory(name="Матрица-воронка")
+    stage, next_stage = stages(funnel, "Контакт", "Предложение")[:2]
+    deal = funnel_services.create_deal(
+        Deal(funnel=funnel, title="Сделка-М17", client=client, manager=owner), user=owner
+    )
+    lead = funnel_services.create_deal(
+        Deal(funnel=funnel, title="Лид-М17", lead_name="Сидоров", lead_email="s@lead.ru", manager=owner), user=owner
+    )
+
+    task = task_services.create_task(
+        title="Задача-М17", executor=owner, author=boss, reviewer=boss, items=[], due_date=datetime.date(2026, 12, 31)
+    )
+    attachment = task_services.attach(task, owner, SimpleUploadedFile("список.txt", b"x"))
+    check = f"info:{factories.kind('Email').pk}"
+    draft = WizardRun.objects.create(kind="contact_info", author=boss, client_checks=[check])
+    done = WizardRun.objects.create(
+        kind="contact_info", author=boss, client_checks=[check], state=WizardRun.State.DONE, finished_at=timezone.now()
+    )
+    bulk_run = BulkEditRun.objects.create(author=owner, parameters={"ids": [client.pk], "filter": ""}, total=1)
+    export = ClientExport.objects.create(author=owner, total=1, rows=1, state=ClientExport.State.DONE)
+    export.file.save("x.xlsx", ContentFile(b"PK\x03\x04"))
+    upload = SimpleUploadedFile("clients.csv", "Наименование;ИНН\nООО «Новый»;7707083893\n".encode())
+    client_import = client_services.create_client_import(upload, user=boss)
+
+    objects = {
+        "client": client,
+        "contract": contract,
+        "invoice": invoice,
+        "request": request,
+        "product": product,
+        "payment": payment,
+        "field": field,
+        "option": field.options.first(),
+        "group": group,
+        "funnel": funnel,
+        "stage": stage,
+        "next_stage": next_stage,
+        "reason": reason("Матрица-причина"),
+        "deal": deal,
+        "lead": lead,
+        "task": task,
+        "attachment": attachment,
+        "draft_run": draft,
+        "done_run": done,
+        "bulk_run": bulk_run,
+        "export": export,
+        "import": client_import,
+        "owner": owner,
+    }
+    return World(users=users, objects=objects)
+
+
+# URL name -> the object its `pk` points at; other arguments are in EXTRA_KWARGS.
+POINTS_AT = {
+    "clients:detail": "client",
+    "clients:edit": "client",
+    "clients:completeness": "client",
+    "clients:bulk_edit_run": "bulk_run",
+    "clients:field_edit": "field",
+    "clients:field_delete": "field",
+    "clients:field_move": "field",
+    "clients:field_option_add": "field",
+    "clients:field_group_edit": "group",
+    "clients:field_group_delete": "group",
+    "clients:field_group_move": "group",
+    "clients:field_option_edit": "option",
+    "clients:field_option_move": "option",
+    "clients:field_option_retire": "option",
+    "clients:field_option_restore": "option",
+    "clients:field_option_delete": "option",
+    "clients:export_detail": "export",
+    "clients:export_download": "export",
+    "clients:import_detail": "import",
+    "sales:invoice_detail": "invoice",
+    "sales:invoice_edit": "invoice",
+    "sales:invoice_status": "request",
+    "sales:payment_detail": "payment",
+    "sales:payment_allocate": "payment",
+    "sales:payment_allocate_oldest": "payment",
+    "sales:payment_release": "payment",
+    "sales:contract_detail": "contract",
+    "sales:contract_edit": "contract",
+    "tasks:detail": "task",
+    "tasks:edit": "task",
+    "tasks:postpone": "task",
+    "tasks:attachment_upload": "task",
+    "tasks:action": "task",
+    "tasks:attachment": "attachment",
+    "quality:run_detail": "done_run",
+    "quality:run_step": "draft_run",
+    "quality:run_tick": "draft_run",
+    "funnel:board_column": "stage",
+    "funnel:deal_detail": "deal",
+    "funnel:deal_edit": "deal",
+    "funnel:deal_move": "deal",
+    "funnel:deal_lines": "deal",
+    "funnel:deal_convert": "lead",
+    "funnel:deal_invoice": "deal",
+    "funnel:funnel_edit": "funnel",
+    "funnel:stage_add": "funnel",
+    "funnel:stage_reorder": "funnel",
+    "funnel:stage_edit": "stage",
+    "funnel:stage_retire": "stage",
+    "funnel:stage_restore": "stage",
+    "funnel:reason_edit": "reason",
+    "funnel:reason_toggle": "reason",
+}
+EXTRA_KWARGS = {
+    "tasks:action": lambda o: {"action": "start"},
+    "quality:run_step": lambda o: {"step": 2},
+    "reports:task_iterations_tasks": lambda o: {"executor_id": o["owner"].pk},
+}
+
+
+# --- the URL conf ------------------------------------------------------------------------------------
+
+
+def url_names() -> dict[str, list[str]]:
+    """Every URL name of the project (with its namespace) -> the names of its arguments."""
+    found: dict[str, list[str]] = {}
+
+    def walk(patterns, namespace: str, converters: list[str]):
+        for entry in patterns:
+            here = [*converters, *entry.pattern.converters] if hasattr(entry.pattern, "converters") else converters
+            if isinstance(entry, URLResolver):
+                if entry.namespace in SKIPPED_NAMESPACES:
+                    continue
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, inner, here)
+            elif isinstance(entry, URLPattern) and entry.name:
+                found[f"{namespace}{entry.name}"] = [c for c in here if c not in entry.default_args]
+
+    walk(get_resolver().url_patterns, "", [])
+    return found
+
+
+def address(name: str, arguments: list[str], objects: dict) -> str:
+    query = QUERIES[name](objects) if name in QUERIES else ""
+    kwargs = {}
+    if "pk" in arguments:
+        assert name in POINTS_AT, f"{name}: which object does its pk point at? Add it to POINTS_AT"
+        kwargs["pk"] = objects[POINTS_AT[name]].pk
+    if set(arguments) - {"pk"}:
+        assert name in EXTRA_KWARGS, f"{name}: add its arguments {arguments} to EXTRA_KWARGS"
+        kwargs.update(EXTRA_KWARGS[name](objects))
+    return reverse(name, kwargs=kwargs) + query
+
+
+# --- asking ------------------------------------------------------------------------------------------
+
+# Addresses that need a query string to reach their object (the client a document is made for...).
+QUERIES = {
+    "sales:contract_create": lambda o: f"?client={o['client'].pk}",
+    "sales:invoice_create": lambda o: f"?client={o['client'].pk}",
+    "sales:payment_create": lambda o: f"?client={o['client'].pk}",
+    "funnel:deal_create": lambda o: f"?client={o['client'].pk}",
+    "funnel:board_column": lambda o: "?" + urlencode({"after": f"{timezone.now().isoformat()}_{10**9}"}),
+    "reports:client_ledger": lambda o: f"?client={o['client'].pk}",
+    "reports:reconciliation": lambda o: f"?client={o['client'].pk}",
+}
+# POST bodies that the allowed users' forms accept (the rest post an empty body): whoever may not
+# make the change must be turned away with nothing written.
+BODIES = {
+    "clients:field_group_create": lambda o: {"name": "Новый раздел"},
+    "clients:field_group_edit": lambda o: {"name": "Другой раздел"},
+    "clients:field_option_add": lambda o: {"name": "Может быть"},
+    "clients:field_option_edit": lambda o: {"name": "Конечно"},
+    "sales:contract_create": lambda o: {"number": "M-2", "date": "01.02.2026"},
+    "sales:invoice_status": lambda o: {"status": "in_work"},
+    "sales:invoice_create": lambda o: {
+        "client": o["client"].pk,
+        "date": "01.03.2026",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-product": o["product"].pk,
+        "lines-0-quantity": "1",
+        "lines-0-price": "100.00",
+    },
+    "sales:payment_create": lambda o: {"client": o["client"].pk, "date": "05.03.2026", "amount": "10.00"},
+    "funnel:deal_move": lambda o: {"stage": o["next_stage"].pk, "seen_stage": o["stage"].pk},
+    "funnel:deal_convert": lambda o: {"create": "1"},
+    "funnel:deal_create": lambda o: {"funnel": o["funnel"].pk, "title": "Новая", "client": o["client"].pk},
+    "funnel:funnel_create": lambda o: {"new-name": "Новая воронка", "new-kind": "b2b"},
+    "funnel:funnel_edit": lambda o: {"funnel-name": "Другая воронка", "funnel-kind": "b2b", "funnel-is_active": "on"},
+    "funnel:stage_add": lambda o: {"stage-name": "Счёт", "stage-kind": "open", "stage-probability": "50"},
+    "funnel:stage_edit": lambda o: {
+        f"stage-{o['stage'].pk}-{key}": value
+        for key, value in (("name", "Звонок"), ("kind", "open"), ("probability", "10"))
+    },
+    "funnel:reason_add": lambda o: {"reason-name": "Далеко"},
+    "funnel:reason_edit": lambda o: {f"reason-{o['reason'].pk}-name": "Очень дорого"},
+    "tasks:postpone": lambda o: {"period": "day"},
+    "tasks:attachment_upload": lambda o: {"file": SimpleUploadedFile("ещё.txt", b"y")},
+    "quality:run_tick": lambda o: {"key": f"c{o['client'].pk}", "ticked": "0"},
+}
+# Words on the owner's objects that a user who may not see them must not find on any page.
+SECRETS = {
+    "Сделка-М17": ("out", "col"),
+    "Лид-М17": ("out", "col"),
+    "Задача-М17": ("out", "col"),
+    "7717": ("out", "col"),  # the invoice's number  # the sales head reads them in «Итерации задач» (its drill-down)
+}
+
+
+class Asker:
+    """Asks as one user, each request in a savepoint rolled back afterwards; tells the answer's
+    class and what went wrong besides."""
+
+    def __init__(self):
+        self.tables = sorted(set(connection.introspection.django_table_names(only_existing=True)) - {"django_session"})
+        parts = [
+            f"(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {t} t)" for t in self.tables
+        ]
+        self.sql = f"SELECT ARRAY[{', '.join(parts)}]"  # every row of every table but the sessions, hashed
+        self.baseline = self.fingerprint()
+
+    def fingerprint(self) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql)
+            return cursor.fetchone()[0]
+
+    def ask(self, browser: Browser, col: str, method: str, url: str, body: dict) -> tuple[str, list[str]]:
+        problems = []
+        with transaction.atomic():
+            try:
+                response = browser.get(url) if method == "GET" else browser.post(url, body)
+            except Exception as error:  # the test client re-raises what the view raised: a 500
+                transaction.set_rollback(True)
+                return "500", [f"{type(error).__name__}: {error}"]
+            if response.streaming:  # read to the end, which closes the file (the test client's way)
+                content = b"".join(response.streaming_content)
+            else:
+                content = response.content
+            answer = answer_class(response)
+            changed = [
+                t
+                for t, before, now in zip(self.tables, self.baseline, self.fingerprint(), strict=True)
+                if before != now
+            ]
+            transaction.set_rollback(True)
+        if changed and answer != "ok":
+            problems.append(f"answered {answer} but changed {', '.join(changed)}")
+        text = content.decode("utf-8", "replace")
+        problems += [f"shows «{word}»" for word, hidden_from in SECRETS.items() if col in hidden_from and word in text]
+        return ("saved" if changed and answer == "ok" else answer), problems
+
+
+def answer_class(response) -> str:
+    """ok (2xx, or 3xx anywhere but the login page), login (3xx to the login page) or the status."""
+    status = response.status_code
+    if 300 <= status < 400:
+        target = response.headers.get("Location", "").split("?")[0]
+        return "login" if target.endswith(reverse("login")) else "ok"
+    return "ok" if 200 <= status < 300 else str(status)
+
+
+# --- the table ---------------------------------------------------------------------------------------
+
+HEADER = """\
+# The access matrix (crm/tests/test_access_matrix.py): every named URL of the project, asked by each
+# kind of user with GET and with POST of an empty body, and the class of the answer.
+#
+# Users: anon = not logged in; out = logged in without a role; own = a manager (Менеджер) who owns
+# every object the URLs point at (responsible for the client; manager of its invoice, payment and
+# deals; executor of the task; author of the bulk edit and the export); col = another manager;
+# sup = Руководитель (author of the wizard runs and the import, reviewer of the task);
+# head = Руководитель отдела продаж; adm = Администратор.
+# Answers: ok = 2xx, or a redirect anywhere but the login page; login = a redirect to the login
+# page; otherwise the status code (400 = the empty body was refused by the form, 403, 404, 405,
+# 409). A 500 is never expected; an answer other than ok must leave every table unchanged.
+# Not in the matrix: Django's admin site (/admin/, staff only) and static/media files (none routed).
+#
+# Regenerate after a deliberate change, then review the diff:
+#     ACCESS_MATRIX=write bin/test crm/tests/test_access_matrix.py
+"""
+
+
+def render_table(cells: dict[str, dict[str, list[str]]], cols: list[str]) -> str:
+    width = max(len(name) for name in cells) + 1
+    head = " ".join(f"{c:<5}" for c in cols)
+    lines = [HEADER, f"{'URL name':<{width}}| GET   {head} | POST  {head}".rstrip()]
+    for name in sorted(cells):
+        get, post = (" ".join(f"{a:<5}" for a in cells[name][m]) for m in METHODS)
+        lines.append(f"{name:<{width}}|       {get} |       {post}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def parse_table(text: str) -> tuple[list[str], dict[str, dict[str, list[str]]]]:
+    cols: list[str] = []
+    rows: dict[str, dict[str, list[str]]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, get, post = (part.split() for part in line.split("|"))
+        if name == ["URL", "name"]:
+            cols = get[1:]
+            continue
+        rows[name[0]] = {"GET": get, "POST": post}
+    return cols, rows
+
+
+def differences(expected: str, actual: dict[str, dict[str, list[str]]], cols: list[str]) -> list[str]:
+    """What the table says and the project does not, each naming its URL, method and user."""
+    table_cols, rows = parse_table(expected)
+    if table_cols != cols:
+        return [f"the table's columns are {table_cols}, the users (from the database's roles) are {cols}"]
+    found = [f"{name}: a URL name without a row in {TABLE.name}" for name in sorted(set(actual) - set(rows))]
+    found += [
+        f"{name}: a row in {TABLE.name} for a URL name that does not exist" for name in sorted(set(rows) - set(actual))
+    ]
+    for name in sorted(set(actual) & set(rows)):
+        for method in METHODS:
+            for col, want, got in zip(cols, rows[name][method], actual[name][method], strict=True):
+                if want != got:
+                    found.append(f"{name} {method} as {col}: expected {want}, answered {got}")
+    return found
+
+
+# --- the tests ---------------------------------------------------------------------------------------
+
+
+def test_every_url_answers_every_user_as_the_table_says(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    world = build_world()
+    browsers = {}
+    for col, user in world.users.items():
+        browsers[col] = Browser()
+        if user is not None:
+            browsers[col].force_login(user)
+    cookies = {col: SimpleCookie(browser.cookies) for col, browser in browsers.items()}
+    asker = Asker()
+
+    cells: dict[str, dict[str, list[str]]] = {}
+    failures: list[str] = []
+    for name, arguments in sorted(url_names().items()):
+        url = address(name, arguments, world.objects)
+        cells[name] = {}
+        for method in METHODS:
+            row = cells[name][method] = []
+            for col, browser in browsers.items():
+                browser.cookies = SimpleCookie(cookies[col])  # as logged in, whatever the last request did
+                body = BODIES[name](world.objects) if method == "POST" and name in BODIES else {}
+                answer, problems = asker.ask(browser, col, method, url, body)
+                row.append(answer)
+                failures += [f"{name} {method} {url} as {col}: {problem}" for problem in problems]
+    cols = list(world.users)
+    if WRITE:
+        TABLE.write_text(render_table(cells, cols), encoding="utf-8")
+    else:
+        failures += differences(TABLE.read_text(encoding="utf-8"), cells, cols)
+    assert not failures, "\n".join(failures)
