@@ -3,8 +3,10 @@ crm/tests/access_matrix.txt says (its header tells how to read and regenerate it
 
 The URL names come from the URL resolver and the roles from the database, so a new page without a
 row, a row of a page that is gone and a new role without a column all fail here, by name. Each
-request runs in a savepoint that is rolled back, so every cell starts from the same data; a cell
-that is not «ok» must leave every table as it was, and no cell may answer 500."""
+request runs in a savepoint that is rolled back, so every cell starts from the same data. No cell
+may answer 5xx; a refused request must leave every table as it was; the owner's rows may not change
+for users who may not change them, and the owner's deals, tasks and documents may not show on the
+pages of users who may not see them."""
 
 from __future__ import annotations
 
@@ -197,7 +199,8 @@ SECRETS = {
     "Сделка-М17": ("out", "col"),
     "Лид-М17": ("out", "col"),
     "Задача-М17": ("out", "col"),
-    "7717": ("out", "col"),  # the invoices' numbers, the shipped one's total, the payment's number and sum
+    # the invoices' numbers, the shipped one's total, the payment's number and sum
+    "7717": ("out", "col"),
     "7718": ("out", "col"),
     "246,90": ("out", "col"),
     "8818": ("out", "col"),
@@ -257,6 +260,8 @@ class Asker:
         problems += [
             f"changed the owner's {name}" for name in PROTECTED.get(col, ()) if rows[name] != self.rows_baseline[name]
         ]
+        if answer.startswith("5"):
+            problems.append(f"answered {answer}")
         if changed and answer != "ok":
             problems.append(f"answered {answer} but changed {', '.join(changed)}")
         text = content.decode("utf-8", "replace")
