@@ -299,6 +299,7 @@ HEADER = """\
 # is never expected; an answer other than ok or saved must leave every table unchanged; the owner's
 # deal, lead, task and invoice must not appear on any page that the colleague or the outsider gets.
 # Not in the matrix: Django's admin site (/admin/, staff only) and static/media files (none routed).
+# In it: login, logout and set_language (the project routes no password pages).
 #
 # Regenerate after a deliberate change, then review the diff:
 #     ACCESS_MATRIX=write bin/test crm/tests/test_access_matrix.py
