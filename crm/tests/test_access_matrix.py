@@ -38,6 +38,7 @@ POINTS_AT = {
     "clients:edit": "client",
     "clients:completeness": "client",
     "clients:bulk_edit_run": "bulk_run",
+    "run_retry": "bulk_run",
     "clients:field_edit": "field",
     "clients:field_delete": "field",
     "clients:field_move": "field",
@@ -89,6 +90,7 @@ POINTS_AT = {
 }
 EXTRA_KWARGS = {
     "tasks:action": lambda o: {"action": "start"},
+    "run_retry": lambda o: {"label": "clients.bulkeditrun"},
     "quality:run_step": lambda o: {"step": 2},
     "reports:task_iterations_tasks": lambda o: {"executor_id": o["owner"].pk},
 }
