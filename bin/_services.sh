@@ -93,7 +93,7 @@ pg_start() {
 pg_replica() {
     local data="$1" run="$2" primary="$PG_PORT"
     pg_find_bin
-    as_pg "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$data" -R -X stream --no-sync \
+    as_pg "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$data" -R -X stream --checkpoint=fast --no-sync \
         >"$run/basebackup.log" 2>&1 || { cat "$run/basebackup.log" >&2; die "pg_basebackup failed"; }
     pg_start "$data" "$run"
     # shellcheck disable=SC2034  # for the callers
