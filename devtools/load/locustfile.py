@@ -118,9 +118,9 @@ class Person(FastHttpUser):
             journal(kind="measuring", seconds=MEASURE, users=runner.target_user_count)
             gevent.spawn_later(MEASURE, runner.quit)
 
-    def call(self, url: str, name: str, expect: tuple[int, ...] = (200,)) -> str | None:
+    def call(self, url: str, name: str, expect: tuple[int, ...] = (200,), headers: dict | None = None) -> str | None:
         """GET `url`; the page's text, or None (a failure) when the answer is not expected."""
-        with self.client.get(url, name=name, catch_response=True, allow_redirects=False) as response:
+        with self.client.get(url, name=name, headers=headers, catch_response=True, allow_redirects=False) as response:
             if response.status_code not in expect:
                 response.failure(f"{response.status_code}")
                 return None
@@ -290,10 +290,11 @@ class Manager(Person):
                 if label in missing
             }
             self.edit(client, fill, next_url=f"/tasks/{pk}/")
-        elif f"/tasks/{pk}/done/" in detail:
+        elif f"/tasks/{pk}/complete/" in detail:
             think()
             token = csrf_token(detail)
-            if self.send(f"/tasks/{pk}/done/", "tasks:action done", {"csrfmiddlewaretoken": token}, (302, 409)):
+            # «Выполнено» at any progress; 409: the task changed meanwhile.
+            if self.send(f"/tasks/{pk}/complete/", "tasks:action complete", {"csrfmiddlewaretoken": token}, (302, 409)):
                 journal(kind="done", task=int(pk), user=self.account["username"])
 
     @task(1)
@@ -356,7 +357,8 @@ class Supervisor(Person):
             journal(kind="wizard", run=run.group(1), user=self.account["username"])
             for _ in range(3):
                 time.sleep(1)
-                page = self.call(run_url, "quality:run_detail")
+                # What the page's htmx asks every second until the run has finished.
+                page = self.call(run_url, "quality:run_detail progress", headers={"HX-Request": "true"})
                 if not page or "hx-trigger" not in page:
                     break
 

@@ -213,6 +213,8 @@ def page_table(users: int, rows: list[dict], measured: int) -> list[str]:
         f"  {'page':<40} {'requests':>8} {'failures':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}",
     ]
     for row in sorted(rows, key=lambda r: (r["Name"] == "Aggregated", r["Name"])):
+        if row["Request Count"] == "0":
+            continue  # the logins: before the measured time (locust's history has them)
         name = "all pages" if row["Name"] == "Aggregated" else row["Name"]
         rate = _number(row["Requests/s"]) or 0.0
         lines.append(
