@@ -207,40 +207,42 @@ class Manager(Person):
         value = f"Нагрузка {uuid.uuid4().hex[:10]}"
         form[f"client-{field}"] = value
         infos = dict(fill or {})
-        for kind, info_value in infos.items():
+        for kind, info_value in list(infos.items()):
             blank = next((k for k in form if re.fullmatch(r"info-\d+-kind", k) and not form[k]), None)
             if blank is None:
-                infos.pop(kind)
-                break
+                del infos[kind]
+                continue
             form[blank] = kind
             form[blank.replace("-kind", "-value")] = info_value
         think()  # typing
-        answer = self.send(f"/clients/{pk}/edit/", "clients:edit save", form, expect=(302, 409, 200))
+        save, who = f"/clients/{pk}/edit/", self.account["username"]
+        answer = self.send(save, "clients:edit save", form, expect=(302, 409, 200))
         if answer and answer[0] == 200 and 'name="client-confirm_duplicates" value="on"' in answer[2]:
             # «Такой клиент уже есть»: the second «Записать» saves anyway.
-            answer = self.send(
-                f"/clients/{pk}/edit/", "clients:edit save", submitted_form(answer[2], "client-form"), (302, 409)
-            )
-        if answer is None:
+            answer = self.send(save, "clients:edit save", submitted_form(answer[2], "client-form"), (302, 409))
+        if answer and answer[0] == 409:
+            # A colleague changed the same field meanwhile: the form comes back from what is stored,
+            # this user's changes kept, both values shown with «записать моё» chosen; saved again.
+            journal(kind="conflict", client=pk, field=field, user=who)
+            think()
+            form = submitted_form(answer[2], "client-form")
+            answer = self.send(save, "clients:edit save again", form, (302, 409))
+        if answer is None or answer[0] == 409:
             return
-        status = answer[0]
-        if status == 302:
+        if answer[0] == 302:
             opened = int(form.get("client-version") or 0)
-            who = self.account["username"]
             journal(kind="edit", client=pk, field=field, value=value, user=who, opened_version=opened)
             for kind, info_value in infos.items():
                 journal(kind="info", client=pk, info_kind=int(kind), value=info_value, user=who)
-        elif status == 409:
-            journal(kind="conflict", client=pk, field=field, user=self.account["username"])
-        else:
-            errors = re.findall(r'class="invalid-feedback[^"]*"[^>]*>([^<]+)', answer[2])
-            self.environment.events.request.fire(
-                request_type="CHECK",
-                name="clients:edit save refused",
-                response_time=0,
-                response_length=0,
-                exception=RuntimeError(f"client {pk}: the form was refused: {errors[:3]}"),
-            )
+            return
+        errors = re.findall(r'class="invalid-feedback[^"]*"[^>]*>([^<]+)', answer[2])
+        self.environment.events.request.fire(
+            request_type="CHECK",
+            name="clients:edit save refused",
+            response_time=0,
+            response_length=0,
+            exception=RuntimeError(f"client {pk}: the form was refused: {errors[:3]}"),
+        )
 
     @task(2)
     def board(self) -> None:

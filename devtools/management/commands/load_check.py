@@ -8,7 +8,7 @@ accepted save:
     {"kind": "move", "deal": 17, "stage": 4, "user": "manager"}
     {"kind": "done" | "accept", "task": 12, "user": "supervisor"}
     {"kind": "wizard", "run": "<uuid>", "user": "supervisor"}
-    {"kind": "conflict", "client": 3, "field": "comment", "user": "manager"}   (refused, shown on the field)
+    {"kind": "conflict", "client": 3, "field": "comment", "user": "manager"}   (shown on the field; saved again)
 
 Checks: every edit is in its client's history under its author, and the field holds the value of
 the last edit saved to it (a card two users saved at once is a merge by field, crm.merge: an
@@ -57,7 +57,7 @@ class Command(BaseCommand):
         merged = merges(by_kind["edit"])
         counts = (
             f"{len(by_kind['edit'])} card edits ({merged} saved over a colleague's save since the form was opened, "
-            f"merged by field; {len(by_kind['conflict'])} refused as conflicts on the field), "
+            f"merged by field; {len(by_kind['conflict'])} conflicts on a field shown and saved again), "
             f"{len(by_kind['info'])} contact information rows, {len(by_kind['move'])} deal moves, "
             f"{len(by_kind['done'])} tasks done, {len(by_kind['accept'])} accepted, "
             f"{len({e['run'] for e in by_kind['wizard']})} wizard runs"
