@@ -7,7 +7,7 @@
         which p95 passes 1 s, then `manage.py load_check` on the journal the users wrote. Exits 1
         when a request failed or something saved was lost.
 
-OPTIONS: [--size L] [--users 60,200] [--time 60s] [--spawn-rate N] [--csv DIR] [--think 2-8]
+OPTIONS: [--size L] [--users 60,200] [--time 60s] [--spawn-rate N] [--csv DIR] [--think 2-8] [--warmup 15s]
 """
 
 from __future__ import annotations
@@ -62,6 +62,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--spawn-rate", type=float, help="users started per second (default: all within 20 s)")
     p.add_argument("--csv", type=Path, metavar="DIR", help="also write locust's CSV files and the summary here")
     p.add_argument("--think", type=think_range, default="2-8", help="seconds between a user's clicks (2-8)")
+    p.add_argument(
+        "--warmup", type=seconds, default=15, help="a few quick users first, not reported: warm workers (15s; 0: none)"
+    )
     p.add_argument("--accounts", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--host", help=argparse.SUPPRESS)
     p.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -136,16 +139,22 @@ def _number(value: str) -> float | None:
         return None
 
 
-def run_locust(options: argparse.Namespace, users: int, prefix: Path, journal: Path) -> tuple[int, int]:
-    """One headless locust run; returns (ramp seconds, locust's exit code)."""
+def run_locust(
+    options: argparse.Namespace, users: int, prefix: Path, journal: Path, *, warmup: bool = False
+) -> tuple[int, int]:
+    """One headless locust run; returns (ramp seconds, locust's exit code). A warm-up runs its
+    users without thinking, so that every gunicorn worker has rendered every page once."""
     rate = options.spawn_rate or max(users / 20, 1.0)
+    if warmup:
+        rate = users
     ramp = int(users / rate + 0.999)
+    measured = options.warmup if warmup else options.time
     env = {
         **os.environ,
         "LOAD_ACCOUNTS": str(options.accounts),
         "LOAD_JOURNAL": str(journal),
-        "LOAD_THINK": options.think,
-        "LOAD_MEASURE": str(options.time),
+        "LOAD_THINK": "0.1-0.3" if warmup else options.think,
+        "LOAD_MEASURE": str(measured),
     }
     command = [
         sys.executable,
@@ -162,7 +171,7 @@ def run_locust(options: argparse.Namespace, users: int, prefix: Path, journal: P
         str(rate),
         # The locustfile ends the run `time` after the last login; this bounds a run whose logins stall.
         "--run-time",
-        f"{ramp + options.time + 120 + users}s",
+        f"{ramp + measured + 120 + users}s",
         "--csv",
         str(prefix),
         "--csv-full-history",
@@ -172,10 +181,13 @@ def run_locust(options: argparse.Namespace, users: int, prefix: Path, journal: P
         "--loglevel",
         "WARNING",
     ]
-    print(
-        f"==> {users} users: started at {rate:g}/s (≥ {ramp} s), measured {options.time} s after the last login",
-        file=sys.stderr,
-    )
+    if warmup:
+        print(f"==> warming up: {users} users without thinking for {measured} s", file=sys.stderr)
+    else:
+        print(
+            f"==> {users} users: started at {rate:g}/s (≥ {ramp} s), measured {measured} s after the last login",
+            file=sys.stderr,
+        )
     with open(f"{prefix}.log", "w", encoding="utf-8") as log:
         code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, check=False).returncode
     return ramp, code
@@ -229,6 +241,9 @@ def measure(options: argparse.Namespace) -> int:
     journal = work / "journal.jsonl"
     journal.touch()
     summary, crossings, failed = [], {}, 0
+    if options.warmup:
+        # What the warm-up's users save is checked with the rest; its figures are not shown.
+        run_locust(options, 10, work / "warmup", journal, warmup=True)  # one of each role at least
     for users in options.users:
         prefix = work / f"load_{users}"
         _ramp, code = run_locust(options, users, prefix, journal)

@@ -103,7 +103,21 @@ def test_bin_load_runs_the_mix_through_nginx_and_loses_nothing(reference_data):
     database = settings.DATABASES["default"]
     url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     result = subprocess.run(
-        ["bin/load", "--size", "XS", "--users", "10", "--time", "15s", "--spawn-rate", "10", "--think", "0.5-1.5"],
+        [
+            "bin/load",
+            "--size",
+            "XS",
+            "--users",
+            "10",
+            "--time",
+            "15s",
+            "--spawn-rate",
+            "10",
+            "--think",
+            "0.5-1.5",
+            "--warmup",
+            "0",
+        ],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": url},
         capture_output=True,
