@@ -58,12 +58,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("step", choices=["check-args", "prepare", "measure"], help=argparse.SUPPRESS)
     p.add_argument("--size", choices=SIZES, default="L", help="data set of bin/bench, seeded when empty (default L)")
     p.add_argument("--users", type=user_counts, default=[60, 200], help="simulated users, one run each (60,200)")
-    p.add_argument("--time", type=seconds, default=60, help="measured time of each run, after its ramp (60s)")
+    p.add_argument(
+        "--time", type=seconds, default=60, help="measured time of each run, once all users have logged in (60s)"
+    )
     p.add_argument("--spawn-rate", type=float, help="users started per second (default: all within 20 s)")
     p.add_argument("--csv", type=Path, metavar="DIR", help="also write locust's CSV files and the summary here")
     p.add_argument("--think", type=think_range, default="2-8", help="seconds between a user's clicks (2-8)")
     p.add_argument(
-        "--warmup", type=seconds, default=15, help="a few quick users first, not reported: warm workers (15s; 0: none)"
+        "--warmup",
+        type=seconds,
+        default=15,
+        help="ten users without thinking first, not reported: warm workers (15s; 0: none)",
     )
     p.add_argument("--accounts", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--host", help=argparse.SUPPRESS)
