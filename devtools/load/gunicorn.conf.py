@@ -1,0 +1,24 @@
+"""gunicorn as bin/load runs it behind nginx (docs/deploy.md): `gunicorn -c devtools/load/gunicorn.conf.py crm.wsgi`.
+
+Environment: GUNICORN_BIND (127.0.0.1:8000), WEB_CONCURRENCY (workers, 4: two per core of the
+2-core machine; the pages are CPU-bound Python, more workers only queue on the same cores).
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+# gthread keeps nginx's upstream connections open between requests (the sync worker closes each
+# one); one thread per worker, as the pages are CPU-bound.
+worker_class = "gthread"
+threads = 1
+# Longer than nginx's upstream keepalive_timeout (60 s), so that nginx, not gunicorn, closes an
+# idle connection and never sends a request on one gunicorn is closing.
+keepalive = 75
+timeout = 60
+graceful_timeout = 10
+# Django is imported once, before the workers fork: faster start, shared memory.
+preload_app = True
+accesslog = None
+errorlog = "-"
+loglevel = "warning"
