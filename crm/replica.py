@@ -27,12 +27,15 @@ logger = logging.getLogger(__name__)
 REPLICA = "replica"
 _reading: ContextVar[bool] = ContextVar("crm_replica_reading", default=False)
 
-# How far the replica is behind: nothing when it has replayed all it received (an idle primary
-# sends nothing new, so the last replayed transaction's age would look like a lag), else the age of
-# the last transaction it replayed.
+# How far the replica is behind: nothing when it is streaming from the primary and has replayed
+# all it received (an idle primary sends nothing new, so the last replayed transaction's age would
+# look like a lag); else the age of the last transaction it replayed — which also covers a replica
+# cut off from its primary (after a restart of either, until it streams again), whose received and
+# replayed positions are equal however far behind it is.
 LAG_SQL = """
-    SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-                ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END
+    SELECT CASE WHEN EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming')
+                     AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 'Infinity') END
 """
 
 
