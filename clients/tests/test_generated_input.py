@@ -5,6 +5,7 @@ sent. The examples are derandomized (crm.tests.strategies.GENERATED): a failure 
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,17 @@ from django.urls import reverse
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from clients.models import Client, ContactInfo, ContactPerson, ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
+from clients.models import (
+    BulkEditRun,
+    Client,
+    ClientImport,
+    ContactInfo,
+    ContactPerson,
+    ExtraField,
+    ExtraFieldOption,
+    ExtraValue,
+    FieldGroup,
+)
 from clients.models.history import ClientChange
 from clients.tests import factories
 from crm.testing import logged_in, opened_form, submitted_form
@@ -21,8 +32,10 @@ from crm.tests.strategies import (
     Snapshot,
     assert_answered,
     each_example,
+    hostile,
     last,
     mutated,
+    offered_choices,
 )
 
 CARD_MODELS = [Client, ContactPerson, ContactInfo, ExtraValue, ClientChange]
@@ -249,5 +262,157 @@ def test_extra_fields_of_every_type_and_their_settings_answer_generated_input(wo
                 snapshot.assert_unchanged((key, data))
             elif key == "card":
                 _check_extra_values(world, base, data, before, _stored_extra(card))
+
+    check()
+
+
+def test_bulk_edit_answers_generated_input_and_changes_all_or_nothing(world):
+    """«Изменить выделенные» of two cards (one the supervisor's colleague's): refused, nothing
+    changes; accepted, each ticked built-in field holds the new value on every selected card."""
+    boss = logged_in(world["boss"])
+    card, theirs = world["card"], world["theirs"]
+    url = reverse("clients:bulk_edit")
+    page = boss.get(url, {"pk": [card.pk, theirs.pk], "filter": "q=Ромашка"}).content
+    base = submitted_form(page, "bulk-edit-form")
+    choices = offered_choices(page, "bulk-edit-form")
+    choices.update(
+        {"pk": [str(card.pk), str(theirs.pk), "999999999"], "all": ["1", ""], "filter": ["q=x", "page=2", "q=%00"]}
+    )
+    models = [Client, ExtraValue, ClientChange, BulkEditRun]
+
+    @GENERATED
+    @given(mutated(base, ids=world["ids"], choices=choices, extra_names=[*choices, "all", "filter"], most=5))
+    def check(data):
+        with each_example():
+            snapshot = Snapshot(models, [card, theirs])
+            response = boss.post(url, data)
+            assert_answered(response, data)
+            if BulkEditRun.objects.count() == snapshot.before[0]["clients.BulkEditRun"]:
+                snapshot.assert_unchanged(data)
+                return
+            run = BulkEditRun.objects.order_by("-pk").first()
+            assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
+            if run.state != BulkEditRun.State.DONE:
+                return
+            for name in ("kind", "abc_class", "xyz_class"):
+                if last(data, f"change_{name}") and name in data:
+                    chosen = {c.pk: getattr(c, name) for c in Client.objects.filter(pk__in=[card.pk, theirs.pk])}
+                    assert set(chosen.values()) <= {last(data, name)}, (name, chosen, data)
+
+    check()
+
+
+def _csv(rows: list[list[str]], encoding: str, delimiter: str) -> bytes:
+    text = "\r\n".join(delimiter.join(f'"{cell}"' if delimiter in cell else cell for cell in row) for row in rows)
+    return text.encode(encoding, errors="replace")
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for row in rows:
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+HEADERS = ["Наименование", "ИНН", "КПП", "Вид", "Ответственный", "list-all", "number-all", "date-all", "flag-all"]
+cells = (
+    st.sampled_from(
+        ["ООО «Лютик»", "7707083893", "773601001", "Организация", "gen-owner", "Первое", "12,5", "01.02.2025", "да", ""]
+    )
+    | hostile()
+)
+rows = st.lists(st.lists(cells, min_size=0, max_size=len(HEADERS) + 2), max_size=6)
+
+
+@st.composite
+def upload_files(draw) -> tuple[str, bytes]:
+    """A small csv or xlsx — well formed, or cut short, or not what its name says."""
+    header = draw(st.sampled_from([HEADERS, HEADERS[:2], [], ["", ""], HEADERS + HEADERS]))
+    table = [header, *draw(rows)]
+    kind = draw(st.sampled_from(["csv", "csv", "xlsx", "xlsx", "cut", "junk", "empty"]))
+    if kind == "csv":
+        encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1251", "utf-16"]))
+        return draw(st.sampled_from(["clients.csv", "clients.CSV", "clients.xlsx"])), _csv(
+            table, encoding, draw(st.sampled_from([";", ",", "\t"]))
+        )
+    content = _xlsx(table)
+    if kind == "xlsx":
+        return draw(st.sampled_from(["clients.xlsx", "clients.csv", "clients"])), content
+    if kind == "cut":
+        return "clients.xlsx", content[: draw(st.integers(min_value=0, max_value=len(content) - 1))]
+    if kind == "junk":
+        return draw(st.sampled_from(["clients.xlsx", "clients.csv"])), draw(st.binary(max_size=200))
+    return "clients.csv", b""
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def test_the_import_answers_generated_files_and_mappings_and_imports_all_or_nothing(world, media):
+    """«Загрузка клиентов»: generated small csv/xlsx files (broken ones too) at the upload, and
+    generated column mappings (with and without «Загрузить») of a file with good and bad rows. A
+    refused upload keeps nothing; an import creates exactly the clients its report counts."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    boss = logged_in(world["boss"])
+    upload_url = reverse("clients:import")
+    good = [
+        HEADERS,
+        ["ООО «Лютик»", "7707083893", "773601001", "Организация", "gen-owner", "Первое", "12,5", "01.02.2025", "да"],
+    ]
+    good += [
+        ["=1+1", "123", "ABC", "никто", "nobody", "Третье", "1e309", "31.02.2024", "может"],
+        ["", "", "", "", "", "", "", "", ""],
+    ]
+    response = boss.post(upload_url, {"file": SimpleUploadedFile("good.csv", _csv(good, "utf-8", ";"))})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    record = ClientImport.objects.get()
+    mapping_url = response["Location"]
+    page = boss.get(mapping_url).content
+    base = submitted_form(page, "import-mapping-form")
+    choices = offered_choices(page, "import-mapping-form")
+    stored = record.file.path, record.file.read()
+    record.file.close()
+    models = [Client, ExtraValue, ClientChange, ClientImport]
+
+    mappings = mutated(
+        base, ids=world["ids"], choices=choices, extra_names=["import", "column_99", "column_-1"], most=4
+    )
+    uploads = upload_files().map(lambda f: ("upload", f))
+
+    @GENERATED
+    @given(uploads | mappings.map(lambda d: ("mapping", d)) | mappings.map(lambda d: ("import", {**d, "import": "1"})))
+    def check(drawn):
+        step, payload = drawn
+        with each_example():
+            snapshot = Snapshot(models, [record])
+            if step == "upload":
+                name, content = payload
+                response = boss.post(upload_url, {"file": SimpleUploadedFile(name, content)})
+            else:
+                response = boss.post(mapping_url, payload)
+            assert_answered(response, drawn)
+            imported = ClientImport.objects.get(pk=record.pk)
+            if step == "upload" and response.status_code == 302:
+                assert ClientImport.objects.count() == snapshot.before[0]["clients.ClientImport"] + 1
+            elif imported.finished_at is not None:
+                created = Client.objects.count() - snapshot.before[0]["clients.Client"]
+                assert created == imported.report["created"], imported.report
+            else:
+                snapshot.assert_unchanged(drawn)
+        if not os.path.exists(stored[0]):  # the import deletes its file: the next example needs it
+            with open(stored[0], "wb") as file:
+                file.write(stored[1])
 
     check()

@@ -243,3 +243,30 @@ def last(data: Mapping[str, Value], name: str, default: str = "") -> str:
 def assert_answered(response, context: object = "") -> None:
     """No server error: a page, a redirect, a refusal or a form error are all answers."""
     assert response.status_code < 500, f"{response.status_code} for {context}"
+
+
+def offered_choices(html: str | bytes, form_id: str = "") -> dict[str, list[str]]:
+    """The values each select and radio/checkbox group of a form (or of the whole page) offers:
+    valid choices for `mutated`, read from the page as the browser gets it."""
+    from lxml import html as lxml_html
+
+    page = lxml_html.fromstring(html)
+    root = page.get_element_by_id(form_id) if form_id else page
+    offered: dict[str, list[str]] = {}
+    for select in root.iter("select"):
+        if select.get("name"):
+            offered.setdefault(select.get("name"), []).extend(
+                o.get("value", o.text or "") for o in select.iter("option")
+            )
+    for box in root.iter("input"):
+        if box.get("name") and box.get("type") in ("checkbox", "radio"):
+            offered.setdefault(box.get("name"), []).append(box.get("value", "on"))
+    return offered
+
+
+def form_names(html: str | bytes) -> set[str]:
+    """Every control name of every form on the page (a list's filter, its «Колонки»)."""
+    from lxml import html as lxml_html
+
+    page = lxml_html.fromstring(html)
+    return {c.get("name") for c in page.iter("input", "select", "textarea") if c.get("name")} - {"csrfmiddlewaretoken"}
