@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from clients.models import Client, ContactInfo
 from clients.tests import factories as client_factories
 from crm.testing import logged_in, submitted_form
-from crm.tests.strategies import GENERATED, Snapshot, assert_answered, each_example, mutated, offered_choices
+from crm.tests.strategies import GENERATED, Snapshot, assert_answered, each_example, last, mutated, offered_choices
 from funnel.models import Deal, DealLine, MarginConfirmation, StageTransition
 from funnel.tests.conftest import deal_of
 from funnel.tests.factories import FunnelFactory, reason, stages
@@ -100,6 +100,11 @@ def test_the_deal_forms_answer_generated_input_and_change_all_or_nothing(deals):
             assert_answered(response, drawn)
             if response.status_code != 302 and not (as_json and response.status_code == 200):
                 snapshot.assert_unchanged(drawn)
+            elif key in ("new", "edit"):
+                # The page names the deal it saved: the title stored is the one sent.
+                saved = Deal.objects.order_by("-pk").first() if key == "new" else deals["deal"]
+                saved.refresh_from_db()
+                assert saved.title == last(data, "title").strip(), drawn
             _assert_deals_stand_where_moved()
 
     check()

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from clients.tests import factories as client_factories
 from crm.testing import logged_in, submitted_form
-from crm.tests.strategies import GENERATED, Snapshot, assert_answered, each_example, mutated, offered_choices
+from crm.tests.strategies import GENERATED, Snapshot, assert_answered, each_example, last, mutated, offered_choices
 from sales import services
 from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment
 from sales.services import Line
@@ -143,6 +143,10 @@ def test_the_document_forms_answer_generated_input_and_keep_documents_adding_up(
             assert_answered(response, drawn)
             if response.status_code != 302:
                 snapshot.assert_unchanged(drawn)
+            elif key.startswith("contract"):
+                saved = Contract.objects.order_by("-pk").first() if key == "contract_new" else documents["rows"][3]
+                saved.refresh_from_db()
+                assert saved.number == last(data, "number").strip(), drawn
             _assert_documents_add_up()
 
     check()
