@@ -131,7 +131,7 @@ def _add_rows(data: dict) -> dict:
 
 
 def _check_card(response, data, snapshot: Snapshot, card: Client | None) -> None:
-    assert_answered(response, data)
+    assert_answered(response, data, label="card edit" if card else "card new")
     if response.status_code != 302:
         snapshot.assert_unchanged(data)
         return
@@ -257,7 +257,7 @@ def test_extra_fields_of_every_type_and_their_settings_answer_generated_input(wo
             snapshot = Snapshot([*CARD_MODELS, ExtraField, ExtraFieldOption, FieldGroup], [card, field])
             before = _stored_extra(card)
             response = boss.post(url if key == "card" else forms[key][0], data)
-            assert_answered(response, (key, data))
+            assert_answered(response, (key, data), label=key)
             if response.status_code != 302:
                 snapshot.assert_unchanged((key, data))
             elif key == "card":
@@ -286,7 +286,7 @@ def test_bulk_edit_answers_generated_input_and_changes_all_or_nothing(world):
         with each_example():
             snapshot = Snapshot(models, [card, theirs])
             response = boss.post(url, data)
-            assert_answered(response, data)
+            assert_answered(response, data, label="bulk edit")
             if BulkEditRun.objects.count() == snapshot.before[0]["clients.BulkEditRun"]:
                 snapshot.assert_unchanged(data)
                 return
@@ -402,7 +402,7 @@ def test_the_import_answers_generated_files_and_mappings_and_imports_all_or_noth
                 response = boss.post(upload_url, {"file": SimpleUploadedFile(name, content)})
             else:
                 response = boss.post(mapping_url, payload)
-            assert_answered(response, drawn)
+            assert_answered(response, drawn, label=step)
             imported = ClientImport.objects.get(pk=record.pk)
             if step == "upload" and response.status_code == 302:
                 assert ClientImport.objects.count() == snapshot.before[0]["clients.ClientImport"] + 1

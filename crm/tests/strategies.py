@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from django.db import transaction
 from django.db.models import Model
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 
 EXAMPLES = int(os.environ.get("GENERATED_EXAMPLES", "1000"))  # fewer only while writing a test
@@ -240,8 +241,16 @@ def last(data: Mapping[str, Value], name: str, default: str = "") -> str:
     return value
 
 
-def assert_answered(response, context: object = "") -> None:
-    """No server error: a page, a redirect, a refusal or a form error are all answers."""
+# The answers of this process by form and status, for a look at what the examples reached.
+ANSWERS: Counter[str] = Counter()
+
+
+def assert_answered(response, context: object = "", *, label: str = "") -> None:
+    """No server error: a page, a redirect, a refusal or a form error are all answers. `label`
+    counts the answers by form and status (pytest --hypothesis-show-statistics)."""
+    if label:
+        event(f"{label}: {response.status_code}")
+        ANSWERS[f"{label}: {response.status_code}"] += 1
     assert response.status_code < 500, f"{response.status_code} for {context}"
 
 

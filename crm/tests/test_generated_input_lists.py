@@ -93,7 +93,7 @@ def _check_pages(rows, names: list[str]) -> None:
         url = f"{pages[name][0]}?{urlencode(pairs)}"
         with each_example():
             response = browser.get(url, HTTP_HX_REQUEST="true") if htmx else browser.get(url)
-            assert_answered(response, (url, htmx))
+            assert_answered(response, (url, htmx), label=name)
 
     check()
     assert not ListSettings.objects.exclude(user=rows["root"]).exists()

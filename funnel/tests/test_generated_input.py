@@ -97,7 +97,7 @@ def test_the_deal_forms_answer_generated_input_and_change_all_or_nothing(deals):
         with each_example():
             snapshot = Snapshot(MODELS, rows)
             response = browser.post(forms[key][0], data, **headers)
-            assert_answered(response, drawn)
+            assert_answered(response, drawn, label=key)
             if response.status_code != 302 and not (as_json and response.status_code == 200):
                 snapshot.assert_unchanged(drawn)
             elif key in ("new", "edit"):

@@ -90,7 +90,7 @@ def test_the_wizard_steps_answer_generated_input_and_change_nothing_when_refused
         with each_example():
             snapshot = Snapshot([WizardRun, Task, TaskItem], [run])
             response = browser.post(forms[key][0], data)
-            assert_answered(response, drawn)
+            assert_answered(response, drawn, label=key)
             form = response.context["form"] if response.status_code >= 400 and key == "step4" else None
             if form is not None and form.errors.keys() <= {"__all__"}:
                 # A valid distribution refused at «Готово» (say, clients nobody is responsible for

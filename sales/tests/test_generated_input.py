@@ -140,7 +140,7 @@ def test_the_document_forms_answer_generated_input_and_keep_documents_adding_up(
         with each_example():
             snapshot = Snapshot(MODELS, documents["rows"])
             response = browser.post(forms[key][0], data)
-            assert_answered(response, drawn)
+            assert_answered(response, drawn, label=key)
             if response.status_code != 302:
                 snapshot.assert_unchanged(drawn)
             elif key.startswith("contract"):
