@@ -213,7 +213,7 @@ def _settings_forms(world, browser) -> dict[str, tuple[str, dict]]:
     edit_url = reverse("clients:field_edit", args=[field.pk])
     edit_page = browser.get(edit_url).content
     return {
-        "create": (create_url, opened_form(browser, create_url, "field-form")),
+        "create": (create_url, {**opened_form(browser, create_url, "field-form"), "name": "Новое поле"}),
         "edit": (edit_url, submitted_form(edit_page, "field-form")),
         "group": (
             reverse("clients:field_group_create"),

@@ -46,7 +46,7 @@ def deals(db):
     lead = deal_of(funnel, anna, title="Лид", lead_name="Иван", lead_email="lead@romashka.ru")
     ids = [o.pk for o in [anna, boris, funnel, other, widget, deal, theirs, known, lead, reason()]]
     ids += [s.pk for s in [*funnel_stages, *other_stages]]
-    return {"anna": anna, "deal": deal, "lead": lead, "stages": funnel_stages, "ids": ids}
+    return {"anna": anna, "widget": widget.pk, "deal": deal, "lead": lead, "stages": funnel_stages, "ids": ids}
 
 
 def _forms(browser, deals) -> dict[str, tuple[str, dict, dict]]:
@@ -55,7 +55,10 @@ def _forms(browser, deals) -> dict[str, tuple[str, dict, dict]]:
     forms = {}
     for key, url in [("new", reverse("funnel:deal_create")), ("edit", reverse("funnel:deal_edit", args=[deal.pk]))]:
         page = browser.get(url).content
-        forms[key] = (url, submitted_form(page, "deal-form"), offered_choices(page, "deal-form"))
+        data = submitted_form(page, "deal-form")
+        if key == "new":  # what the user types into the empty form
+            data.update({"funnel": str(deal.funnel_id), "title": "Новая", "client": str(deal.client_id)})
+        forms[key] = (url, data, offered_choices(page, "deal-form"))
     move = submitted_form(detail, "move-form")
     stage_ids = [str(s.pk) for s in deals["stages"]]
     forms["move"] = (
@@ -65,7 +68,8 @@ def _forms(browser, deals) -> dict[str, tuple[str, dict, dict]]:
     )
     lines = {k: v for k, v in submitted_form(detail, "lines-form").items() if "__prefix__" not in k}
     rows = int(lines.get("lines-TOTAL_FORMS", 0))
-    lines.update({"lines-TOTAL_FORMS": str(rows + 1), f"lines-{rows}-quantity": "1", f"lines-{rows}-discount": "0"})
+    row = {"product": str(deals["widget"]), "quantity": "1", "price": "100,00", "discount": "0"}
+    lines.update({"lines-TOTAL_FORMS": str(rows + 1), **{f"lines-{rows}-{k}": v for k, v in row.items()}})
     line_choices = {**offered_choices(detail, "lines-form"), "confirm_discount": ["", "x"]}
     forms["lines"] = (reverse("funnel:deal_lines", args=[deal.pk]), lines, line_choices)
     convert_url = reverse("funnel:deal_convert", args=[lead.pk])

@@ -53,12 +53,11 @@ def _forms(browser, wizard_ids) -> tuple[WizardRun, dict[str, tuple[str, dict, d
         page = browser.get(url).content
         forms[key] = (url, submitted_form(page, "wizard-step1"), offered_choices(page, "wizard-step1"))
     email = str(wizard_ids["email"])
-    for key in ("start_contact_info",):
-        forms[key] = (
-            forms[key][0],
-            {**forms[key][1], "client_kinds": [email], "contact_kinds": [email]},
-            forms[key][2],
-        )
+    # What the user ticks on the empty first step: an e-mail, or the first property offered.
+    ticked = {"start_contact_info": {"client_kinds": [email], "contact_kinds": [email]}}
+    ticked["start_properties"] = {"client_properties": forms["start_properties"][2]["client_properties"][:1]}
+    for key, data in ticked.items():
+        forms[key] = (forms[key][0], {**forms[key][1], **data}, forms[key][2])
     response = browser.post(forms["start_contact_info"][0], forms["start_contact_info"][1])
     assert response.status_code == 302, response.content.decode()[:3000]
     run = WizardRun.objects.get(kind=WizardRun.Kind.CONTACT_INFO)

@@ -59,6 +59,7 @@ def documents(db):
     ids += [their_invoice.pk]
     return {
         "owner": owner,
+        "widget": widget.pk,
         "buyer": buyer,
         "invoice": invoice,
         "ready": ready,
@@ -68,13 +69,12 @@ def documents(db):
     }
 
 
-def _with_new_line(data: dict, prefix: str = "lines") -> dict:
-    """The form as sent after «Добавить строку», the new row left for the examples to fill."""
+def _with_new_line(data: dict, product: int, prefix: str = "lines") -> dict:
+    """The form as sent after «Добавить строку» with one widget in the new row."""
     data = {k: v for k, v in data.items() if "__prefix__" not in k}
     rows = int(data.get(f"{prefix}-TOTAL_FORMS", 0))
-    data.update(
-        {f"{prefix}-TOTAL_FORMS": str(rows + 1), f"{prefix}-{rows}-product": "", f"{prefix}-{rows}-quantity": "1"}
-    )
+    row = {"product": str(product), "quantity": "1", "price": "100,00", "discount": "0"}
+    data.update({f"{prefix}-TOTAL_FORMS": str(rows + 1), **{f"{prefix}-{rows}-{k}": v for k, v in row.items()}})
     return data
 
 
@@ -102,13 +102,22 @@ def _forms(browser, docs) -> dict[str, tuple[str, dict, dict]]:
             "ship-form",
         ),
     }
+    # What the user types into the empty new forms, so that they can be accepted as they are.
+    document = {"client": str(docs["buyer"].pk), "contract": str(docs["rows"][3].pk), "date": "05.03.2026"}
+    filled = {
+        "invoice_new": document,
+        "payment_new": {**document, "amount": "50,00"},
+        "contract_new": {"number": "8/26", "date": "01.03.2026"},
+        "shipment": {"status": "shipped", "shipped_on": "06.03.2026", "from": "ready"},
+    }
     forms = {}
     for key, (page_url, post_url, form_id) in pages.items():
         response = browser.get(page_url)
         assert response.status_code == 200, (key, response.status_code)
         data = submitted_form(response.content, form_id)
         if key.startswith("invoice"):
-            data = _with_new_line(data)
+            data = _with_new_line(data, docs["widget"])
+        data.update(filled.get(key, {}))
         choices = {**CHOICES, **offered_choices(response.content, form_id)}
         forms[key] = (post_url, data, choices)
     return forms
