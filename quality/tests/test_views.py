@@ -163,3 +163,14 @@ def test_the_properties_wizard_from_choice_to_accepted_task(client, boss, anna, 
     client.post(reverse("tasks:action", args=[task.pk, "accept"]))
     task.refresh_from_db()
     assert (task.state, task.iteration) == ("accepted", 2)
+
+
+def test_a_nul_character_in_the_contact_name_is_refused_with_a_message(client, boss, email_run):
+    """Found by the generated input: step 2 stored «Контактное лицо» as sent, and PostgreSQL refused
+    the NUL with a 500."""
+    client.force_login(boss)
+    response = client.post(step(email_run, 2), {"abc_class": ["A"], "contact_name": "Иван\x00ов"})
+    assert response.status_code == 400
+    assert "Проверьте условия отбора" in response.content.decode()
+    email_run.refresh_from_db()
+    assert (email_run.filter_query, email_run.contact_name) == ("", "")
