@@ -3,6 +3,7 @@
 import importlib
 
 from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
 
 # Data migrations that create reference rows the app cannot work without.
 REFERENCE_DATA = [
@@ -69,3 +70,28 @@ def opened_form(browser, url: str, form_id: str) -> dict[str, str | list[str]]:
     response = browser.get(url)
     assert response.status_code == 200, f"{url} answered {response.status_code}"
     return submitted_form(response.content, form_id)
+
+
+def url_names(skipped_namespaces=("admin",)) -> dict[str, list[str]]:
+    """Every URL name of the project, with its namespace (Django's admin site left out), and the
+    names of the arguments its address takes."""
+    found: dict[str, list[str]] = {}
+
+    def walk(patterns, namespace: str, converters: list[str]) -> None:
+        for entry in patterns:
+            here = [*converters, *getattr(entry.pattern, "converters", {})]
+            if isinstance(entry, URLResolver):
+                if entry.namespace in skipped_namespaces:
+                    continue
+                walk(entry.url_patterns, f"{namespace}{entry.namespace}:" if entry.namespace else namespace, here)
+            elif isinstance(entry, URLPattern) and entry.name:
+                found[f"{namespace}{entry.name}"] = [c for c in here if c not in entry.default_args]
+
+    walk(get_resolver().url_patterns, "", [])
+    return found
+
+
+def pages_without_arguments(leaving_out=()) -> list[str]:
+    """The URL names whose address takes no argument (every list, report and settings page), but
+    those `leaving_out`."""
+    return sorted(name for name, arguments in url_names().items() if not arguments and name not in leaving_out)

@@ -20,18 +20,18 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client as Browser
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from clients.forms.bulk import tick_name
-from crm.testing import logged_in, opened_form
+from crm.testing import logged_in, opened_form, url_names
 
 TABLE = Path(__file__).with_name("access_matrix.txt")
 WRITE = os.environ.get("ACCESS_MATRIX") == "write"
 METHODS = ("GET", "POST")
-# Not part of the matrix: Django's own admin site (staff only, its own permission system) and
-# static/media files (none are routed: uploads are served by views that check access).
-SKIPPED_NAMESPACES = ("admin",)
+# Not part of the matrix: Django's own admin site (staff only, its own permission system; left out
+# by crm.testing.url_names) and static/media files (none are routed: uploads are served by views
+# that check access).
 # URL name -> the object its `pk` points at; other arguments are in EXTRA_KWARGS.
 POINTS_AT = {
     "clients:detail": "client",
@@ -97,25 +97,6 @@ EXTRA_KWARGS = {
 
 
 # --- the URL conf ------------------------------------------------------------------------------------
-
-
-def url_names() -> dict[str, list[str]]:
-    """Every URL name of the project (with its namespace) -> the names of its arguments."""
-    found: dict[str, list[str]] = {}
-
-    def walk(patterns, namespace: str, converters: list[str]):
-        for entry in patterns:
-            here = [*converters, *entry.pattern.converters] if hasattr(entry.pattern, "converters") else converters
-            if isinstance(entry, URLResolver):
-                if entry.namespace in SKIPPED_NAMESPACES:
-                    continue
-                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-                walk(entry.url_patterns, inner, here)
-            elif isinstance(entry, URLPattern) and entry.name:
-                found[f"{namespace}{entry.name}"] = [c for c in here if c not in entry.default_args]
-
-    walk(get_resolver().url_patterns, "", [])
-    return found
 
 
 def address(name: str, arguments: list[str], objects: dict) -> str:

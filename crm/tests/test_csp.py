@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from lxml import html as lxml_html
+
+from crm import testing
 
 POLICY = {
     "default-src": {"'self'"},
@@ -27,18 +29,7 @@ ADMIN_PAGES = ["admin:index", "admin:password_change", "admin:auth_user_changeli
 
 
 def pages_without_arguments() -> list[str]:
-    names = []
-
-    def walk(patterns, namespace: str = "") -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                if pattern.namespace != "admin":
-                    walk(pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
-            elif isinstance(pattern, URLPattern) and pattern.name and not pattern.pattern.regex.groups:
-                names.append(f"{namespace}{pattern.name}")
-
-    walk(get_resolver().url_patterns)
-    return sorted(set(names) - {"logout"}) + ADMIN_PAGES
+    return testing.pages_without_arguments(leaving_out={"logout"}) + ADMIN_PAGES
 
 
 def policy_of(response) -> dict[str, set[str]]:

@@ -11,13 +11,13 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
 from clients.models import Client
 from clients.tests import factories
-from crm.testing import logged_in
+from crm.testing import logged_in, pages_without_arguments
 from crm.tests.strategies import GENERATED, Snapshot, assert_answered, each_example, form_names, query_strings
 from funnel.models import Deal
 from funnel.tests.conftest import deal_of
@@ -36,23 +36,8 @@ RECORDS = [Client, Invoice, Payment, Contract, Deal, Task]
 FRAME = ["export", "print", "extra_filters", "all", "pk", "filter"]
 
 
-def pages_without_arguments() -> list[str]:
-    names = []
-
-    def walk(patterns, namespace: str = "") -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                if pattern.namespace != "admin":
-                    walk(pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
-            elif isinstance(pattern, URLPattern) and pattern.name and not pattern.pattern.regex.groups:
-                names.append(f"{namespace}{pattern.name}")
-
-    walk(get_resolver().url_patterns)
-    return sorted(set(names) - NOT_LISTS)
-
-
-REPORTS = [name for name in pages_without_arguments() if name.startswith("reports:")]
-LISTS = [name for name in pages_without_arguments() if not name.startswith("reports:")]
+REPORTS = [name for name in pages_without_arguments(leaving_out=NOT_LISTS) if name.startswith("reports:")]
+LISTS = [name for name in pages_without_arguments(leaving_out=NOT_LISTS) if not name.startswith("reports:")]
 
 
 @pytest.fixture
