@@ -348,7 +348,9 @@ def upload_files(draw) -> tuple[str, bytes]:
     if kind == "xlsx":
         return draw(st.sampled_from(["clients.xlsx", "clients.csv", "clients"])), content
     if kind == "cut":
-        return "clients.xlsx", content[: draw(st.integers(min_value=0, max_value=len(content) - 1))]
+        # Cut at a drawn share of the file: the workbook's size varies by a byte or two with the time
+        # openpyxl stamps in it, and a draw bounded by that size would not replay (FlakyStrategyDefinition).
+        return "clients.xlsx", content[: len(content) * draw(st.integers(min_value=0, max_value=999)) // 1000]
     if kind == "junk":
         return draw(st.sampled_from(["clients.xlsx", "clients.csv"])), draw(st.binary(max_size=200))
     return "clients.csv", b""
