@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError
 
 from crm.models import Run
 
@@ -165,21 +166,10 @@ def enqueue(name: str, *args) -> None:
     def send() -> None:
         try:
             _send(name, args)
-        except QueueUnavailable:
-            raise
-        except Exception as error:
-            if _is_broker_error(error):
-                logger.exception("%s not queued: the broker failed after it answered", name)
-            else:
-                raise
+        except (OperationalError, OSError):
+            logger.exception("%s not queued: the broker failed after it answered", name)
 
     transaction.on_commit(send)
-
-
-def _is_broker_error(error: Exception) -> bool:
-    from kombu.exceptions import OperationalError
-
-    return isinstance(error, OperationalError | ConnectionError | OSError)
 
 
 def queue(run: Run) -> None:

@@ -219,7 +219,6 @@ def lacking_without_responsible(run: WizardRun) -> bool:
 
 
 @transaction.atomic
-@transaction.atomic
 def submit(run: WizardRun) -> bool:
     """Step 4's «Готово»: queue the run's task generation, once. Returns whether this call did
     (False: it was submitted before — a double click or a refresh). Raises WizardError, or

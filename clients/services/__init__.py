@@ -7,7 +7,7 @@ duplicate detection. Multi-row writes happen here and only here.
 - `cards`: saving a card from its page (save_card takes the page's edit as plain data,
   CardInput), merged by field (EditConflict, StaleEdit), find_duplicates;
 - `extra_values`: set_extra_values, the upsert of one owner's extra values;
-- `fields`: «Настроить поля», fields, groups and list values;
+- `fields`: «Настроить поля», fields, groups and list values; «Обязательные реквизиты»;
 - `bulk`: «Изменить выделенные» (bulk_edit_clients and its stored runs);
 - `imports`: «Загрузка клиентов», the upload, the preview and the import (it reads files with
   clients.imports);
@@ -30,6 +30,7 @@ from clients.services.bulk import (
     create_bulk_edit_run,
     execute_bulk_edit_run,
     runs_in_background,
+    start_bulk_edit,
 )
 from clients.services.cards import CardInput, Duplicate, EditConflict, RowInput, StaleEdit, find_duplicates, save_card
 from clients.services.exports import (
@@ -56,6 +57,7 @@ from clients.services.fields import (
     move_group_by,
     move_option,
     option_usage,
+    require,
     set_option_retired,
     update_field,
 )
@@ -127,6 +129,7 @@ __all__ = [
     "plan_client_import",
     "preview_client_import",
     "remove_old_exports",
+    "require",
     "run_client_import",
     "runs_in_background",
     "save_card",
@@ -134,6 +137,7 @@ __all__ = [
     "set_extra_values",
     "set_option_retired",
     "snapshot",
+    "start_bulk_edit",
     "start_export",
     "update_field",
     "write",

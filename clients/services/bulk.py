@@ -244,6 +244,20 @@ def create_bulk_edit_run(
     )
 
 
+def start_bulk_edit(client_ids: Sequence[int], changes: BulkChanges, *, user, filter_query: str = "") -> BulkEditRun:
+    """«Изменить выделенные» as the page asks for it: a stored run, queued for a Celery job when it
+    is large (crm.runs.QueueUnavailable when the queue is down: then nothing is kept), or done here
+    and now."""
+    with transaction.atomic():
+        run = create_bulk_edit_run(client_ids, changes, user=user, filter_query=filter_query)
+        background = runs_in_background(run)
+        if background:
+            runs.queue(run)
+    if not background:
+        execute_bulk_edit_run(run.pk)
+    return run
+
+
 def runs_in_background(run: BulkEditRun) -> bool:
     """Large runs go to a Celery job, so that the request does not wait for them."""
     return run.total > bulk_edit_sync_limit()

@@ -1,4 +1,4 @@
-"""«Настроить поля»: fields, groups and list values."""
+"""«Настроить поля»: fields, groups and list values; «Обязательные реквизиты»."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from django.db import transaction
 from django.db.models import Count, Max, ProtectedError, QuerySet
 from django.utils.translation import gettext as _
 
+from clients import completeness
 from clients.models import ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
+from crm import runs
 
 
 class FieldSettingsRefused(Exception):
@@ -225,3 +227,12 @@ def delete_option(option: ExtraFieldOption) -> None:
         option.delete()
     except ProtectedError:  # someone picked it meanwhile
         raise FieldSettingsRefused(_("Значение «%(value)s» уже используется.") % {"value": option.name})
+
+
+@transaction.atomic
+def require(*, properties: Sequence[str], kind_ids: Sequence[int], field_ids: Sequence[int]) -> None:
+    """«Обязательные реквизиты»: store what a complete card has and queue the recompute of every
+    card's «Заполненность» — both or neither (crm.runs.QueueUnavailable when the queue is down),
+    so that the scores never go stale."""
+    completeness.set_required(properties=properties, kind_ids=kind_ids, field_ids=field_ids)
+    runs.enqueue("clients.recompute_completeness")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KT
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -104,17 +103,10 @@ def bulk_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ids = list(selection.clients.order_by("pk").values_list("pk", flat=True))
         try:
-            with transaction.atomic():
-                run = services.create_bulk_edit_run(
-                    ids, form.changes(), user=request.user, filter_query=selection.filter_query
-                )
-                if services.runs_in_background(run):
-                    runs.queue(run)
+            run = services.start_bulk_edit(ids, form.changes(), user=request.user, filter_query=selection.filter_query)
         except runs.QueueUnavailable as error:
             form.add_error(None, str(error))  # nothing stored; the form keeps what was chosen
         else:
-            if not services.runs_in_background(run):
-                services.execute_bulk_edit_run(run.pk)
             return redirect(run)
     if roles.can_manage_all_clients(request.user):
         editable = count

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from clients import completeness
+from clients import completeness, services
 from clients.forms import RequiredFieldsForm
 from clients.models import Client, ContactInfoKind, ExtraField, RequiredProperty
 from crm import roles, runs
@@ -26,14 +25,11 @@ def required_fields(request: HttpRequest) -> HttpResponse:
     form = RequiredFieldsForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                completeness.set_required(
-                    properties=form.cleaned_data["properties"],
-                    kind_ids=[k.pk for k in form.cleaned_data["kinds"]],
-                    field_ids=[f.pk for f in form.cleaned_data["fields"]],
-                )
-                # Without the recompute, «Заполненность» would go stale: both or neither.
-                runs.enqueue("clients.recompute_completeness")
+            services.require(
+                properties=form.cleaned_data["properties"],
+                kind_ids=[k.pk for k in form.cleaned_data["kinds"]],
+                field_ids=[f.pk for f in form.cleaned_data["fields"]],
+            )
         except runs.QueueUnavailable as error:
             form.add_error(None, str(error))
         else:

@@ -456,24 +456,19 @@ def test_any_sequence_of_documents_keeps_the_ledger_equal_to_the_model(world):
     assert {what for what in done if not TALLY[what]} == set(), "operations the sequences never reached"
 
 
-def test_a_payment_is_not_allocated_to_a_cancelled_invoice(world):
+@pytest.mark.parametrize(
+    ("cancelled", "allocated", "reason"),
+    [(True, "0.01", "a cancelled invoice"), (False, "10.01", "over the invoice")],
+    ids=["to a cancelled invoice", "beyond what the invoice still needs"],
+)
+def test_a_payment_is_not_allocated_where_it_may_not_be(world, cancelled, allocated, reason):
     buyer, widget = world.clients[0], world.products[0]
     invoice = services.save_invoice(Invoice(client=buyer, date=model.START), [Line(widget, D(1), D("10.00"))])
-    services.set_status(invoice, model.CANCELLED)
-    payment = services.create_payment(Payment(client=buyer, date=model.START, amount=D("10.00")), allocate_oldest=False)
-    with pytest.raises(SalesError, match=model.REFUSALS["a cancelled invoice"]):
-        services.allocate(payment, {invoice.pk: D("0.01")})
-    payment.refresh_from_db()
-    invoice.refresh_from_db()
-    assert (payment.unallocated, invoice.open_amount, Allocation.objects.count()) == (D("10.00"), D("10.00"), 0)
-
-
-def test_a_payment_is_not_allocated_beyond_what_the_invoice_still_needs(world):
-    buyer, widget = world.clients[0], world.products[0]
-    invoice = services.save_invoice(Invoice(client=buyer, date=model.START), [Line(widget, D(1), D("10.00"))])
+    if cancelled:
+        services.set_status(invoice, model.CANCELLED)
     payment = services.create_payment(Payment(client=buyer, date=model.START, amount=D("20.00")), allocate_oldest=False)
-    with pytest.raises(SalesError, match=model.REFUSALS["over the invoice"]):
-        services.allocate(payment, {invoice.pk: D("10.01")})
+    with pytest.raises(SalesError, match=model.REFUSALS[reason]):
+        services.allocate(payment, {invoice.pk: D(allocated)})
     payment.refresh_from_db()
     invoice.refresh_from_db()
     assert (payment.unallocated, invoice.open_amount, Allocation.objects.count()) == (D("20.00"), D("10.00"), 0)
