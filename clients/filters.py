@@ -144,6 +144,11 @@ def extra_filter_name(field: ExtraField) -> str:
     return field.key
 
 
+def uses_extra_filters(data) -> bool:
+    """Whether a filter's query string names an extra field's filter (`extra_<id>…`)."""
+    return any(key.startswith("extra_") for key in data or ())
+
+
 class ClientFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Поиск"),
@@ -184,14 +189,19 @@ class ClientFilterSet(django_filters.FilterSet):
         model = Client
         fields = ["q", "kind", "responsible", "business_region", "segments", "abc_class", "xyz_class", "created"]
 
-    def __init__(self, *args, extra_fields: list[ExtraField] = (), **kwargs):
+    def __init__(self, *args, extra_fields: list[ExtraField] = (), lazy_extra: bool = False, **kwargs):
+        """`lazy_extra`: build the extra fields' filters only when the data use one — a page that
+        draws them on demand (the list's «Дополнительные поля») saves their building and checking,
+        three quarters of the filter's time with 25 fields."""
         super().__init__(*args, **kwargs)
         self.filters["responsible"].field.label_from_instance = user_name
         # Extra fields of clients (not of contact persons) filter by their type.
         self.extra_filter_names = []
+        extra_fields = [field for field in extra_fields if not field.for_contacts]
+        self.has_extra_fields = bool(extra_fields)
+        if lazy_extra and not uses_extra_filters(self.data):
+            extra_fields = []
         for field in extra_fields:
-            if field.for_contacts:
-                continue
             name = extra_filter_name(field)
             field_type = extra.type_of(field)
             self.filters[name] = import_string(field_type.filter)(field)

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients import services
-from clients.models import Client, ClientChange, ExtraField, ExtraValue
+from clients.models import Client, ClientChange, ExtraField, ExtraFieldOption, ExtraValue
 from clients.tests import factories
 from clients.tests.formdata import card_data
 
@@ -284,3 +284,22 @@ def test_extra_filters_are_drawn_on_first_opening_unless_one_is_in_use(client, b
     high = factories.option(loyalty, "Высокая").pk
     in_use = client.get(reverse("clients:list"), {f"extra_{loyalty.pk}": high}).content.decode()
     assert f'name="extra_{loyalty.pk}"' in in_use
+
+
+def test_the_list_reads_list_values_only_where_the_extra_filters_are_drawn_or_used(client, boss, base):
+    """The extra fields' filters are neither built nor checked on a page that does not draw them:
+    the list values of «Лояльность» are read for the panel and for a filter by one, not otherwise."""
+    client.force_login(boss)
+    options = ExtraFieldOption._meta.db_table
+
+    def reads_options(params: dict, **kwargs) -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("clients:list"), params, **kwargs).status_code == 200
+        return any(f'FROM "{options}"' in query["sql"] for query in queries.captured_queries)
+
+    loyalty = base["loyalty"]
+    high = factories.option(loyalty, "Высокая").pk
+    assert not reads_options({})
+    assert not reads_options({"q": "Ромашка", "sort": "-name"})
+    assert reads_options({"extra_filters": "1"}, headers={"HX-Request": "true"})
+    assert reads_options({f"extra_{loyalty.pk}": high})

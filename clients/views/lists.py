@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from clients import extra_fields as extra
-from clients.filters import ClientFilterSet
+from clients.filters import ClientFilterSet, uses_extra_filters
 from clients.models import Client, ExtraField
 from clients.tables import ClientTable, extra_column_name
 from clients.views.exports import export_clients
@@ -27,14 +27,24 @@ class ClientList(ListView):
     export_name = "clients"
 
     @cached_property
+    def every_filter(self) -> bool:
+        """Whether the extra fields' filters are drawn or used: the panel «Дополнительные поля» is
+        opened (an htmx request of its own) or the query string uses one. Otherwise the page
+        neither builds them nor reads the fields' list values."""
+        request = self.request
+        return bool(request.htmx and request.GET.get("extra_filters")) or uses_extra_filters(request.GET)
+
+    @cached_property
     def fields(self) -> list[ExtraField]:
-        return extra.client_definitions()
+        return extra.client_definitions(options=self.every_filter or self.exporting)
 
     def get_queryset(self):
         return Client.objects.for_list()
 
     def get_filterset(self, rows) -> ClientFilterSet:
-        return ClientFilterSet(self.request.GET or None, queryset=rows, extra_fields=self.fields)
+        return ClientFilterSet(
+            self.request.GET or None, queryset=rows, extra_fields=self.fields, lazy_extra=not self.every_filter
+        )
 
     def column_choices(self) -> list[tuple[str, str]]:
         return [*super().column_choices(), *((extra_column_name(f), f.name) for f in self.fields)]
