@@ -8,8 +8,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -185,13 +184,28 @@ def _items(task: Task, items: Iterable[completeness.Item]) -> list[TaskItem]:
 
 
 def counts_for(user) -> dict[str, int]:
-    """{"tasks": my open tasks not postponed now, "reminders": done tasks waiting for my review}."""
-    awake = Q(postponed_until__isnull=True) | Q(postponed_until__lte=timezone.now())
-    to_do = Q(executor=user, state__in=Task.OPEN_STATES) & awake
-    to_review = Q(reviewer=user, state=State.DONE)
-    return Task.objects.filter(to_do | to_review).aggregate(
-        tasks=Count("pk", filter=to_do), reminders=Count("pk", filter=to_review)
+    """{"tasks": my open tasks not postponed now, "reminders": done tasks waiting for my review}.
+
+    The top bar asks on every page, so this is one statement written out: the ORM's building of
+    the same aggregate cost ten times its execution (1 ms of every page's CPU)."""
+    task = Task._meta
+    field = task.get_field
+    open_states = ", ".join(["%s"] * len(Task.OPEN_STATES))
+    to_do = (
+        f"{field('executor').column} = %s AND {field('state').column} IN ({open_states})"
+        f" AND ({field('postponed_until').column} IS NULL OR {field('postponed_until').column} <= %s)"
     )
+    to_review = f"{field('reviewer').column} = %s AND {field('state').column} = %s"
+    to_do_params = [user.pk, *Task.OPEN_STATES, timezone.now()]
+    to_review_params = [user.pk, State.DONE]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FILTER (WHERE {to_do}), COUNT(*) FILTER (WHERE {to_review})"
+            f" FROM {connection.ops.quote_name(task.db_table)} WHERE ({to_do}) OR ({to_review})",
+            [*to_do_params, *to_review_params, *to_do_params, *to_review_params],
+        )
+        tasks, reminders = cursor.fetchone()
+    return {"tasks": tasks, "reminders": reminders}
 
 
 def items_of_rows(rows: Iterable[TaskItem]) -> list[completeness.Item]:

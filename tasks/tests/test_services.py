@@ -161,3 +161,20 @@ def test_two_reviewers_clicking_at_once_cannot_both_succeed(reference_data, monk
     assert sorted(outcomes) in (["accept", "refused"], ["refused", "return"])
     task.refresh_from_db()
     assert task.events.filter(kind__in=["accepted", "returned"]).count() == 1
+
+
+def test_the_top_bars_counts_are_my_tasks_to_do_now_and_those_waiting_for_my_review(executor, reviewer, stranger):
+    now = timezone.now()
+    State = Task.State
+    for state in (State.NEW, State.IN_PROGRESS, State.RETURNED):
+        factories.TaskFactory(executor=executor, reviewer=reviewer, state=state)
+    factories.TaskFactory(executor=executor, reviewer=reviewer, postponed_until=now - datetime.timedelta(hours=1))
+    factories.TaskFactory(executor=executor, reviewer=reviewer, postponed_until=now + datetime.timedelta(hours=1))
+    for state in (State.DONE, State.DONE, State.ACCEPTED):
+        factories.TaskFactory(executor=executor, reviewer=reviewer, state=state)
+    factories.TaskFactory(executor=stranger, reviewer=stranger, state=State.DONE)
+    factories.TaskFactory(executor=stranger, reviewer=executor, state=State.NEW)
+
+    assert services.counts_for(executor) == {"tasks": 4, "reminders": 0}
+    assert services.counts_for(reviewer) == {"tasks": 0, "reminders": 2}
+    assert services.counts_for(stranger) == {"tasks": 1, "reminders": 1}
