@@ -95,7 +95,7 @@ def parse_option(field: ExtraField, raw: object) -> ExtraFieldOption:
     a retired one of the same name."""
     text = cell_text(raw)
     wanted = normal(text) or text.lower()
-    options = [o for o in field.options.all() if (normal(o.name) or o.name.lower()) == wanted]
+    options = [o for o in field.option_list if (normal(o.name) or o.name.lower()) == wanted]
     option = min(options, key=lambda o: (o.retired, o.order, o.pk), default=None)
     if option is None:
         raise ValidationError(_("значения «%(value)s» нет в списке.") % {"value": text})

@@ -52,7 +52,7 @@ class ExtraListFilter(django_filters.MultipleChoiceFilter):
 
     def __init__(self, extra_field: ExtraField, **kwargs):
         self.extra_field = extra_field
-        choices = [(str(o.pk), o.name) for o in extra_field.options.all()]
+        choices = [(str(o.pk), o.name) for o in extra_field.option_list]
         choices += [(IS_SET, _("— заполнено —")), (NOT_SET, _("— не заполнено —"))]
         super().__init__(choices=choices, label=extra_field.name, widget=_select(multiple=True), **kwargs)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from clients.models.clients import Client, ContactPerson
@@ -64,6 +65,13 @@ class ExtraField(models.Model):
     @property
     def for_contacts(self) -> bool:
         return self.applies_to == self.AppliesTo.CONTACTS
+
+    @cached_property
+    def option_list(self) -> list[ExtraFieldOption]:
+        """Its list values in their order (the retired ones too). clients.extra_fields.definitions()
+        loads them for all fields in one query, as a plain list: a prefetch into `options` would
+        build a filtered queryset per field, 0.1 ms each, more than the query itself."""
+        return list(self.options.all())
 
     @property
     def key(self) -> str:
