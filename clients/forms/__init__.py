@@ -8,6 +8,7 @@ from clients.forms.card import (
     ContactInfoKindFormSet,
     ContactPersonForm,
     ContactPersonFormSet,
+    OfferedKinds,
     PersonInfoFormSet,
     card_input,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "ContactInfoKindFormSet",
     "ContactPersonForm",
     "ContactPersonFormSet",
+    "OfferedKinds",
     "PersonInfoFormSet",
     "card_input",
 ]

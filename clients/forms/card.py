@@ -109,21 +109,31 @@ class KindChoiceField(forms.ModelChoiceField):
         return kind
 
 
+class OfferedKinds:
+    """The contact-information kinds a formset's rows offer, loaded once per page and shared by
+    its rows: their queryset, choices and lookup are built once, not once per row."""
+
+    def __init__(self, kinds: list[ContactInfoKind]):
+        self.queryset = ContactInfoKind.objects.filter(pk__in=[k.pk for k in kinds])
+        self.choices = [("", _("— вид —")), *((k.pk, k.name) for k in kinds)]
+        self.loaded = {str(k.pk): k for k in kinds}
+
+
 class ContactInfoForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
     class Meta:
         model = ContactInfo
         fields = ["kind", "value", "comment"]
         field_classes = {"kind": KindChoiceField}
 
-    def __init__(self, *args, kinds: list[ContactInfoKind] | None = None, **kwargs):
+    def __init__(self, *args, kinds: OfferedKinds | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["kind"]
         field.empty_label = _("— вид —")
         if kinds is not None:
             # The kinds are loaded once per page: static choices, so no query per row.
-            field.queryset = ContactInfoKind.objects.filter(pk__in=[k.pk for k in kinds])
-            field.choices = [("", field.empty_label), *((k.pk, k.name) for k in kinds)]
-            field.loaded = {str(k.pk): k for k in kinds}
+            field.queryset = kinds.queryset
+            field.choices = kinds.choices
+            field.loaded = kinds.loaded
         self.fields["kind"].widget.attrs["class"] = "form-select form-select-sm"
         self.fields["value"].widget.attrs["class"] = "form-control form-control-sm"
         self.fields["comment"].widget.attrs.update(
@@ -159,8 +169,8 @@ class ContactInfoFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
 
     row_placeholder = "__row__"
 
-    def __init__(self, *args, kinds=None, **kwargs):
-        self.kinds = kinds
+    def __init__(self, *args, kinds: list[ContactInfoKind] | OfferedKinds | None = None, **kwargs):
+        self.kinds = OfferedKinds(kinds) if isinstance(kinds, list) else kinds
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):

@@ -15,6 +15,7 @@ from clients.forms import (
     ClientInfoFormSet,
     ContactInfoKindFormSet,
     ContactPersonFormSet,
+    OfferedKinds,
     PersonInfoFormSet,
     card_input,
 )
@@ -50,7 +51,7 @@ def _card_forms(request: HttpRequest, client: Client) -> tuple:
     data = request.POST if request.method == "POST" else None
     kinds = list(ContactInfoKind.objects.all())
     client_kinds = [k for k in kinds if k.for_clients]
-    person_kinds = [k for k in kinds if k.for_contacts]
+    person_kinds = OfferedKinds([k for k in kinds if k.for_contacts])  # shared by every person's rows
     fields = extra.definitions()
     if data is not None and data.get("client-kind") in Client.Kind.values:
         # The extra fields that apply to the kind being saved, not the kind it had.
