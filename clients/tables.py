@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.db.models import F
-from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from clients import extra_fields as extra
 from clients.models import Client, ContactInfoKind, ExtraField
 from crm import roles
-from crm.tables import FastTable
+from crm.tables import FastTable, choice_label, short_date, url_maker
 from crm.users import user_name
 
 EMPTY = "—"
@@ -117,8 +115,8 @@ class ClientTable(FastTable):
         "selection": lambda c: format_html(
             '<input type="checkbox" name="pk" value="{}" class="form-check-input" aria-label="{}">', c.pk, c.name
         ),
-        "name": lambda c: format_html('<a href="{}">{}</a>', reverse("clients:detail", args=[c.pk]), c.name),
-        "kind": lambda c: c.get_kind_display(),
+        "name": lambda c: format_html('<a href="{}">{}</a>', url_maker("clients:detail")(c.pk), c.name),
+        "kind": lambda c: choice_label(Client.Kind, c.kind),
         "inn": lambda c: c.inn or EMPTY,
         "kpp": lambda c: c.kpp or EMPTY,
         "business_region": lambda c: c.business_region.name if c.business_region else EMPTY,
@@ -128,7 +126,7 @@ class ClientTable(FastTable):
         "xyz_class": lambda c: c.xyz_class or EMPTY,
         "phone": contact_values(ContactInfoKind.ValueType.PHONE),
         "email": contact_values(ContactInfoKind.ValueType.EMAIL),
-        "created_at": lambda c: date_format(localtime(c.created_at), "d.m.Y"),
+        "created_at": lambda c: short_date(localtime(c.created_at)),
         "completeness": completeness_cell,
     }
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from crm import numbers
+from crm.tables import url_maker
 from crm.users import user_name
 from funnel.models import Deal
 
@@ -30,15 +30,9 @@ CARD = (
 )
 
 
-def _url_maker(name: str):
-    """reverse() once; the deal's id goes into its place (a reverse per card costs ~0.1 ms)."""
-    prefix, _sep, suffix = reverse(name, args=[987654321]).rpartition("987654321")
-    return lambda pk: f"{prefix}{pk}{suffix}"
-
-
 def render_cards(deals: Iterable[Deal]) -> SafeString:
-    detail_url = _url_maker("funnel:deal_detail")
-    move_url = _url_maker("funnel:deal_move")
+    detail_url = url_maker("funnel:deal_detail")
+    move_url = url_maker("funnel:deal_move")
     lead = format_html('<span class="badge text-bg-warning">{}</span> ', _("Лид"))
     since, nobody = escape(_("На этапе с")), escape(_("— не назначен —"))
     html = []

@@ -5,14 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import django_tables2 as tables
-from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from crm import numbers
-from crm.tables import FastTable
+from crm.tables import FastTable, choice_label, short_date, url_maker
 from crm.users import user_name
 from sales.models import Contract, Invoice, Payment
 
@@ -31,12 +29,14 @@ def money(value: Decimal | None) -> str:
 
 
 def day(value) -> str:
-    return date_format(value, "d.m.Y") if value else EMPTY
+    return short_date(value) if value else EMPTY
 
 
 def status_badge(invoice: Invoice) -> SafeString:
     tone = STATUS_TONES[invoice.status]
-    return format_html('<span class="badge text-bg-{} border">{}</span>', tone, invoice.get_status_display())
+    return format_html(
+        '<span class="badge text-bg-{} border">{}</span>', tone, choice_label(Invoice.Status, invoice.status)
+    )
 
 
 def open_cell(invoice: Invoice) -> str:
@@ -46,19 +46,11 @@ def open_cell(invoice: Invoice) -> str:
 
 
 class SalesTable(FastTable):
-    """Numbers right-aligned."""
-
-    numeric: tuple[str, ...] = ()
-
-    def html_rows(self) -> list[SafeString]:
-        columns = [(self.cells[c.name], ' class="text-end"' if c.name in self.numeric else "") for c in self.columns]
-        return [
-            format_html_join("", "<td{}>{}</td>", ((SafeString(css), render(row.record)) for render, css in columns))
-            for row in self.page.object_list
-        ]
-
     class Meta(FastTable.Meta):
         attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+DETAIL_URLS = {Invoice: "sales:invoice_detail", Payment: "sales:payment_detail"}
 
 
 def _project(document: Invoice | Payment) -> str | None:
@@ -75,7 +67,7 @@ class DocumentTable(SalesTable):
     project = tables.Column(verbose_name=_("Проект"), order_by=("project__name", "-date"))
 
     cells = {
-        "number": lambda d: format_html('<a href="{}">{}</a>', d.get_absolute_url(), d.number),
+        "number": lambda d: format_html('<a href="{}">{}</a>', url_maker(DETAIL_URLS[type(d)])(d.pk), d.number),
         "date": lambda d: day(d.date),
         "client": lambda d: d.client.name,
         "manager": lambda d: user_name(d.manager),
@@ -152,7 +144,7 @@ class ContractTable(SalesTable):
 
     numeric = ("credit_limit", "credit_days")
     cells = {
-        "number": lambda c: format_html('<a href="{}">{}</a>', reverse("sales:contract_detail", args=[c.pk]), c.number),
+        "number": lambda c: format_html('<a href="{}">{}</a>', url_maker("sales:contract_detail")(c.pk), c.number),
         "date": lambda c: day(c.date),
         "client": lambda c: c.client.name,
         "credit_limit": lambda c: money(c.credit_limit),

@@ -3,14 +3,15 @@ and contact persons, and a template loop over them costs more than all the page'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+
+from crm.tables import url_maker
 
 
 @dataclass(frozen=True)
@@ -19,13 +20,6 @@ class ItemRow:
     client_name: str | None  # None: the client was deleted
     contact_name: str
     missing: list[str]
-
-
-def url_maker(name: str) -> Callable[[int], str]:
-    """reverse() for many ids of one URL pattern: reversed once, then filled in."""
-    marker = 2_147_483_647
-    head, tail = reverse(name, args=[marker]).split(str(marker))
-    return lambda pk: f"{head}{pk}{tail}"
 
 
 def item_rows_html(rows: Iterable[ItemRow], back_to: str) -> list[SafeString]:

@@ -13,9 +13,9 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from crm.tables import url_maker
 from reports.base import Totalled, user_names
 from tasks.models import Task
-from tasks.tables import url_maker
 
 Param = tuple[str, str]
 

@@ -1,0 +1,50 @@
+"""The fast cell helpers of crm.tables give exactly what the Django calls they stand for give."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+from clients.models import Client
+from crm.tables import cell_html, choice_label, short_date, url_maker
+from sales.models import Invoice
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.date(2026, 12, 7),
+        datetime.date(1, 1, 9),
+        datetime.date(987, 10, 31),
+        datetime.datetime(2026, 3, 4, 23, 59),
+    ],
+)
+def test_short_date_is_date_format_d_m_Y(value):
+    assert short_date(value) == date_format(value, "d.m.Y")
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_choice_label_is_get_display_in_the_current_language(language):
+    with translation.override(language):
+        for status in [*Invoice.Status.values, "no-such-status"]:
+            assert choice_label(Invoice.Status, status) == Invoice(status=status).get_status_display()
+        for kind in Client.Kind.values:
+            assert choice_label(Client.Kind, kind) == Client(kind=kind).get_kind_display()
+
+
+@pytest.mark.parametrize(
+    "value", ["ООО «Рога & копыта» <b>", mark_safe("<b>ok</b>"), 42, gettext_lazy("Сумма"), 'it\'s "quoted"']
+)
+def test_cell_html_is_conditional_escape(value):
+    assert cell_html(value) == str(conditional_escape(value))
+
+
+@pytest.mark.parametrize("name", ["clients:detail", "clients:edit", "sales:invoice_detail", "funnel:deal_detail"])
+def test_url_maker_is_reverse(name):
+    for pk in (1, 42, 2_147_483_647, 10**12):
+        assert url_maker(name)(pk) == reverse(name, args=[pk])
