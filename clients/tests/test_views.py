@@ -1,5 +1,7 @@
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients import services
@@ -298,6 +300,23 @@ def test_list_queries_do_not_grow_with_page_size(
     assert len(rows) == min(per_page, 60)
     assert "Высокая" in response.content.decode()
     assert rows.data[0].pk == many_clients[-1].pk  # sorted by turnover, highest first
+
+
+def test_a_hidden_column_costs_no_query_and_a_shown_one_shows_its_values(client, many_clients, boss):
+    """The segments and the contact values are read only when their columns are shown."""
+    client.force_login(boss)
+
+    def tables_read(columns: list[str]) -> str:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("clients:list"), {"columns": columns}).content.decode()
+        return page, " ".join(query["sql"] for query in queries.captured_queries)
+
+    page, sql = tables_read(["inn"])
+    assert '"clients_client_segments"' not in sql and '"clients_contactinfo"' not in sql
+    assert "<td>Опт</td>" not in page and "+7 916 000-00-00" not in page
+    page, sql = tables_read(["inn", "segments", "phone"])
+    assert '"clients_client_segments"' in sql and '"clients_contactinfo"' in sql
+    assert "<td>Опт</td>" in page and "+7 916 000-00-00" in page
 
 
 def test_list_filters_by_text_inn_phone_and_email(client, card, boss):

@@ -39,7 +39,7 @@ class ClientList(ListView):
         return extra.client_definitions(options=self.every_filter or self.exporting)
 
     def get_queryset(self):
-        return Client.objects.for_list()
+        return Client.objects.all()
 
     def get_filterset(self, rows) -> ClientFilterSet:
         return ClientFilterSet(
@@ -50,6 +50,7 @@ class ClientList(ListView):
         return [*super().column_choices(), *((extra_column_name(f), f.name) for f in self.fields)]
 
     def get_table(self, rows, columns: list[str]) -> ClientTable:
+        rows = rows.for_list(None if self.exporting else columns)
         return ClientTable(rows, visible=columns, extra_fields=self.fields)
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
