@@ -3,8 +3,8 @@
 Django draws a widget through templates: a select includes a template per option and another per
 option's attributes. A filter panel with a 50-name «Ответственный» list and a few dozen extra-field
 filters spends tens of milliseconds there, more than the SQL of the page. The functions below give
-the same HTML as Django's templates for inputs, selects, text areas and multi-widgets (including
-django-filter's «from–to» one); any other template is rendered as usual.
+the same HTML as Django's templates for inputs, selects, text areas, ticks and radio buttons and
+multi-widgets (including django-filter's «from–to» one); any other template is rendered as usual.
 """
 
 from __future__ import annotations
@@ -72,6 +72,36 @@ def select_html(widget: Widget) -> str:
     return "".join(parts)
 
 
+def choice_input_html(option: Widget) -> str:
+    """django/forms/widgets/checkbox_option.html and radio_option.html, with the line ends of
+    input_option.html and input.html that they include."""
+    html = f"{input_html(option)}\n"
+    if option["wrap_label"]:
+        ident = option["attrs"].get("id")
+        label_for = f' for="{conditional_escape(ident)}"' if ident else ""
+        html = f"<label{label_for}>{html} {conditional_escape(option['label'])}</label>"
+    return f"{html}\n\n"
+
+
+def multiple_input_html(widget: Widget) -> str:
+    """django/forms/widgets/checkbox_select.html and radio.html (multiple_input.html inside)."""
+    ident, css = widget["attrs"].get("id"), widget["attrs"].get("class")
+    parts = [
+        "<div",
+        f' id="{conditional_escape(ident)}"' if ident else "",
+        f' class="{conditional_escape(css)}"' if css else "",
+        ">",
+    ]
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f"\n  <div><label>{conditional_escape(group_name)}</label>")
+        parts.extend(f"<div>\n    {choice_input_html(option)}</div>" for option in group_choices)
+        if group_name:
+            parts.append("\n  </div>")
+    parts.append("\n</div>")
+    return "".join(parts)
+
+
 def textarea_html(widget: Widget) -> str:
     value = conditional_escape(widget["value"]) if widget["value"] else ""
     return f'<textarea name="{conditional_escape(widget["name"])}"{attrs_html(widget["attrs"])}>\n{value}</textarea>'
@@ -86,6 +116,8 @@ class FastRenderer(DjangoTemplates):
             "django/forms/widgets/input.html": input_html,
             "django/forms/widgets/select.html": select_html,
             "django/forms/widgets/textarea.html": textarea_html,
+            "django/forms/widgets/checkbox_select.html": multiple_input_html,
+            "django/forms/widgets/radio.html": multiple_input_html,
             "django/forms/widgets/multiwidget.html": self.multiwidget_html,
             "django_filters/widgets/multiwidget.html": self.range_html,
         }

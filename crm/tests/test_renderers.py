@@ -77,3 +77,20 @@ def test_a_select_escapes_what_the_user_typed():
     widget = forms.Select(choices=[("<x>", 'Ромашка "<b>"')])
     html = widget.render("f", "<x>", renderer=FastRenderer())
     assert '<option value="&lt;x&gt;" selected>Ромашка &quot;&lt;b&gt;&quot;</option>' in html
+
+
+@pytest.mark.parametrize(
+    "widget",
+    [
+        forms.CheckboxSelectMultiple(choices=[("A", "A"), ("B", "Бета & <b>"), ("__none__", "не заполнено")]),
+        forms.CheckboxSelectMultiple(
+            attrs={"class": "list-unstyled"}, choices=[("Группа <1>", [("1", "один"), ("2", "два")]), ("3", "три")]
+        ),
+        forms.RadioSelect(choices=[("x", "икс"), ("y", mark_safe("<i>игрек</i>"))]),
+    ],
+)
+@pytest.mark.parametrize("attrs", [{"id": "id_f"}, {}])
+@pytest.mark.parametrize("value", [None, ["B", "1"], "y"])
+def test_ticks_and_radio_buttons_draw_exactly_as_djangos_templates(widget, attrs, value):
+    fast = widget.render("f", value, attrs, renderer=FastRenderer())
+    assert fast == widget.render("f", value, attrs, renderer=DjangoTemplates())
