@@ -28,7 +28,7 @@ from crm.panels import CLIENT_CARD
 @role_required()
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_card(), pk=pk)
-    fields = extra.definitions()
+    fields = extra.definitions(options=False)  # the card shows values, it offers no list
     contact_fields = extra.for_contacts(fields)
     contact_values = extra.values_of_contacts(client) if contact_fields else {}
     for contact in client.contacts.all():
