@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from crm.choices import ChoiceLabels
 from sales.models import MONEY, Invoice, ProductLine
 
 
@@ -38,7 +39,7 @@ class Funnel(models.Model):
         return self.name
 
 
-class Stage(models.Model):
+class Stage(ChoiceLabels):
     class Kind(models.TextChoices):
         OPEN = "open", _("В работе")
         WON = "won", _("Успех")
@@ -85,7 +86,7 @@ class LostReason(models.Model):
         return self.name
 
 
-class Deal(models.Model):
+class Deal(ChoiceLabels):
     """«Сделка»: a client's — or, for a lead that is not a client yet, a name and contacts'."""
 
     funnel = models.ForeignKey(Funnel, on_delete=models.PROTECT, related_name="deals", verbose_name=_("Воронка"))

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from crm.choices import ChoiceLabels
 from crm.models import Project
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -60,7 +61,7 @@ class Product(models.Model):
         return self.name
 
 
-class Document(models.Model):
+class Document(ChoiceLabels):
     """What a sales document has, an invoice or a payment: a number, unique within the year of its
     date, the client and its contract, the manager and the project, a comment."""
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, ContactPerson
 from crm import roles
+from crm.choices import ChoiceLabels
 from crm.models import Project
 
 
@@ -26,7 +27,7 @@ class TaskQuerySet(models.QuerySet):
         return self.filter(Q(executor=user) | Q(reviewer=user) | Q(author=user))
 
 
-class Task(models.Model):
+class Task(ChoiceLabels):
     class Kind(models.TextChoices):
         GENERAL = "general", _("Задача")
         CONTACT_INFO = "contact_info", _("Заполнение контактной информации")

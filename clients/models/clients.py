@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.validators import format_phone
+from crm.choices import ChoiceLabels
 
 
 class Reference(models.Model):
@@ -130,7 +131,7 @@ class ClientQuerySet(models.QuerySet):
         )
 
 
-class Client(models.Model):
+class Client(ChoiceLabels):
     class Kind(models.TextChoices):
         COMPANY = "company", _("Организация")
         INDIVIDUAL = "individual", _("Физическое лицо")

@@ -7,9 +7,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clients.models.clients import Client
+from crm.choices import ChoiceLabels
 
 
-class ClientChange(models.Model):
+class ClientChange(ChoiceLabels):
     """One entry of a client's history: who changed what, when, and through which channel."""
 
     class Source(models.TextChoices):
