@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from clients import extra_fields as extra
 from clients.models import Client, ContactInfoKind, ExtraField
 from crm import roles
-from crm.tables import FastTable, choice_label, short_date, url_maker
+from crm.reversing import url_maker
+from crm.tables import FastTable, choice_label, short_date
 from crm.users import user_name
 
 EMPTY = "—"

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from crm import numbers
-from crm.tables import url_maker
+from crm.reversing import url_maker
 from crm.users import user_name
 from funnel.models import Deal
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from crm.choices import ChoiceLabels
+from crm.reversing import url_maker
 from sales.models import MONEY, Invoice, ProductLine
 
 
@@ -144,7 +144,7 @@ class Deal(ChoiceLabels):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("funnel:deal_detail", args=[self.pk])
+        return url_maker("funnel:deal_detail")(self.pk)
 
     @property
     def days_on_stage(self) -> int:

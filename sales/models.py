@@ -8,12 +8,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from crm.choices import ChoiceLabels
 from crm.models import Project
+from crm.reversing import url_maker
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -155,7 +155,7 @@ class Invoice(Document):
         ]
 
     def get_absolute_url(self) -> str:
-        return reverse("sales:invoice_detail", args=[self.pk])
+        return url_maker("sales:invoice_detail")(self.pk)
 
 
 class ProductLine(models.Model):
@@ -216,7 +216,7 @@ class Payment(Document):
         ]
 
     def get_absolute_url(self) -> str:
-        return reverse("sales:payment_detail", args=[self.pk])
+        return url_maker("sales:payment_detail")(self.pk)
 
 
 class Allocation(models.Model):

@@ -10,7 +10,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from crm import numbers
-from crm.tables import FastTable, choice_label, short_date, url_maker
+from crm.reversing import url_maker
+from crm.tables import FastTable, choice_label, short_date
 from crm.users import user_name
 from sales.models import Contract, Invoice, Payment
 

@@ -8,7 +8,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +15,7 @@ from clients.models import Client, ContactPerson
 from crm import roles
 from crm.choices import ChoiceLabels
 from crm.models import Project
+from crm.reversing import url_maker
 
 
 class TaskQuerySet(models.QuerySet):
@@ -113,7 +113,7 @@ class Task(ChoiceLabels):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("tasks:detail", args=[self.pk])
+        return url_maker("tasks:detail")(self.pk)
 
     @property
     def is_open(self) -> bool:

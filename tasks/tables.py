@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from crm.tables import url_maker
+from crm.reversing import url_maker
 
 
 @dataclass(frozen=True)

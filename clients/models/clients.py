@@ -8,11 +8,11 @@ from collections.abc import Collection
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, FilteredRelation, Q, Window
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.validators import format_phone
 from crm.choices import ChoiceLabels
+from crm.reversing import url_maker
 
 
 class Reference(models.Model):
@@ -199,7 +199,7 @@ class Client(ChoiceLabels):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("clients:detail", args=[self.pk])
+        return url_maker("clients:detail")(self.pk)
 
     @property
     def is_company(self) -> bool:

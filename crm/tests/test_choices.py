@@ -28,4 +28,3 @@ def test_labels_are_djangos_in_each_language(model, name, language):
         for value in [*(v for v, _label in field.flatchoices), "no-such-value", None]:
             obj = model(**{field.attname: value})
             assert getattr(obj, f"get_{name}_display")() == models.Model._get_FIELD_display(obj, field)
-

@@ -11,7 +11,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from clients.models import Client
-from crm.tables import cell_html, choice_label, short_date, url_maker
+from crm.reversing import url_maker
+from crm.tables import cell_html, choice_label, short_date
 from sales.models import Invoice
 
 
@@ -44,7 +45,17 @@ def test_cell_html_is_conditional_escape(value):
     assert cell_html(value) == str(conditional_escape(value))
 
 
-@pytest.mark.parametrize("name", ["clients:detail", "clients:edit", "sales:invoice_detail", "funnel:deal_detail"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "clients:detail",
+        "clients:edit",
+        "sales:invoice_detail",
+        "sales:payment_detail",
+        "funnel:deal_detail",
+        "tasks:detail",
+    ],
+)
 def test_url_maker_is_reverse(name):
     for pk in (1, 42, 2_147_483_647, 10**12):
         assert url_maker(name)(pk) == reverse(name, args=[pk])

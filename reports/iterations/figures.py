@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from crm.tables import url_maker
+from crm.reversing import url_maker
 from reports.base import Totalled, user_names
 from tasks.models import Task
 
