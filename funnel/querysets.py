@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
@@ -17,22 +18,48 @@ from funnel.models import Deal, Stage
 
 BOARD_PAGE = 20
 CARD_ORDER = ("-stage_entered_at", "-id")
-CARD_FIELDS = (
+# What a card shows, read as plain rows: a board draws up to 140 cards, and a deal, its client and
+# its manager as model objects cost more than the query.
+CARD_COLUMNS = (
     "id",
     "title",
     "lead_name",
     "amount",
-    "source",
     "stage_id",
     "stage_entered_at",
-    "expected_close",
     "client_id",
     "client__name",
-    "manager_id",
     "manager__username",
     "manager__first_name",
     "manager__last_name",
 )
+
+
+class Card(NamedTuple):
+    """A deal as its card on the board shows it (funnel/board_cards.py)."""
+
+    id: int
+    title: str
+    lead_name: str
+    amount: Decimal | None
+    stage_id: int
+    stage_entered_at: datetime.datetime
+    client_id: int | None
+    client_name: str | None
+    manager_username: str | None
+    manager_first_name: str | None
+    manager_last_name: str | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def manager_name(self) -> str | None:
+        """As crm.users.user_name names the manager; None without one."""
+        if self.manager_username is None:
+            return None
+        return f"{self.manager_first_name} {self.manager_last_name}".strip() or self.manager_username
 
 
 @dataclass
@@ -40,7 +67,7 @@ class Column:
     stage: Stage
     count: int = 0
     total: Decimal = Decimal(0)
-    deals: list[Deal] = field(default_factory=list)
+    deals: list[Card] = field(default_factory=list)
 
     @property
     def more(self) -> bool:
@@ -51,7 +78,7 @@ class Column:
         return cursor_of(self.deals[-1]) if self.deals else ""
 
 
-def cursor_of(deal: Deal) -> str:
+def cursor_of(deal: Deal | Card) -> str:
     """Where a page of a column ended: the last card's time on the stage and id."""
     return f"{deal.stage_entered_at.isoformat()}_{deal.pk}"
 
@@ -78,13 +105,13 @@ def stage_totals(deals: QuerySet[Deal], stage_ids: Sequence[int]) -> dict[int, t
     return {stage_id: (n, total or Decimal(0)) for stage_id, n, total in rows}
 
 
-def cards(ids: Sequence[int]) -> list[Deal]:
+def cards(ids: Sequence[int]) -> list[Card]:
     """The deals shown as cards, newest on their stage first."""
-    found = Deal.objects.filter(pk__in=ids).select_related("client", "manager").only(*CARD_FIELDS)
-    return sorted(found, key=lambda d: (d.stage_entered_at, d.pk), reverse=True)
+    found = [Card(*row) for row in Deal.objects.filter(pk__in=ids).values_list(*CARD_COLUMNS)]
+    return sorted(found, key=lambda card: (card.stage_entered_at, card.id), reverse=True)
 
 
-def first_cards(deals: QuerySet[Deal], stage_ids: Sequence[int], size: int = BOARD_PAGE) -> dict[int, list[Deal]]:
+def first_cards(deals: QuerySet[Deal], stage_ids: Sequence[int], size: int = BOARD_PAGE) -> dict[int, list[Card]]:
     """The newest `size` deals of every stage: the ids in one UNION ALL, then the cards. (SQLite,
     the demo's database, takes no LIMIT inside a UNION: there, a query per stage.)"""
     parts = [deals.filter(stage_id=pk).order_by(*CARD_ORDER).values_list("pk", flat=True)[:size] for pk in stage_ids]
@@ -94,7 +121,7 @@ def first_cards(deals: QuerySet[Deal], stage_ids: Sequence[int], size: int = BOA
         ids = [pk for part in parts for pk in part]
     else:
         ids = list(parts[0].union(*parts[1:], all=True))
-    by_stage: dict[int, list[Deal]] = {pk: [] for pk in stage_ids}
+    by_stage: dict[int, list[Card]] = {pk: [] for pk in stage_ids}
     for deal in cards(ids):
         by_stage[deal.stage_id].append(deal)
     return by_stage
