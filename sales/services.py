@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import F, Max, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -348,42 +348,53 @@ class Position:
 
 
 def position(client: Client, *, today: datetime.date | None = None) -> Position:
-    """The client's position in two queries: its open shipped invoices (through the partial index)
-    and its unallocated payments with its credit limit."""
+    """The client's position in one statement: its open shipped invoices (through the partial
+    index), its unallocated payments, the prepayments on invoices not shipped yet and its credit
+    limit. Written out: the card shows it on every opening, and the ORM's building of the same
+    statements cost 3 ms, ten times their execution."""
     today = today or timezone.localdate()
-    open_shipped = Invoice.objects.filter(client=client, status=Status.SHIPPED, open_amount__gt=0).aggregate(
-        total=Coalesce(Sum("open_amount"), ZERO),
-        overdue=Coalesce(Sum("open_amount", filter=Q(due_date__lt=today)), ZERO),
-        oldest_due=Min("due_date", filter=Q(due_date__lt=today)),
-    )
-    # The advance (unallocated payments) and the credit limits, in one query.
-    advance = _sum_per_client(Payment.objects.filter(unallocated__gt=0), "unallocated")
-    limit = _sum_per_client(Contract.objects.filter(is_active=True, credit_limit__isnull=False), "credit_limit")
-    # Payments allocated to invoices not shipped yet (prepayments) are an advance too until then.
-    unshipped = Invoice.objects.exclude(status__in=(Status.SHIPPED, Status.CANCELLED)).filter(
-        open_amount__lt=F("total")
-    )
-    prepaid = _sum_per_client(unshipped.annotate(paid=F("total") - F("open_amount")), "paid")
-    rest = (
-        Client.objects.filter(pk=client.pk)
-        .annotate(unallocated=advance, prepaid=prepaid, limit=limit)
-        .values("unallocated", "prepaid", "limit")[0]
-    )
-    rest["advance"] = (rest["unallocated"] or ZERO) + (rest["prepaid"] or ZERO)
-    oldest = open_shipped["oldest_due"]
+    invoices, payments, contracts = (m._meta.db_table for m in (Invoice, Payment, Contract))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT COALESCE(SUM(i.open_amount), 0),
+                   COALESCE(SUM(i.open_amount) FILTER (WHERE i.due_date < %(today)s), 0),
+                   MIN(i.due_date) FILTER (WHERE i.due_date < %(today)s),
+                   (SELECT SUM(p.unallocated) FROM {payments} p
+                     WHERE p.client_id = %(client)s AND p.unallocated > 0),
+                   -- payments allocated to invoices not shipped yet (prepayments) are an advance too
+                   (SELECT SUM(u.total - u.open_amount) FROM {invoices} u
+                     WHERE u.client_id = %(client)s AND u.status NOT IN (%(shipped)s, %(cancelled)s)
+                       AND u.open_amount < u.total),
+                   (SELECT SUM(c.credit_limit) FROM {contracts} c
+                     WHERE c.client_id = %(client)s AND c.is_active AND c.credit_limit IS NOT NULL)
+            FROM {invoices} i
+            WHERE i.client_id = %(client)s AND i.status = %(shipped)s AND i.open_amount > 0
+            """,
+            {"client": client.pk, "today": today, "shipped": Status.SHIPPED, "cancelled": Status.CANCELLED},
+        )
+        total, overdue, oldest, unallocated, prepaid, limit = cursor.fetchone()
+    if isinstance(oldest, str):  # SQLite (the demo) gives an aggregate's date as text
+        oldest = datetime.date.fromisoformat(oldest)
+    open_shipped = _amount(total)
+    advance = _amount(unallocated) + _amount(prepaid)
     return Position(
-        debt=open_shipped["total"] - (rest["advance"] or ZERO),
-        open_shipped=open_shipped["total"],
-        overdue=open_shipped["overdue"],
+        debt=open_shipped - advance,
+        open_shipped=open_shipped,
+        overdue=_amount(overdue),
         overdue_days=(today - oldest).days if oldest else 0,
-        advance=rest["advance"] or ZERO,
-        credit_limit=rest["limit"],
+        advance=advance,
+        credit_limit=None if limit is None else _amount(limit),
     )
 
 
-def _sum_per_client(queryset, column: str) -> Subquery:
-    per_client = queryset.filter(client=OuterRef("pk")).order_by().values("client")
-    return Subquery(per_client.annotate(total=Sum(column)).values("total"))
+def _amount(value) -> Decimal:
+    """A sum as the ORM gives a money field: a Decimal of kopecks (SQLite sums in floats)."""
+    if value is None:
+        return ZERO
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return value.quantize(ZERO)
 
 
 def would_exceed_limit(client: Client, contract: Contract | None, extra: Decimal, *, invoice: Invoice | None = None):
