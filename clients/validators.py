@@ -1,6 +1,7 @@
 """Checks of Russian requisites and contact values, each returning the normalised value or raising
 ValidationError with a message a manager understands."""
 
+import functools
 import re
 
 import phonenumbers
@@ -55,8 +56,10 @@ def clean_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=20_000)
 def format_phone(e164: str) -> str:
-    """+79161234567 → +7 916 123-45-67."""
+    """+79161234567 → +7 916 123-45-67. Kept for the numbers seen last (a few MB): parsing and
+    formatting cost 20 µs, a millisecond on a list page of phones."""
     try:
         number = phonenumbers.parse(e164, PHONE_REGION)
     except phonenumbers.NumberParseException:
