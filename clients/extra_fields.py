@@ -195,6 +195,19 @@ def definitions(*, include_hidden: bool = False, options: bool = True) -> list[E
     return fields
 
 
+def signature(fields: Iterable[ExtraField]) -> tuple:
+    """Everything about `fields` that their form fields show — every stored attribute and list
+    value — as a key for a kept fragment (crm.fragments)."""
+    attributes = [f.attname for f in ExtraField._meta.concrete_fields]
+    return tuple(
+        (
+            tuple(getattr(field, name) for name in attributes),
+            tuple((o.pk, o.name, o.order, o.retired) for o in field.option_list),
+        )
+        for field in fields
+    )
+
+
 def client_definitions(*, options: bool = True) -> list[ExtraField]:
     """The fields of clients (not of contact persons): the list's filters and columns, exports."""
     return [f for f in definitions(options=options) if not f.for_contacts]

@@ -5,6 +5,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.forms.models import construct_instance
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
@@ -12,6 +15,7 @@ from clients import validators
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson, ExtraField, FieldGroup
 from clients.services.cards import CardInput, RowInput
 from clients.services.history import TRACKED_FIELDS
+from crm import fragments
 from crm.forms import MarksInvalidFieldsMixin, style_widgets
 from crm.merge import KeepsVanishedRowsMixin, MergeFormMixin
 from crm.users import user_name
@@ -117,6 +121,8 @@ class OfferedKinds:
         self.queryset = ContactInfoKind.objects.filter(pk__in=[k.pk for k in kinds])
         self.choices = [("", _("— вид —")), *((k.pk, k.name) for k in kinds)]
         self.loaded = {str(k.pk): k for k in kinds}
+        # What a row's kind list shows: a kept blank row is drawn again when it changes.
+        self.signature = tuple((k.pk, k.name) for k in kinds)
 
 
 class ContactInfoForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
@@ -179,6 +185,21 @@ class ContactInfoFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
         return kwargs
 
     @property
+    def empty_row_html(self) -> SafeString:
+        """The blank row «Добавить» clones in the browser: the same on every card but for its
+        owner's id, so drawn once per process for its prefix, kinds and language (crm.fragments)."""
+        prefix, owner = self.add_prefix(self.row_placeholder), self.instance.pk
+        if self.kinds is None:  # the kinds are read when drawn: nothing to key it by
+            return render_to_string("clients/_contact_info_row.html", {"info_form": self.empty_form})
+        key = ("clients:blank-info-row", prefix, get_language(), self.kinds.signature)
+        return fragments.kept_with_hole(
+            key,
+            lambda: render_to_string("clients/_contact_info_row.html", {"info_form": self.empty_form}),
+            drawn=f'name="{prefix}-{self.fk.name}" value="{owner}"',
+            value=owner,
+        )
+
+    @property
     def empty_form(self):
         form = self.form(
             auto_id=self.auto_id,
@@ -234,7 +255,29 @@ ClientInfoFormSet = inlineformset_factory(
 
 
 class BaseContactPersonFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
-    pass
+    # The kinds the persons' rows offer (OfferedKinds), set by the page.
+    person_kinds = None
+
+    def empty_person_html(self) -> SafeString:
+        """The blank person «Добавить контактное лицо» clones in the browser, with its own rows:
+        the same on every card with the same kinds, fields of persons and language but for the
+        client's id, so drawn once per process (crm.fragments)."""
+        fields = extra.signature(self.form_kwargs.get("extra_fields", []))
+        key = ("clients:blank-person", self.prefix, get_language(), self.person_kinds.signature, fields)
+        prefix, owner = self.add_prefix("__prefix__"), self.instance.pk
+        return fragments.kept_with_hole(
+            key,
+            self._draw_empty_person,
+            drawn=f'name="{prefix}-{self.fk.name}" value="{owner}"',
+            value=owner,
+        )
+
+    def _draw_empty_person(self) -> str:
+        person = self.empty_form
+        person.info_formset = PersonInfoFormSet(
+            None, instance=person.instance, prefix=f"{person.prefix}-info", kinds=self.person_kinds
+        )
+        return render_to_string("clients/_contact_person.html", {"contact_form": person})
 
 
 ContactPersonFormSet = inlineformset_factory(

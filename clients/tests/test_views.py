@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client as HttpClient
@@ -8,6 +10,7 @@ from clients import services
 from clients.models import Client, ClientChange, ContactInfo, ExtraField
 from clients.tests import factories
 from clients.tests.formdata import card_data
+from crm import fragments
 from crm.testing import logged_in, opened_form
 
 
@@ -550,3 +553,31 @@ def test_saving_a_card_reads_a_fixed_number_of_queries(card, owner, contacts, dj
     with django_assert_max_num_queries(45):  # 43 measured, with 1 and with 6 persons
         assert browser.post(edit_url(card), form).status_code == 302
     assert Client.objects.get(pk=card.pk).comment == "важно"
+
+
+def test_the_blank_rows_kept_drawn_are_those_drawn_afresh_with_each_cards_own_id(client, card, boss):
+    """The edit page's blank contact row and blank contact person are kept drawn per process
+    (crm.fragments) with a hole for the owner's id: each card gets its own id in them, and a
+    renamed kind is a new drawing, not a stale one."""
+    other = factories.ClientFactory(name="ООО «Лютик»", inn="7736050003")
+    factories.ContactPersonFactory(client=other, name="Сидоров")
+    client.force_login(boss)
+
+    def page(pk: int) -> str:
+        html = client.get(reverse("clients:edit", args=[pk])).content.decode()
+        return re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', r"\1…", html)  # masked anew each time
+
+    fragments.forget()
+    fresh = {pk: page(pk) for pk in (card.pk, other.pk)}
+    again = {pk: page(pk) for pk in (other.pk, card.pk)}  # drawn from what was kept
+    assert again == fresh
+    for pk, html in again.items():
+        assert f'name="info-__row__-client" value="{pk}"' in html
+        assert f'name="contacts-__prefix__-client" value="{pk}"' in html
+    kind = factories.kind("Телефон")
+    kind.name = "Мобильный"
+    kind.save()
+    renamed = page(card.pk)
+    assert renamed.count(">Мобильный</option>") >= 3  # the rows, the blank row and the blank person's
+    fragments.forget()
+    assert page(card.pk) == renamed

@@ -76,15 +76,11 @@ def _card_forms(request: HttpRequest, client: Client) -> tuple:
             Prefetch("contact_info", queryset=ContactInfo.objects.select_related("kind").order_by("id"))
         ),
     )
-    # The blank person that «Добавить контактное лицо» clones in the browser, with its own rows.
-    contact_formset.empty_contact = contact_formset.empty_form
-    for contact_form in [*contact_formset.forms, contact_formset.empty_contact]:
-        is_template = contact_form is contact_formset.empty_contact
+    # The blank person «Добавить контактное лицо» clones is drawn by the formset (kept drawn).
+    contact_formset.person_kinds = person_kinds
+    for contact_form in contact_formset.forms:
         contact_form.info_formset = PersonInfoFormSet(
-            None if is_template else data,
-            instance=contact_form.instance,
-            prefix=f"{contact_form.prefix}-info",
-            kinds=person_kinds,
+            data, instance=contact_form.instance, prefix=f"{contact_form.prefix}-info", kinds=person_kinds
         )
     return form, info_formset, contact_formset
 
