@@ -32,7 +32,11 @@ def kept_with_hole(key: Hashable, draw: Callable[[], str], drawn: str, value: ob
     """Like kept(), for a fragment that differs between uses in one spot: the text `drawn` — say
     `name="info-__row__-client" value="42"`, the owner's id in a blank row — in which `value` (42)
     is what differs. The kept copy has a hole there, filled with `value` on each use. A drawing in
-    which `drawn` does not occur exactly once is used as it is and not kept."""
+    which `drawn` does not occur exactly once is used as it is and not kept; a None `value` (no
+    owner yet: an unsaved one draws no id) is a fragment of its own, without a hole."""
+    if value is None:
+        return kept((key, None), draw)
+    key = (key, HOLE)
     pattern = _get(key)
     if pattern is None:
         html = draw()

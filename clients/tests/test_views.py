@@ -560,7 +560,10 @@ def test_the_blank_rows_kept_drawn_are_those_drawn_afresh_with_each_cards_own_id
     (crm.fragments) with a hole for the owner's id: each card gets its own id in them, and a
     renamed kind is a new drawing, not a stale one."""
     other = factories.ClientFactory(name="ООО «Лютик»", inn="7736050003")
+    # Two persons: the other card's second row is a saved person where the first card has its
+    # blank one (an owner without an id).
     factories.ContactPersonFactory(client=other, name="Сидоров")
+    factories.ContactPersonFactory(client=other, name="Смирнова")
     client.force_login(boss)
 
     def page(pk: int) -> str:
