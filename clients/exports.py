@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from clients import extra_fields as extra
-from clients.models import Client, ContactInfoKind, ExtraField, ExtraFieldOption
+from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField, ExtraFieldOption
 from crm.users import user_name
 from crm.xlsx import FORMULA_PREFIXES
 
@@ -31,7 +31,9 @@ DATE_FORMAT = "DD.MM.YYYY"
 
 def _contacts(value_type: str) -> Callable[[Client], str]:
     def values(client: Client) -> str:
-        return ", ".join(i.display_value for i in client.list_contact_info if i.kind.value_type == value_type)
+        return ", ".join(
+            ContactInfo.shown(i.value, i.value_type) for i in client.list_contact_info if i.value_type == value_type
+        )
 
     return values
 

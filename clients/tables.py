@@ -7,7 +7,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
-from clients.models import Client, ContactInfoKind, ExtraField
+from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField
 from crm import roles
 from crm.reversing import url_maker
 from crm.tables import FastTable, choice_label, short_date
@@ -37,7 +37,9 @@ def contact_values(value_type: str):
     the first one, and the others on hover, so a row stays one line high."""
 
     def render(client: Client) -> str:
-        values = [i.display_value for i in client.list_contact_info if i.kind.value_type == value_type]
+        values = [
+            ContactInfo.shown(i.value, i.value_type) for i in client.list_contact_info if i.value_type == value_type
+        ]
         if len(values) <= 1:
             return values[0] if values else EMPTY
         return format_html(

@@ -58,10 +58,11 @@ class ClientQuerySet(models.QuerySet):
         if shown("segments"):
             rows = rows.prefetch_related("segments")
         if shown("phone") or shown("email"):
+            # The kind's type rides along as `value_type`: no kind object per value.
             own_info = ContactInfo.objects.filter(
                 contact__isnull=True,
                 kind__value_type__in=(ContactInfoKind.ValueType.PHONE, ContactInfoKind.ValueType.EMAIL),
-            ).select_related("kind")
+            ).annotate(value_type=F("kind__value_type"))
             rows = rows.prefetch_related(
                 models.Prefetch("contact_info", queryset=own_info, to_attr="list_contact_info")
             )
@@ -280,9 +281,14 @@ class ContactInfo(models.Model):
 
     @property
     def display_value(self) -> str:
-        if self.kind.value_type == ContactInfoKind.ValueType.PHONE:
-            return format_phone(self.value)
-        return self.value
+        return self.shown(self.value, self.kind.value_type)
+
+    @staticmethod
+    def shown(value: str, value_type: str) -> str:
+        """A stored value as people read it: a phone formatted, anything else as it is."""
+        if value_type == ContactInfoKind.ValueType.PHONE:
+            return format_phone(value)
+        return value
 
 
 class RequiredProperty(models.Model):
