@@ -13,27 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
 from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, Segment
-from crm.forms import DateRangeWidget
+from crm.forms import DateRangeWidget, RowChoices
+from crm.users import NAME_COLUMNS, name_of
 
 NOT_FILLED = _("— не заполнено —")
 
 
-class _RowChoices(django_filters.fields.ModelChoiceIterator):
-    """The choices of a _RowsChoiceField: (id, label) pairs read with values_list — the same
-    options as the model objects give, without an object per choice (a list page draws hundreds)."""
-
-    def __iter__(self):
-        field = self.field
-        if field.empty_label is not None:
-            yield ("", field.empty_label)
-        if field.null_label is not None:
-            yield (field.null_value, field.null_label)
-        for pk, *columns in self.queryset.values_list("pk", *field.label_columns):
-            yield (pk, field.label_of(*columns))
-
-
 class _RowsChoiceField(django_filters.fields.ModelChoiceField):
-    iterator = _RowChoices
+    """A filter's choice of one row, listed as (id, label) rows (crm.forms.RowChoices)."""
+
+    iterator = RowChoices
 
     def __init__(self, *args, label_columns: tuple[str, ...] = ("name",), label_of=str, **kwargs):
         self.label_columns, self.label_of = label_columns, label_of
@@ -42,11 +31,6 @@ class _RowsChoiceField(django_filters.fields.ModelChoiceField):
 
 class _RowsChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = _RowsChoiceField
-
-
-def _person_name(first_name: str, last_name: str, username: str) -> str:
-    """crm.users.user_name of a user read as columns."""
-    return f"{first_name} {last_name}".strip() or username
 
 
 def _one_of(queryset, label, *, null_label=NOT_FILLED, **columns) -> django_filters.ModelChoiceFilter:
@@ -195,8 +179,8 @@ class ClientFilterSet(django_filters.FilterSet):
         get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name"),
         _("Ответственный"),
         null_label=_("— не назначен —"),
-        label_columns=("first_name", "last_name", "username"),
-        label_of=_person_name,
+        label_columns=NAME_COLUMNS,
+        label_of=name_of,
     )
     business_region = _one_of(BusinessRegion.objects.all(), _("Бизнес-регион"))
     segments = _one_of(Segment.objects.all(), _("Сегмент"))

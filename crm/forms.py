@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from crm import numbers
@@ -110,3 +111,27 @@ class MarksInvalidFieldsMixin:
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class RowChoices(ModelChoiceIterator):
+    """A model choice field's choices as (id, label) rows read with values_list: the options a
+    list of model objects gives, without an object per choice (a page of selects draws hundreds).
+    The field says which columns make the label and how: `label_columns`, `label_of(*columns)`;
+    see list_as_rows()."""
+
+    def __iter__(self):
+        field = self.field
+        if field.empty_label is not None:
+            yield ("", field.empty_label)
+        if getattr(field, "null_label", None) is not None:  # django-filter's «none» choice
+            yield (field.null_value, field.null_label)
+        for pk, *columns in self.queryset.values_list("pk", *field.label_columns):
+            yield (pk, field.label_of(*columns))
+
+
+def list_as_rows(field: forms.ModelChoiceField, *, label_columns=("name",), label_of=str) -> None:
+    """Let `field` list its choices through RowChoices, labelled by `label_of(*label_columns)`
+    (by default the row's name, which is what str() of our reference rows gives)."""
+    field.label_columns, field.label_of = label_columns, label_of
+    field.iterator = RowChoices
+    field.widget.choices = field.choices

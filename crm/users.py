@@ -18,6 +18,14 @@ def user_name(user, empty: str | None = EMPTY) -> str | None:
     return user.get_full_name() or user.username
 
 
+# user_name() of a user read as these columns (crm.forms.list_as_rows, say): name_of(*columns).
+NAME_COLUMNS = ("first_name", "last_name", "username")
+
+
+def name_of(first_name: str, last_name: str, username: str) -> str:
+    return f"{first_name} {last_name}".strip() or username
+
+
 def staff_users() -> QuerySet:
     """Active users with a CRM role, by name."""
     return (

@@ -16,9 +16,9 @@ from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson, 
 from clients.services.cards import CardInput, RowInput
 from clients.services.history import TRACKED_FIELDS
 from crm import fragments
-from crm.forms import MarksInvalidFieldsMixin, style_widgets
+from crm.forms import MarksInvalidFieldsMixin, list_as_rows, style_widgets
 from crm.merge import KeepsVanishedRowsMixin, MergeFormMixin
-from crm.users import user_name
+from crm.users import NAME_COLUMNS, name_of
 
 CLEANERS_BY_TYPE = {
     ContactInfoKind.ValueType.EMAIL: validators.clean_email,
@@ -53,9 +53,11 @@ class ClientForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         self.fields["responsible"].queryset = (
             get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
         )
-        self.fields["responsible"].label_from_instance = user_name
         self.fields["responsible"].empty_label = _("— не назначен —")
         self.fields["business_region"].empty_label = _("— не указан —")
+        list_as_rows(self.fields["responsible"], label_columns=NAME_COLUMNS, label_of=name_of)
+        list_as_rows(self.fields["business_region"])
+        list_as_rows(self.fields["segments"])
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
         style_widgets(self.fields)
