@@ -124,9 +124,13 @@ class FastRenderer(DjangoTemplates):
 
     def render(self, template_name: str, context: dict[str, Any], request=None) -> str:
         draw = self.widgets.get(template_name)
-        if draw is None:
-            return super().render(template_name, context, request)
-        return draw(context["widget"])
+        if draw is not None:
+            return draw(context["widget"])
+        if template_name == "django/forms/div.html" and not context["fields"] and not context["errors"]:
+            # A form of hidden fields only (a formset's management form): the fields, one after
+            # another, as django/forms/div.html draws them once stripped.
+            return "".join(str(field) for field in context["hidden_fields"])
+        return super().render(template_name, context, request)
 
     def subwidget_html(self, widget: Widget) -> str:
         draw = self.widgets.get(widget["template_name"])

@@ -94,3 +94,12 @@ def test_a_select_escapes_what_the_user_typed():
 def test_ticks_and_radio_buttons_draw_exactly_as_djangos_templates(widget, attrs, value):
     fast = widget.render("f", value, attrs, renderer=FastRenderer())
     assert fast == widget.render("f", value, attrs, renderer=DjangoTemplates())
+
+
+def test_a_form_of_hidden_fields_draws_as_djangos_div_template():
+    ManagementForms = forms.formset_factory(Everything, extra=2)
+    for data in (None, {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0"}):
+        management = ManagementForms(data).management_form
+        fast = management.render(renderer=FastRenderer())
+        assert fast == management.render(renderer=DjangoTemplates())
+        assert fast.count('type="hidden"') == 4
