@@ -59,3 +59,20 @@ def test_cell_html_is_conditional_escape(value):
 def test_url_maker_is_reverse(name):
     for pk in (1, 42, 2_147_483_647, 10**12):
         assert url_maker(name)(pk) == reverse(name, args=[pk])
+
+
+def test_column_checks_draw_what_the_menus_loop_drew():
+    from django.template import Context, Template
+
+    loop = Template(
+        "{% for name, label, shown in columns %}\n"
+        '      <div class="form-check">\n'
+        '        <input class="form-check-input" type="checkbox" name="columns" value="{{ name }}"'
+        ' id="col-{{ name }}"{% if shown %} checked{% endif %}>\n'
+        '        <label class="form-check-label" for="col-{{ name }}">{{ label }}</label>\n'
+        "      </div>\n"
+        "      {% endfor %}"
+    )
+    columns = [("inn", gettext_lazy("ИНН"), True), ("extra_5", "Оборот <млн> & «доля»", False), ('a"b', "x", True)]
+    tag = Template("{% load lists %}{{ columns|column_checks }}")
+    assert tag.render(Context({"columns": columns})) == loop.render(Context({"columns": columns}))
