@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
@@ -62,8 +63,6 @@ def test_url_maker_is_reverse(name):
 
 
 def test_column_checks_draw_what_the_menus_loop_drew():
-    from django.template import Context, Template
-
     loop = Template(
         "{% for name, label, shown in columns %}\n"
         '      <div class="form-check">\n'
