@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from clients.models import Client, ContactPerson, ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
+from clients.models import Client, ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
 from devtools.seed.common import Weighted
 from devtools.seed.loading import foreign_keys_dropped, insert_rows
 from devtools.seed.names import BRAND_HEADS, BRAND_TAILS
@@ -201,10 +201,10 @@ class ExtraValues:
             rows.append((field.pk, client.pk, None, *self._value(spec)))
         return rows
 
-    def for_contact(self, contact: ContactPerson) -> list[tuple]:
+    def for_contact(self, contact_id: int) -> list[tuple]:
         self.client, self.drawn = None, {}
         return [
-            (field.pk, None, contact.pk, *self._value(spec))
+            (field.pk, None, contact_id, *self._value(spec))
             for spec, field in self.contact_fields
             if self.rng.random() < spec.fill
         ]
