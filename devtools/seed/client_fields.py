@@ -19,7 +19,7 @@ from devtools.seed.names import BRAND_HEADS, BRAND_TAILS
 DEFAULT_GROUP = "Дополнительно"  # made by migration 0007; --reset empties the table, so it is made again
 FIELD_GROUPS = (("Сегментация", 10), ("Маркетинг", 20))
 # Client extra fields per size: the first N of CLIENT_FIELDS. Contact-person fields come at every size.
-FIELD_COUNTS = {"XS": 9, "S": 12, "M": 18, "L": 25}
+FIELD_COUNTS = {"XS": 9, "S": 12, "M": 18, "L": 25, "XL": 25}
 
 ALL, COMPANIES, INDIVIDUALS, CONTACTS = (
     ExtraField.AppliesTo.ALL,

@@ -26,7 +26,7 @@ from devtools.seed.names import mobile_phone, translit
 from devtools.seed.users import manager_ids
 from funnel.models import Deal, DealLine, Funnel, LostReason, MarginConfirmation, Stage, StageTransition
 
-DEALS = {"XS": 300, "S": 2_000, "M": 20_000, "L": 100_000}
+DEALS = {"XS": 300, "S": 2_000, "M": 20_000, "L": 100_000, "XL": 1_000_000}
 HISTORY_DAYS = 730
 REASONS = ("Дорого", "Выбрали конкурента", "Нет бюджета", "Потребность пропала", "Не устроили сроки", "Не дозвонились")
 SOURCES = Weighted(

@@ -175,7 +175,7 @@ def secondary_indexes_dropped(models: Sequence[type[Model]]) -> Iterator[None]:
         # CREATE INDEX is refused while deferred foreign-key checks are pending: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         for _name, definition in indexes:
             cursor.execute(definition)
         for name, column, target in statistics:
