@@ -126,7 +126,9 @@ def register(cls: type[Scenario]) -> type[Scenario]:
 
 # The scenario modules of devtools/bench/, in the order their scenarios run (each setup draws from
 # the one seeded random generator, so the order is part of what makes two runs comparable).
-MODULES = ("clients", "sales", "tasks", "quality", "funnel", "reports", "reports_receivables", "reports_funnel")
+MODULES = (
+    "clients", "sales", "tasks", "quality", "funnel", "reports", "reports_receivables", "reports_funnel", "deep",
+)  # fmt: skip
 
 
 def discover() -> dict[str, type[Scenario]]:
