@@ -30,21 +30,28 @@ class DeepPage(Scenario):
 
     def setup(self, ctx: BenchContext) -> None:
         matching = Client.objects.filter(**self.filters()).order_by("name", "pk")
-        total = paging.bounded_count(matching, PAGE * PER_PAGE) or PAGE * PER_PAGE
-        self.page = max(2, min(PAGE, (total - 1) // PER_PAGE + 1))
-        name, pk = matching.values_list("name", "pk")[(self.page - 1) * PER_PAGE - 1]
-        self.key = json.dumps([name, str(pk)], ensure_ascii=False, separators=(",", ":"))
-        self.last = (name, pk)
+        total = paging.bounded_count(matching, PAGE * PER_PAGE)
+        total = PAGE * PER_PAGE if total is None else total
+        self.page = max(1, min(PAGE, (total - 1) // PER_PAGE + 1))
+        self.key, self.last = "", None  # a base of one page: page 1
+        if self.page > 1:
+            name, pk = matching.values_list("name", "pk")[(self.page - 1) * PER_PAGE - 1]
+            self.key = json.dumps([name, str(pk)], ensure_ascii=False, separators=(",", ":"))
+            self.last = (name, pk)
 
     def filters(self) -> dict:
         return {}
 
     def url(self, i: int) -> str:
-        return f"{reverse('clients:list')}?{urlencode({**self.query, 'page': self.page, 'after': self.key})}"
+        key = {"page": self.page, "after": self.key} if self.key else {}
+        return f"{reverse('clients:list')}?{urlencode({**self.query, **key})}"
 
     def floor(self, cursor, i: int) -> None:
-        where = f"{self.where} AND (c.name, c.id) > (%s, %s)"
-        list_page_floor(cursor, where, [*self.params, *self.last], count=False)
+        if self.last is None:
+            list_page_floor(cursor, self.where, self.params, count=False)
+        else:
+            where = f"{self.where} AND (c.name, c.id) > (%s, %s)"
+            list_page_floor(cursor, where, [*self.params, *self.last], count=False)
         run_sql(
             cursor,
             f"SELECT count(*) FROM (SELECT 1 FROM {table(Client)} c WHERE {self.where} LIMIT %s) s",
