@@ -157,7 +157,7 @@ class ClientTable(FastTable):
     def selection_filter(self) -> str:
         """The list's filter as a query string, for «все N, подходящие под отбор»."""
         query = self.request.GET.copy()
-        for name in ("page", "sort", "per_page", "columns"):
+        for name in ("page", "after", "before", "sort", "per_page", "columns"):
             query.pop(name, None)
         return query.urlencode()
 

@@ -22,7 +22,6 @@ from decimal import Decimal
 from io import BytesIO
 
 from django.contrib import messages
-from django.core.paginator import EmptyPage
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,7 +33,7 @@ from django_filters import FilterSet
 from django_tables2 import RequestConfig
 from openpyxl import Workbook
 
-from crm import xlsx
+from crm import paging, xlsx
 from crm.models import ListSettings
 from crm.numbers import XLSX_MONEY, number
 from crm.tables import FastTable
@@ -59,13 +58,6 @@ def page_number(request: HttpRequest) -> int:
     value = request.GET.get("page", "")
     number = int(value) if value.isascii() and value.isdigit() else 0
     return min(number, LAST_PAGE) if number >= 1 else 1
-
-
-def paginate(table: FastTable, per_page: int, page: int) -> None:
-    try:
-        table.paginate(per_page=per_page, page=page)
-    except EmptyPage:
-        table.page = table.paginator.page(table.paginator.num_pages)
 
 
 def chosen_columns(request: HttpRequest, key: str, known: Iterable[str], default: list[str]) -> list[str]:
@@ -151,7 +143,7 @@ class ListView(View):
         if self.exporting:
             return self.export(table)
         per_page = page_size(request, self.page_sizes)
-        paginate(table, per_page, page_number(request))
+        paging.paginate(table, request, per_page, page_number(request))  # long lists: crm/paging.py
         table.body  # drawn here, at a shallow stack (see FastTable.body)  # noqa: B018
         context = self.get_context_data(
             filter=filterset,

@@ -28,7 +28,7 @@ from crm.access import role_required
 BULK_EDIT_ROLES = (roles.MANAGER, roles.SUPERVISOR, roles.ADMINISTRATOR)
 PREVIEW_SIZE = 10
 # List parameters that are not part of the filter.
-NOT_FILTER = ("page", "sort", "per_page", "columns")
+NOT_FILTER = ("page", "after", "before", "sort", "per_page", "columns")
 
 
 @dataclass

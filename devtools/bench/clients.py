@@ -37,9 +37,11 @@ def list_page_floor(
     join: str = "",
     join_params: Sequence = (),
     order_by: str = "c.name, c.id",
+    count: bool = True,
 ) -> list[int]:
     """What a client list page needs: one page with its joins (plus `join`, e.g. the value a page
-    is sorted by), the count, the page's phones and e-mails, and its segments. Returns the page's ids."""
+    is sorted by), the count (unless not `count`), the page's phones and e-mails, and its segments.
+    Returns the page's ids."""
     User = get_user_model()
     rows = run_sql(
         cursor,
@@ -56,7 +58,8 @@ def list_page_floor(
         """,
         [*join_params, *params],
     )
-    run_sql(cursor, f"SELECT count(*) FROM {table(Client)} c WHERE {where}", params)
+    if count:
+        run_sql(cursor, f"SELECT count(*) FROM {table(Client)} c WHERE {where}", params)
     ids = [row[0] for row in rows]
     run_sql(
         cursor,

@@ -136,6 +136,7 @@ MODULES = (
     "reports_receivables",
     "reports_funnel",
     "forms",
+    "deep",
 )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from clients.models import Client, ContactPerson, ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
+from clients.models import Client, ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
 from devtools.seed.common import Weighted
 from devtools.seed.loading import foreign_keys_dropped, insert_rows
 from devtools.seed.names import BRAND_HEADS, BRAND_TAILS
@@ -19,7 +19,7 @@ from devtools.seed.names import BRAND_HEADS, BRAND_TAILS
 DEFAULT_GROUP = "Дополнительно"  # made by migration 0007; --reset empties the table, so it is made again
 FIELD_GROUPS = (("Сегментация", 10), ("Маркетинг", 20))
 # Client extra fields per size: the first N of CLIENT_FIELDS. Contact-person fields come at every size.
-FIELD_COUNTS = {"XS": 9, "S": 12, "M": 18, "L": 25}
+FIELD_COUNTS = {"XS": 9, "S": 12, "M": 18, "L": 25, "XL": 25}
 
 ALL, COMPANIES, INDIVIDUALS, CONTACTS = (
     ExtraField.AppliesTo.ALL,
@@ -201,10 +201,10 @@ class ExtraValues:
             rows.append((field.pk, client.pk, None, *self._value(spec)))
         return rows
 
-    def for_contact(self, contact: ContactPerson) -> list[tuple]:
+    def for_contact(self, contact_id: int) -> list[tuple]:
         self.client, self.drawn = None, {}
         return [
-            (field.pk, None, contact.pk, *self._value(spec))
+            (field.pk, None, contact_id, *self._value(spec))
             for spec, field in self.contact_fields
             if self.rng.random() < spec.fill
         ]

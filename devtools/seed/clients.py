@@ -10,11 +10,12 @@ from pools (devtools/seed/names.py).
 
 from __future__ import annotations
 
+import json
 import random
 from contextlib import closing
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import override
 
@@ -29,7 +30,7 @@ from devtools.seed.client_fields import (
     values_without_keys,
 )
 from devtools.seed.common import SIZES, ProgressFactory, Weighted, no_progress
-from devtools.seed.loading import BATCH_SIZE, explicit_timestamps
+from devtools.seed.loading import BATCH_SIZE, insert_rows, reserve_ids
 from devtools.seed.names import (
     BRAND_HEADS,
     BRAND_REGIONS,
@@ -260,6 +261,28 @@ class _ClientFactory:
         )
 
 
+CLIENT_COLUMNS = (
+    "id", "kind", "name", "full_name", "inn", "kpp", "business_region_id", "legal_address", "responsible_id",
+    "abc_class", "xyz_class", "comment", "version", "created_at", "updated_at",
+)  # fmt: skip
+CONTACT_COLUMNS = ("id", "client_id", "name", "position", "notes", "created_at")
+INFO_COLUMNS = ("client_id", "contact_id", "kind_id", "value", "comment")
+CHANGE_COLUMNS = ("client_id", "user_id", "at", "source", "version", "changes")
+
+
+def client_row(c: Client) -> tuple:
+    return (
+        c.pk, c.kind, c.name, c.full_name, c.inn, c.kpp, c.business_region_id, c.legal_address, c.responsible_id,
+        c.abc_class, c.xyz_class, "", 1, c.created_at, c.updated_at,
+    )  # fmt: skip
+
+
+def change_row(change: ClientChange) -> tuple:
+    # COPY takes the JSON text; bulk_create (SQLite) the list itself.
+    changes = json.dumps(change.changes, ensure_ascii=False) if connection.vendor == "postgresql" else change.changes
+    return change.client_id, change.user_id, change.at, change.source, change.version, changes
+
+
 def created_times(rng: random.Random, count: int, until: datetime) -> list[datetime]:
     """`count` moments over the last HISTORY_YEARS years, ascending, so ids follow creation."""
     span = HISTORY_YEARS * 365 * 24 * 3600
@@ -304,44 +327,36 @@ def seed_clients(
     with (
         closing(progress(total=total, desc="clients", unit="client")) as bar,
         values_without_keys(),
-        explicit_timestamps(
-            Client._meta.get_field("created_at"),
-            Client._meta.get_field("updated_at"),
-            ContactPerson._meta.get_field("created_at"),
-            ClientChange._meta.get_field("at"),
-        ),
     ):
         for start in range(0, total, BATCH_SIZE):
             count = min(BATCH_SIZE, total - start)
             clients, plans = factory.batch(start, count)
-            Client.objects.bulk_create(clients, batch_size=BATCH_SIZE)
-            contacts, contact_info, links = [], [], []
+            for client, pk in zip(clients, reserve_ids(Client, len(clients)), strict=True):
+                client.pk = pk
+            contacts, contact_info, links, changes = [], [], [], []
             for client, plan in zip(clients, plans, strict=True):
-                links += [Through(client_id=client.pk, segment_id=s.pk) for s in plan["segments"]]
-                contact_info += [ContactInfo(client_id=client.pk, kind=k, value=v) for k, v in plan["info"]]
-                for name, position, notes, _info in plan["contacts"]:
-                    contacts.append(
-                        ContactPerson(
-                            client_id=client.pk,
-                            name=name,
-                            position=position,
-                            notes=notes,
-                            created_at=client.created_at,
-                        )
-                    )
-            ContactPerson.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
-            people = iter(contacts)
-            for client, plan in zip(clients, plans, strict=True):
-                for *_person, c_info in plan["contacts"]:
-                    contact = next(people)
-                    contact_info += [
-                        ContactInfo(client_id=client.pk, contact_id=contact.pk, kind=k, value=v) for k, v in c_info
-                    ]
-            ContactInfo.objects.bulk_create(contact_info, batch_size=BATCH_SIZE)
-            Through.objects.bulk_create(links, batch_size=BATCH_SIZE)
-            ClientChange.objects.bulk_create([factory.history(c) for c in clients], batch_size=BATCH_SIZE)
+                links += [(client.pk, s.pk) for s in plan["segments"]]
+                contact_info += [(client.pk, None, k.pk, v, "") for k, v in plan["info"]]
+                contacts += [(client, *person) for person in plan["contacts"]]
+            contact_ids = reserve_ids(ContactPerson, len(contacts))
+            for pk, (client, *_person, c_info) in zip(contact_ids, contacts, strict=True):
+                contact_info += [(client.pk, pk, k.pk, v, "") for k, v in c_info]
+            # Rows in the order (and so with the ids) that bulk_create of model instances gave them.
+            insert_rows(Client, CLIENT_COLUMNS, [client_row(c) for c in clients])
+            insert_rows(
+                ContactPerson,
+                CONTACT_COLUMNS,
+                [
+                    (pk, client.pk, name, position, notes, client.created_at)
+                    for pk, (client, name, position, notes, _info) in zip(contact_ids, contacts, strict=True)
+                ],
+            )
+            insert_rows(ContactInfo, INFO_COLUMNS, contact_info)
+            insert_rows(Through, ("client_id", "segment_id"), links)
+            changes = [change_row(factory.history(c)) for c in clients]
+            insert_rows(ClientChange, CHANGE_COLUMNS, changes)
             values = [v for c in clients for v in extra_values.for_client(c)]
-            values += [v for c in contacts for v in extra_values.for_contact(c)]
+            values += [v for pk in contact_ids for v in extra_values.for_contact(pk)]
             insert_extra_values(values)
             counts["extra values"] += len(values)
             counts["clients"] += len(clients)

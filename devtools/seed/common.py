@@ -11,7 +11,7 @@ from typing import Any
 from crm.models import Project
 
 # Number of clients per size. XS is for tests and is not advertised by the command.
-SIZES = {"XS": 50, "S": 1_000, "M": 10_000, "L": 100_000}
+SIZES = {"XS": 50, "S": 1_000, "M": 10_000, "L": 100_000, "XL": 1_000_000}
 # The projects that documents and tasks belong to: whichever seeder runs first makes them.
 PROJECTS = ("Чистая база 2026", "Выход в регионы", "Подготовка к сезону", "Переход с 1С")
 

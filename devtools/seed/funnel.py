@@ -16,17 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client
 from devtools.seed.common import Weighted, no_progress
-from devtools.seed.loading import BATCH_SIZE, foreign_keys_dropped, insert_rows
+from devtools.seed.loading import BATCH_SIZE, foreign_keys_dropped, insert_rows, reserve_ids
 from devtools.seed.names import mobile_phone, translit
 from devtools.seed.users import manager_ids
 from funnel.models import Deal, DealLine, Funnel, LostReason, MarginConfirmation, Stage, StageTransition
 
-DEALS = {"XS": 300, "S": 2_000, "M": 20_000, "L": 100_000}
+DEALS = {"XS": 300, "S": 2_000, "M": 20_000, "L": 100_000, "XL": 1_000_000}
 HISTORY_DAYS = 730
 REASONS = ("Дорого", "Выбрали конкурента", "Нет бюджета", "Потребность пропала", "Не устроили сроки", "Не дозвонились")
 SOURCES = Weighted(
@@ -111,19 +111,6 @@ DEAL_COLUMNS = (
     "lost_reason_id",
 )  # fmt: skip
 TRANSITION_COLUMNS = ("deal_id", "from_stage_id", "to_stage_id", "at", "by_id", "comment")
-
-
-def reserve_ids(model, count: int) -> list[int]:
-    """Ids for rows written with their id (transitions need their deal's)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [model._meta.db_table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-    last = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    return list(range(last + 1, last + 1 + count))
 
 
 class _Deals:

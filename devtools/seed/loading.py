@@ -70,6 +70,19 @@ def insert_rows(
     copy_into(model, columns, io.StringIO("".join("\t".join(map(copy_text, row)) + "\n" for row in rows)))
 
 
+def reserve_ids(model, count: int) -> list[int]:
+    """Ids for rows written with their id (transitions need their deal's)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [model._meta.db_table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    last = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return list(range(last + 1, last + 1 + count))
+
+
 @contextmanager
 def foreign_keys_dropped(model) -> Iterator[None]:
     """On PostgreSQL, load `model` without its foreign keys and add them again afterwards: adding
@@ -162,7 +175,7 @@ def secondary_indexes_dropped(models: Sequence[type[Model]]) -> Iterator[None]:
         # CREATE INDEX is refused while deferred foreign-key checks are pending: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         for _name, definition in indexes:
             cursor.execute(definition)
         for name, column, target in statistics:

@@ -38,6 +38,7 @@ from devtools.seed.sales_documents import (
     INVOICE_COLUMNS,
     LINE_COLUMNS,
     PAYMENT_COLUMNS,
+    Documents,
     allocation_rows,
     contract_rows,
     invoice_rows,
@@ -52,7 +53,10 @@ from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment, Pr
 # Invoices per size: five per client of the size (500k at L). Payments follow from how clients
 # pay: about four for every five invoices.
 INVOICES = {size: 5 * clients for size, clients in SIZES.items()}
-PRODUCTS = {"XS": 40, "S": 120, "M": 200, "L": 300}
+PRODUCTS = {"XS": 40, "S": 120, "M": 200, "L": 300, "XL": 300}
+# At XL the clients' documents are simulated and written 100k clients at a time, so that memory
+# holds one part's documents (a part is numbered in date order, the next part's numbers go on).
+PART_CLIENTS = {"XL": 100_000}
 
 # Products: a base name, the unit, the price range in roubles, and a pattern with the values that
 # fill it (every combination is a product).
@@ -90,10 +94,9 @@ def _next_id(model) -> int:
     return (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
 
 
-def _number(documents: list, model) -> None:
-    """Ids from the table's next one and numbers per year, both in date order."""
+def _number(documents: list, model, numbers: dict[int, int]) -> None:
+    """Ids from the table's next one and numbers per year (going on from `numbers`), both in date order."""
     documents.sort(key=lambda d: d.date)
-    numbers: dict[int, int] = {}
     for pk, document in enumerate(documents, start=_next_id(model)):
         document.id = pk
         numbers[document.date.year] = document.number = numbers.get(document.date.year, 0) + 1
@@ -170,8 +173,35 @@ def seed_sales(
         .iterator(chunk_size=BATCH_SIZE)
     ]
     history = History(rng, today, managers, projects, products)
+    counts = dict.fromkeys(("contracts", "invoices", "invoice lines", "payments", "allocations"), 0)
+    counts = {"products": len(products), **counts}
+    timestamps = [Invoice._meta.get_field("created_at"), Invoice._meta.get_field("updated_at")]
+    timestamps.append(Payment._meta.get_field("created_at"))
+    numbers: dict[type, dict[int, int]] = {Invoice: {}, Payment: {}}
+    part = PART_CLIENTS.get(size) or len(buyers) or 1
+    with ExitStack() as stack:
+        for model in (Contract, Invoice, InvoiceLine, Payment, Allocation):
+            stack.enter_context(foreign_keys_dropped(model))
+        stack.enter_context(explicit_timestamps(*timestamps))
+        for start in range(0, len(buyers), part):
+            # The share of the invoices that falls on this part of the clients (all of them at L).
+            total, end = INVOICES[size], min(start + part, len(buyers))
+            share = total * end // len(buyers) - total * start // len(buyers)
+            _simulate(history, buyers[start:end], share, progress)
+            for name, rows in _rows(history, numbers, progress, use_copy=use_copy).items():
+                counts[name] += rows
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Contract, Invoice, Payment]):
+            cursor.execute(sql)
+    return counts
+
+
+def _simulate(history: History, buyers: list[Buyer], invoices: int, progress) -> None:
+    """The documents of `buyers`, `invoices` invoices among them, in `history.documents`."""
+    rng = history.rng
+    history.documents, history.debtors, history.over_limit = Documents(), [], 0
     with closing(progress(total=len(buyers), desc="sales", unit="client")) as bar:
-        per_client = invoice_counts(rng, buyers, INVOICES[size], today)
+        per_client = invoice_counts(rng, buyers, invoices, history.today)
         # Whatever the size, one client in debt: the biggest buyer stopped paying.
         debtor = max(range(len(buyers)), key=per_client.__getitem__, default=None)
         for n, (buyer, count) in enumerate(zip(buyers, per_client, strict=True)):
@@ -180,13 +210,16 @@ def seed_sales(
                 bar.update(1000)
         bar.update(len(buyers) % 1000)
     history.ensure_over_limit()
+
+
+def _rows(history: History, numbers: dict[type, dict[int, int]], progress, *, use_copy: bool) -> dict[str, int]:
+    """Write the documents of `history`: ids from the tables' next ones, numbers per year going on
+    from `numbers` (the last number of each year so far, by model)."""
     documents = history.documents
     for pk, contract in enumerate(documents.contracts, start=_next_id(Contract)):
         contract.id = pk
-    _number(documents.invoices, Invoice)
-    _number(documents.payments, Payment)
-
-    counts = {"products": len(products)}
+    _number(documents.invoices, Invoice, numbers[Invoice])
+    _number(documents.payments, Payment, numbers[Payment])
     tables = (
         ("contracts", Contract, CONTRACT_COLUMNS, contract_rows(documents.contracts)),
         ("invoices", Invoice, INVOICE_COLUMNS, invoice_rows(documents.invoices, history.days_text, history.moment)),
@@ -194,18 +227,7 @@ def seed_sales(
         ("payments", Payment, PAYMENT_COLUMNS, payment_rows(documents.payments, history.days_text, history.moment)),
         ("allocations", Allocation, ALLOCATION_COLUMNS, allocation_rows(documents.allocations)),
     )
-    timestamps = [Invoice._meta.get_field("created_at"), Invoice._meta.get_field("updated_at")]
-    timestamps.append(Payment._meta.get_field("created_at"))
-    with ExitStack() as stack:
-        for _name, model, _columns, _rows in tables:
-            stack.enter_context(foreign_keys_dropped(model))
-        stack.enter_context(explicit_timestamps(*timestamps))
-        for name, model, columns, rows in tables:
-            counts[name] = _insert(model, columns, rows, progress, use_copy=use_copy)
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Contract, Invoice, Payment]):
-            cursor.execute(sql)
-    return counts
+    return {name: _insert(model, columns, rows, progress, use_copy=use_copy) for name, model, columns, rows in tables}
 
 
 # The seeder interface (see devtools/seed/__init__.py).

@@ -21,7 +21,7 @@ from devtools.seed.common import ensure_projects, no_progress
 from devtools.seed.loading import BATCH_SIZE, explicit_timestamps
 from tasks.models import Task, TaskEvent, TaskItem
 
-TASKS_PER_MANAGER = {"XS": 4, "S": 20, "M": 60, "L": 200}
+TASKS_PER_MANAGER = {"XS": 4, "S": 20, "M": 60, "L": 200, "XL": 200}
 # The benchmark's task page: one task with this many items (fewer if the base is smaller).
 BIG_TASK_ITEMS = 500
 BIG_TASK_TITLE = "Заполнить Email клиентов и контактных лиц (большая задача)"

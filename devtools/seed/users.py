@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from crm import roles
 
 # Managers per size; with supervisor, saleshead and admin, size L has 50 users.
-MANAGERS = {"XS": 2, "S": 5, "M": 12, "L": 47}
+MANAGERS = {"XS": 2, "S": 5, "M": 12, "L": 47, "XL": 197}
 # Users: username, password, role, superuser.
 DEMO_USERS = (
     ("manager", "demo-manager", roles.MANAGER, False),

@@ -13,6 +13,7 @@ from devtools.bench import runner as bench
 
 SCENARIOS = {"clients:list", "clients:list all", "clients:list search", "clients:list search phone", "clients:detail"}
 SCENARIOS |= {"tasks:my", "tasks:my reviewer", "tasks:detail 500 items", "quality:step3 whole base"}
+SCENARIOS |= {"clients:list deep", "clients:list deep filtered"}
 NUMBERS = ("p50_ms", "p95_ms", "cpu_ms", "cpu_p95_ms", "floor_ms", "budget_p50_ms")
 FUNNEL = ["funnel:board", "funnel:board manager", "funnel:board_column", "funnel:deal_detail"]
 FUNNEL_REPORTS = [

@@ -235,7 +235,7 @@ def test_bulk_create_as_for_the_sqlite_demo_stores_the_same_documents_as_copy(se
 def test_sizes_scale_with_the_clients_to_half_a_million_invoices_at_l():
     assert seed.INVOICES == {size: 5 * clients for size, clients in common.SIZES.items()}
     assert seed.INVOICES["L"] == 500_000
-    assert [seed.PRODUCTS[size] for size in ("XS", "S", "M", "L")] == sorted(seed.PRODUCTS.values())
+    assert [seed.PRODUCTS[size] for size in ("XS", "S", "M", "L", "XL")] == sorted(seed.PRODUCTS.values())
     assert seed.PRODUCTS["L"] == 300
     names = {
         f"{base} {pattern.format(*values)}"
@@ -294,3 +294,22 @@ def test_copy_and_bulk_create_store_the_same_rows(db):
 def test_texts_written_into_copy_need_no_escaping():
     texts = [*history.INVOICE_COMMENTS, *history.CANCEL_REASONS, history.PART_PAYMENT, history.ADVANCE_PAYMENT]
     assert not [t for t in texts if set(t) & set("\t\n\r\\")]
+
+
+def test_in_parts_as_at_xl_the_documents_keep_every_invariant_and_number_on(seeded, monkeypatch):
+    for model in (Allocation, Payment, InvoiceLine, Invoice, Contract, Product):
+        model.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    monkeypatch.setitem(seed.PART_CLIENTS, "XS", 20)  # 50 clients: three parts
+
+    counts = seed.seed_sales("XS", 7)
+
+    assert counts["invoices"] == Invoice.objects.count() == seed.INVOICES["XS"]
+    broken = {rule: count for rule, sql in INVARIANTS.items() if (count := scalar(sql))}
+    assert broken == {}
+    for model in (Invoice, Payment):  # each year's numbers 1..n, none twice
+        by_year = rows(
+            f"SELECT year, count(*), max(number), count(DISTINCT number) FROM {model._meta.db_table} GROUP BY year"
+        )
+        assert all(n == top == distinct for _year, n, top, distinct in by_year)
