@@ -9,10 +9,13 @@ import os
 from decimal import Decimal
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from clients import extra_fields as extra
+from clients.filters import ClientFilterSet
 from clients.models import (
     BulkEditRun,
     Client,
@@ -295,12 +298,25 @@ def test_bulk_edit_answers_generated_input_and_changes_all_or_nothing(world):
             assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
             if run.state != BulkEditRun.State.DONE:
                 return
+            selected = _bulk_selection(data, [card.pk, theirs.pk])
             for name in ("kind", "abc_class", "xyz_class"):
                 if last(data, f"change_{name}") and name in data:
-                    chosen = {c.pk: getattr(c, name) for c in Client.objects.filter(pk__in=[card.pk, theirs.pk])}
+                    chosen = {c.pk: getattr(c, name) for c in Client.objects.filter(pk__in=selected)}
                     assert set(chosen.values()) <= {last(data, name)}, (name, chosen, data)
 
     check()
+
+
+def _bulk_selection(data: dict, among: list[int]) -> set[int]:
+    """Which of `among` a bulk edit with `data` selects: those matching its filter with «все N»
+    ticked, the ticked ones otherwise."""
+    if last(data, "all"):
+        query = QueryDict(last(data, "filter"))
+        rows = Client.objects.filter(pk__in=among)
+        filterset = ClientFilterSet(query or None, queryset=rows, extra_fields=extra.client_definitions())
+        return set((filterset.qs if filterset.is_bound else rows).values_list("pk", flat=True))
+    ticked = data.get("pk", [])
+    return {int(v) for v in (ticked if isinstance(ticked, list) else [ticked]) if v.isdigit()} & set(among)
 
 
 def _csv(rows: list[list[str]], encoding: str, delimiter: str) -> bytes:
