@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
 from clients import validators
+from clients.forms import drawn
 from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson, ExtraField, FieldGroup
 from clients.services.cards import CardInput, RowInput
 from clients.services.history import TRACKED_FIELDS
@@ -192,11 +193,11 @@ class ContactInfoFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
         owner's id, so drawn once per process for its prefix, kinds and language (crm.fragments)."""
         prefix, owner = self.add_prefix(self.row_placeholder), self.instance.pk
         if self.kinds is None:  # the kinds are read when drawn: nothing to key it by
-            return render_to_string("clients/_contact_info_row.html", {"info_form": self.empty_form})
+            return drawn.info_row(self.empty_form)
         key = ("clients:blank-info-row", prefix, get_language(), self.kinds.signature)
         return fragments.kept_with_hole(
             key,
-            lambda: render_to_string("clients/_contact_info_row.html", {"info_form": self.empty_form}),
+            lambda: drawn.info_row(self.empty_form),
             drawn=f'name="{prefix}-{self.fk.name}" value="{owner}"',
             value=owner,
         )

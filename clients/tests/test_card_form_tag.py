@@ -1,8 +1,10 @@
-"""`{{ field|card_field }}` draws what the template it replaced drew, errors included."""
+"""`{{ field|card_field }}` and `{{ info_form|info_row }}` draw what the templates they replaced
+drew, errors included."""
 
 from django.template import Context, Template
 
-from clients.forms import ClientForm
+from clients.forms import ClientForm, ClientInfoFormSet
+from clients.models import ContactInfoKind
 from clients.tests import factories
 
 REPLACED = (
@@ -13,6 +15,49 @@ REPLACED = (
     '  {% for error in field.errors %}<div class="invalid-feedback d-block">{{ error }}</div>{% endfor %}\n'
     "</div>\n"
 )
+
+
+REPLACED_ROW = (
+    '{% load i18n %}<div class="row g-1 mb-1">\n'
+    "  {% for hidden in info_form.hidden_fields %}{{ hidden }}{% endfor %}\n"
+    '  <div class="col-4">{{ info_form.kind }}{% for error in info_form.kind.errors %}'
+    '<div class="invalid-feedback d-block">{{ error }}</div>{% endfor %}</div>\n'
+    '  <div class="col-4">{{ info_form.value }}{% for error in info_form.value.errors %}'
+    '<div class="invalid-feedback d-block">{{ error }}</div>{% endfor %}</div>\n'
+    '  <div class="col-3">{{ info_form.comment }}</div>\n'
+    '  <div class="col-1 small">{% if info_form.instance.pk %}<label title="{% translate \'Удалить\' %}">'
+    "{{ info_form.DELETE }} ✕</label>{% endif %}</div>\n"
+    "</div>\n"
+)
+
+
+def test_each_contact_row_as_the_replaced_template_drew_it(db):
+    card = factories.ClientFactory(name="ООО «Ромашка»")
+    factories.ContactInfoFactory(client=card, value="+79161234567", comment='звонить <после> "обеда"')
+    kinds = list(ContactInfoKind.objects.all())
+    unbound = ClientInfoFormSet(instance=card, prefix="info", kinds=kinds)
+    row = unbound.forms[0].prefix
+    bound = ClientInfoFormSet(
+        {
+            "info-TOTAL_FORMS": "2",
+            "info-INITIAL_FORMS": "1",
+            f"{row}-id": str(card.contact_info.get().pk),
+            f"{row}-kind": str(kinds[0].pk),
+            f"{row}-value": "не телефон",
+            "info-1-kind": "999999",
+            "info-1-value": "x",
+        },
+        instance=card,
+        prefix="info",
+        kinds=kinds,
+    )
+    assert not bound.is_valid()
+    replaced, tag = Template(REPLACED_ROW), Template("{% load card_form %}{{ info_form|info_row }}")
+    for formset in (unbound, bound):
+        for form in [*formset.forms, formset.empty_form]:
+            context = Context({"info_form": form})
+            assert tag.render(context) == replaced.render(context)
+    assert "invalid-feedback" in tag.render(Context({"info_form": bound.forms[0]}))
 
 
 def test_each_field_as_the_replaced_template_drew_it(db):
