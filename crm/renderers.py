@@ -60,16 +60,24 @@ def option_html(option: Widget) -> str:
     )
 
 
-def select_html(widget: Widget) -> str:
-    parts = [f'<select name="{conditional_escape(widget["name"])}"{attrs_html(widget["attrs"])}>']
+def grouped_options(widget: Widget, group_open: str, group_close: str, option: Callable[[Widget], str]) -> str:
+    """A choice widget's options drawn by `option`, each group's between `group_open` (with the
+    group's name for `{}`) and `group_close`."""
+    parts = []
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-        parts.extend(f"\n  {option_html(option)}" for option in group_choices)
+            parts.append(group_open.format(conditional_escape(group_name)))
+        parts.extend(option(choice) for choice in group_choices)
         if group_name:
-            parts.append("\n  </optgroup>")
-    parts.append("\n</select>")
+            parts.append(group_close)
     return "".join(parts)
+
+
+def select_html(widget: Widget) -> str:
+    options = grouped_options(
+        widget, '\n  <optgroup label="{}">', "\n  </optgroup>", lambda option: f"\n  {option_html(option)}"
+    )
+    return f'<select name="{conditional_escape(widget["name"])}"{attrs_html(widget["attrs"])}>{options}\n</select>'
 
 
 def choice_input_html(option: Widget) -> str:
@@ -92,12 +100,14 @@ def multiple_input_html(widget: Widget) -> str:
         f' class="{conditional_escape(css)}"' if css else "",
         ">",
     ]
-    for group_name, group_choices, _index in widget["optgroups"]:
-        if group_name:
-            parts.append(f"\n  <div><label>{conditional_escape(group_name)}</label>")
-        parts.extend(f"<div>\n    {choice_input_html(option)}</div>" for option in group_choices)
-        if group_name:
-            parts.append("\n  </div>")
+    parts.append(
+        grouped_options(
+            widget,
+            "\n  <div><label>{}</label>",
+            "\n  </div>",
+            lambda option: f"<div>\n    {choice_input_html(option)}</div>",
+        )
+    )
     parts.append("\n</div>")
     return "".join(parts)
 
