@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django import forms
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
@@ -75,3 +76,26 @@ def test_column_checks_draw_what_the_menus_loop_drew():
     columns = [("inn", gettext_lazy("ИНН"), True), ("extra_5", "Оборот <млн> & «доля»", False), ('a"b', "x", True)]
     tag = Template("{% load lists %}{{ columns|column_checks }}")
     assert tag.render(Context({"columns": columns})) == loop.render(Context({"columns": columns}))
+
+
+FILTER_FIELD = Template(
+    '<div class="mb-2">\n  {% if field.widget_type == "checkbox" %}\n  <div class="form-check">{{ field }} '
+    '<label class="form-check-label" for="{{ field.id_for_label }}">{{ field.label }}</label></div>\n'
+    '  {% else %}\n  <label class="form-label mb-0 fw-semibold" for="{{ field.id_for_label }}">{{ field.label }}'
+    "</label>\n  {{ field }}\n  {% endif %}\n"
+    '  {% for error in field.errors %}<div class="text-danger small">{{ error }}</div>{% endfor %}\n</div>\n'
+)
+
+
+def test_filter_field_draws_what_the_template_drew():
+    class Panel(forms.Form):
+        q = forms.CharField(label="Поиск <по> «имени»", required=False)
+        late = forms.BooleanField(label="Только просроченные", required=False)
+        amount = forms.DecimalField(label="Сумма", required=False)
+        kind = forms.ChoiceField(choices=[("", "Все"), ("a", "А & Б")], required=False)
+
+    tag = Template("{% load lists %}{{ field|filter_field }}")
+    for form in (Panel(), Panel({"q": '"x"', "late": "on", "amount": "много", "kind": "zzz"})):
+        form.is_valid()
+        for field in form:
+            assert tag.render(Context({"field": field})) == FILTER_FIELD.render(Context({"field": field})), field.name
