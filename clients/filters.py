@@ -13,20 +13,18 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
 from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, Segment
-from crm.forms import DateRangeWidget, RowChoices
+from crm.forms import DateRangeWidget, list_as_rows
 from crm.users import NAME_COLUMNS, name_of
 
 NOT_FILLED = _("— не заполнено —")
 
 
 class _RowsChoiceField(django_filters.fields.ModelChoiceField):
-    """A filter's choice of one row, listed as (id, label) rows (crm.forms.RowChoices)."""
-
-    iterator = RowChoices
+    """A filter's choice of one row, listed as (id, label) rows (crm.forms.list_as_rows)."""
 
     def __init__(self, *args, label_columns: tuple[str, ...] = ("name",), label_of=str, **kwargs):
-        self.label_columns, self.label_of = label_columns, label_of
         super().__init__(*args, **kwargs)
+        list_as_rows(self, label_columns=label_columns, label_of=label_of)
 
 
 class _RowsChoiceFilter(django_filters.ModelChoiceFilter):

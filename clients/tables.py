@@ -10,7 +10,7 @@ from clients import extra_fields as extra
 from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField
 from crm import roles
 from crm.reversing import url_maker
-from crm.tables import FastTable, choice_label, short_date
+from crm.tables import FastTable, short_date
 from crm.users import user_name
 
 EMPTY = "—"
@@ -119,7 +119,7 @@ class ClientTable(FastTable):
             '<input type="checkbox" name="pk" value="{}" class="form-check-input" aria-label="{}">', c.pk, c.name
         ),
         "name": lambda c: format_html('<a href="{}">{}</a>', url_maker("clients:detail")(c.pk), c.name),
-        "kind": lambda c: choice_label(Client.Kind, c.kind),
+        "kind": lambda c: c.get_kind_display(),
         "inn": lambda c: c.inn or EMPTY,
         "kpp": lambda c: c.kpp or EMPTY,
         "business_region": lambda c: c.business_region.name if c.business_region else EMPTY,

@@ -4,35 +4,21 @@ introspection that costs more than the SQL on a page of 50–200 rows."""
 
 from __future__ import annotations
 
-import functools
 import html
 from collections.abc import Callable, Iterable
 from functools import cached_property, partial
 
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import Choices
 from django.utils.html import conditional_escape, escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django_tables2.utils import AttributeDict
 
 
 def short_date(value) -> str:
     """«07.12.2026»: date_format(value, "d.m.Y") without its per-call lookup of the format."""
     return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
-
-
-def choice_label(choices: type[Choices], value) -> str:
-    """The label of a stored choice in the current language, as get_FOO_display() gives it (the
-    value itself when it is not a choice), from a table made once per language."""
-    return _choice_labels(choices, get_language()).get(value, value)
-
-
-@functools.cache
-def _choice_labels(choices: type[Choices], _language: str) -> dict:
-    return {value: str(label) for value, label in choices.choices}
 
 
 def cell_html(value) -> str:

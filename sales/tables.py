@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import numbers
 from crm.reversing import url_maker
-from crm.tables import FastTable, choice_label, short_date
+from crm.tables import FastTable, short_date
 from crm.users import user_name
 from sales.models import Contract, Invoice, Payment
 
@@ -35,9 +35,7 @@ def day(value) -> str:
 
 def status_badge(invoice: Invoice) -> SafeString:
     tone = STATUS_TONES[invoice.status]
-    return format_html(
-        '<span class="badge text-bg-{} border">{}</span>', tone, choice_label(Invoice.Status, invoice.status)
-    )
+    return format_html('<span class="badge text-bg-{} border">{}</span>', tone, invoice.get_status_display())
 
 
 def open_cell(invoice: Invoice) -> str:

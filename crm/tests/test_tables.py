@@ -8,7 +8,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -18,8 +17,7 @@ from django_tables2 import RequestConfig
 from clients.models import Client
 from clients.tables import ClientTable
 from crm.reversing import url_maker
-from crm.tables import cell_html, choice_label, short_date
-from sales.models import Invoice
+from crm.tables import cell_html, short_date
 
 
 @pytest.mark.parametrize(
@@ -33,15 +31,6 @@ from sales.models import Invoice
 )
 def test_short_date_is_date_format_d_m_Y(value):
     assert short_date(value) == date_format(value, "d.m.Y")
-
-
-@pytest.mark.parametrize("language", ["ru", "en"])
-def test_choice_label_is_get_display_in_the_current_language(language):
-    with translation.override(language):
-        for status in [*Invoice.Status.values, "no-such-status"]:
-            assert choice_label(Invoice.Status, status) == Invoice(status=status).get_status_display()
-        for kind in Client.Kind.values:
-            assert choice_label(Client.Kind, kind) == Client(kind=kind).get_kind_display()
 
 
 @pytest.mark.parametrize(
