@@ -170,6 +170,14 @@ class ContactInfoForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         return cleaned
 
 
+def _kept_blank(formset: BaseInlineFormSet, key: tuple, prefix: str, draw) -> SafeString:
+    """A formset's blank form as `draw()` draws it, kept per process (crm.fragments) with a hole for
+    its owner's id: the hidden `<prefix>-<foreign key>` input is all that differs between cards."""
+    owner = formset.instance.pk
+    drawn_owner = f'name="{prefix}-{formset.fk.name}" value="{owner}"'
+    return fragments.kept_with_hole(key, draw, drawn=drawn_owner, value=owner)
+
+
 class ContactInfoFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
     """Contact info of one owner. Kinds are offered by «applies to», loaded once per page.
 
@@ -191,16 +199,11 @@ class ContactInfoFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
     def empty_row_html(self) -> SafeString:
         """The blank row «Добавить» clones in the browser: the same on every card but for its
         owner's id, so drawn once per process for its prefix, kinds and language (crm.fragments)."""
-        prefix, owner = self.add_prefix(self.row_placeholder), self.instance.pk
+        prefix = self.add_prefix(self.row_placeholder)
         if self.kinds is None:  # the kinds are read when drawn: nothing to key it by
             return drawn.info_row(self.empty_form)
         key = ("clients:blank-info-row", prefix, get_language(), self.kinds.signature)
-        return fragments.kept_with_hole(
-            key,
-            lambda: drawn.info_row(self.empty_form),
-            drawn=f'name="{prefix}-{self.fk.name}" value="{owner}"',
-            value=owner,
-        )
+        return _kept_blank(self, key, prefix, lambda: drawn.info_row(self.empty_form))
 
     @property
     def empty_form(self):
@@ -267,13 +270,7 @@ class BaseContactPersonFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
         client's id, so drawn once per process (crm.fragments)."""
         fields = extra.signature(self.form_kwargs.get("extra_fields", []))
         key = ("clients:blank-person", self.prefix, get_language(), self.person_kinds.signature, fields)
-        prefix, owner = self.add_prefix("__prefix__"), self.instance.pk
-        return fragments.kept_with_hole(
-            key,
-            self._draw_empty_person,
-            drawn=f'name="{prefix}-{self.fk.name}" value="{owner}"',
-            value=owner,
-        )
+        return _kept_blank(self, key, self.add_prefix("__prefix__"), self._draw_empty_person)
 
     def _draw_empty_person(self) -> str:
         person = self.empty_form
