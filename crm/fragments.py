@@ -9,8 +9,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from crm.html import esc
 
 LIMIT = 256
 HOLE = "\x00hole\x00"
@@ -44,7 +45,7 @@ def kept_with_hole(key: Hashable, draw: Callable[[], str], drawn: str, value: ob
             return mark_safe(html)
         pattern = html.replace(drawn, drawn.replace(str(value), HOLE))
         _put(key, pattern)
-    return mark_safe(pattern.replace(HOLE, str(conditional_escape(value))))
+    return mark_safe(pattern.replace(HOLE, str(esc(value))))
 
 
 def forget() -> None:

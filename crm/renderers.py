@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape
+
+from crm.html import esc
 
 Widget = Mapping[str, Any]
 
@@ -39,25 +40,19 @@ INPUT_TEMPLATES = (
 def attrs_html(attrs: Mapping[str, Any]) -> str:
     """django/forms/widgets/attrs.html: True gives a bare attribute, False leaves it out."""
     return "".join(
-        f" {conditional_escape(name)}" + ("" if value is True else f'="{conditional_escape(value)}"')
+        f" {esc(name)}" + ("" if value is True else f'="{esc(value)}"')
         for name, value in attrs.items()
         if value is not False
     )
 
 
 def input_html(widget: Widget) -> str:
-    value = "" if widget["value"] is None else f' value="{conditional_escape(widget["value"])}"'
-    return (
-        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
-        f"{value}{attrs_html(widget['attrs'])}>"
-    )
+    value = "" if widget["value"] is None else f' value="{esc(widget["value"])}"'
+    return f'<input type="{esc(widget["type"])}" name="{esc(widget["name"])}"{value}{attrs_html(widget["attrs"])}>'
 
 
 def option_html(option: Widget) -> str:
-    return (
-        f'<option value="{conditional_escape(option["value"])}"{attrs_html(option["attrs"])}>'
-        f"{conditional_escape(option['label'])}</option>"
-    )
+    return f'<option value="{esc(option["value"])}"{attrs_html(option["attrs"])}>{esc(option["label"])}</option>'
 
 
 def grouped_options(widget: Widget, group_open: str, group_close: str, option: Callable[[Widget], str]) -> str:
@@ -66,7 +61,7 @@ def grouped_options(widget: Widget, group_open: str, group_close: str, option: C
     parts = []
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            parts.append(group_open.format(conditional_escape(group_name)))
+            parts.append(group_open.format(esc(group_name)))
         parts.extend(option(choice) for choice in group_choices)
         if group_name:
             parts.append(group_close)
@@ -77,7 +72,7 @@ def select_html(widget: Widget) -> str:
     options = grouped_options(
         widget, '\n  <optgroup label="{}">', "\n  </optgroup>", lambda option: f"\n  {option_html(option)}"
     )
-    return f'<select name="{conditional_escape(widget["name"])}"{attrs_html(widget["attrs"])}>{options}\n</select>'
+    return f'<select name="{esc(widget["name"])}"{attrs_html(widget["attrs"])}>{options}\n</select>'
 
 
 def choice_input_html(option: Widget) -> str:
@@ -86,8 +81,8 @@ def choice_input_html(option: Widget) -> str:
     html = f"{input_html(option)}\n"
     if option["wrap_label"]:
         ident = option["attrs"].get("id")
-        label_for = f' for="{conditional_escape(ident)}"' if ident else ""
-        html = f"<label{label_for}>{html} {conditional_escape(option['label'])}</label>"
+        label_for = f' for="{esc(ident)}"' if ident else ""
+        html = f"<label{label_for}>{html} {esc(option['label'])}</label>"
     return f"{html}\n\n"
 
 
@@ -96,8 +91,8 @@ def multiple_input_html(widget: Widget) -> str:
     ident, css = widget["attrs"].get("id"), widget["attrs"].get("class")
     parts = [
         "<div",
-        f' id="{conditional_escape(ident)}"' if ident else "",
-        f' class="{conditional_escape(css)}"' if css else "",
+        f' id="{esc(ident)}"' if ident else "",
+        f' class="{esc(css)}"' if css else "",
         ">",
     ]
     parts.append(
@@ -113,8 +108,8 @@ def multiple_input_html(widget: Widget) -> str:
 
 
 def textarea_html(widget: Widget) -> str:
-    value = conditional_escape(widget["value"]) if widget["value"] else ""
-    return f'<textarea name="{conditional_escape(widget["name"])}"{attrs_html(widget["attrs"])}>\n{value}</textarea>'
+    value = esc(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{esc(widget["name"])}"{attrs_html(widget["attrs"])}>\n{value}</textarea>'
 
 
 class FastRenderer(DjangoTemplates):

@@ -4,29 +4,25 @@ introspection that costs more than the SQL on a page of 50–200 rows."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Iterable
 from functools import cached_property, partial
 
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.utils.html import conditional_escape, escape
+from django.utils.formats import localize
+from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import AttributeDict
+
+from crm.html import esc
 
 
 def short_date(value) -> str:
     """«07.12.2026»: date_format(value, "d.m.Y") without its per-call lookup of the format."""
     return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
-
-
-def cell_html(value) -> str:
-    """A cell's content as HTML: django.utils.html.conditional_escape without its lazy-string
-    wrapper, which cost more than the escaping on a page of a thousand cells."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 class CountingPaginator(Paginator):
@@ -108,7 +104,7 @@ class FastTable(tables.Table):
         params = dict(self.request.GET) if getattr(self, "request", None) is not None else {}
         cells = []
         for column in self.columns:
-            header = conditional_escape(column.header)
+            header = esc(column.header)
             if column.orderable:
                 query = escape(
                     "?" + urlencode({**params, self.prefixed_order_by_field: column.order_by_alias.next}, doseq=True)
@@ -127,9 +123,59 @@ class FastTable(tables.Table):
             "                </thead>\n            \n            "
         )
 
+    @cached_property
+    def pager_html(self) -> SafeString:
+        """The page links as django_tables2/bootstrap5.html's block pagination draws them (its
+        whitespace included), without a template node and a querystring tag per link."""
+        page = getattr(self, "page", None)
+        if not page or self.paginator.num_pages <= 1:
+            return mark_safe("\n        \n    ")
+        params = dict(self.request.GET)
+        field = self.prefixed_page_field
+
+        def query(number) -> str:
+            return escape("?" + urlencode({**params, field: number}, doseq=True))
+
+        parts = [
+            '\n        \n        <nav aria-label="Table navigation">\n'
+            '            <ul class="pagination justify-content-center">\n            '
+        ]
+        if page.has_previous():
+            parts.append(
+                '\n                \n                <li class="previous page-item">\n'
+                f'                    <a href="{query(page.previous_page_number())}" class="page-link">\n'
+                '                        <span aria-hidden="true">&laquo;</span>\n'
+                f"                        {gettext('previous')}\n"
+                "                    </a>\n                </li>\n                \n            "
+            )
+        parts.append("\n            ")
+        if page.has_previous() or page.has_next():
+            parts.append("\n            \n            ")
+            for number in table_page_range(page, self.paginator):
+                active = " active" if page.number == number else ""
+                link = f'href="{query(number)}"' if number != "..." else ""
+                parts.append(
+                    f'\n                <li class="page-item{active}">\n'
+                    f'                    <a class="page-link" {link}>\n'
+                    f"                        {esc(localize(number))}\n"
+                    "                    </a>\n                </li>\n            "
+                )
+            parts.append("\n            \n            ")
+        parts.append("\n            ")
+        if page.has_next():
+            parts.append(
+                '\n                \n                <li class="next page-item">\n'
+                f'                    <a href="{query(page.next_page_number())}" class="page-link">\n'
+                f"                        {gettext('next')}\n"
+                '                        <span aria-hidden="true">&raquo;</span>\n'
+                "                    </a>\n                </li>\n                \n            "
+            )
+        parts.append("\n            </ul>\n        </nav>\n        \n    ")
+        return mark_safe("".join(parts))
+
     def html_rows(self) -> list[SafeString]:
         columns = [(self.cells[c.name], ' class="text-end"' if c.name in self.numeric else "") for c in self.columns]
         return [
-            mark_safe("".join([f"<td{css}>{cell_html(render(row.record))}</td>" for render, css in columns]))
+            mark_safe("".join([f"<td{css}>{esc(render(row.record))}</td>" for render, css in columns]))
             for row in self.page.object_list
         ]

@@ -6,13 +6,14 @@ template it replaced gave (clients/tests/test_card_form_tag.py holds them to it)
 from __future__ import annotations
 
 from django.forms import BoundField, Form
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from crm.html import esc
+
 
 def _errors(field: BoundField) -> str:
-    return "".join(f'<div class="invalid-feedback d-block">{conditional_escape(e)}</div>' for e in field.errors)
+    return "".join(f'<div class="invalid-feedback d-block">{esc(e)}</div>' for e in field.errors)
 
 
 def card_field(field: BoundField) -> SafeString:
@@ -21,8 +22,8 @@ def card_field(field: BoundField) -> SafeString:
     required = " *" if field.field.required else ""
     return mark_safe(
         f'<div class="{width}">\n'
-        f'  <label class="form-label small mb-0" for="{conditional_escape(field.id_for_label)}">'
-        f"{conditional_escape(field.label)}{required}</label>\n"
+        f'  <label class="form-label small mb-0" for="{esc(field.id_for_label)}">'
+        f"{esc(field.label)}{required}</label>\n"
         f"  {field}\n"
         f"  {_errors(field)}\n"
         "</div>\n"
@@ -34,7 +35,7 @@ def info_row(form: Form) -> SafeString:
     hidden = "".join(str(field) for field in form.hidden_fields())
     delete = ""
     if form.instance.pk:
-        delete = f'<label title="{conditional_escape(_("Удалить"))}">{form["DELETE"]} ✕</label>'
+        delete = f'<label title="{esc(_("Удалить"))}">{form["DELETE"]} ✕</label>'
     kind, value = form["kind"], form["value"]
     return mark_safe(
         '<div class="row g-1 mb-1">\n'

@@ -2,12 +2,14 @@
 
 import datetime
 
+import django_tables2 as tables
 import pytest
 from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -16,8 +18,9 @@ from django_tables2 import RequestConfig
 
 from clients.models import Client
 from clients.tables import ClientTable
+from crm.html import esc
 from crm.reversing import url_maker
-from crm.tables import cell_html, short_date
+from crm.tables import FastTable, short_date
 
 
 @pytest.mark.parametrize(
@@ -36,8 +39,8 @@ def test_short_date_is_date_format_d_m_Y(value):
 @pytest.mark.parametrize(
     "value", ["ООО «Рога & копыта» <b>", mark_safe("<b>ok</b>"), 42, gettext_lazy("Сумма"), 'it\'s "quoted"']
 )
-def test_cell_html_is_conditional_escape(value):
-    assert cell_html(value) == str(conditional_escape(value))
+def test_esc_is_conditional_escape(value):
+    assert esc(value) == str(conditional_escape(value))
 
 
 @pytest.mark.parametrize(
@@ -108,3 +111,36 @@ def test_the_header_row_is_django_tables2s(rf, query):
     theirs = render_to_string("django_tables2/bootstrap5.html", {"table": table, "request": request})
     assert ours.split("</thead>")[0] == theirs.split("</thead>")[0]
     assert "sort=" in ours.split("</thead>")[0]
+
+
+class Numbers(FastTable):
+    n = tables.Column()
+    cells = {"n": lambda row: row["n"]}
+
+
+@pytest.mark.parametrize(
+    ("rows", "query"),
+    [
+        (3, {}),  # one page: no pager
+        (30, {}),
+        (30, {"page": "2", "q": "Ромашка & <Ко>", "segments": ["1", "2"]}),
+        (300, {"page": "7", "sort": "-n"}),
+        (300, {"page": "150"}),
+        (30_000, {"page": "1200"}),  # a page number with a thousands separator, if any
+    ],
+)
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_pager_is_django_tables2s(rf, rows, query, language):
+    """FastTable.pager_html draws the page links as django_tables2/bootstrap5.html's pagination block
+    does: «previous», the range with its «...», «next», and the query kept."""
+    request = rf.get("/clients/", query)
+    request.user = AnonymousUser()
+    with translation.override(language):
+        table = Numbers([{"n": n} for n in range(rows)])
+        RequestConfig(request, paginate=False).configure(table)
+        table.paginate(per_page=2, page=int(query.get("page", 1)))
+        table.body  # noqa: B018
+        ours = render_to_string("crm/_table.html", {"table": table, "request": request})
+        theirs = render_to_string("django_tables2/bootstrap5.html", {"table": table, "request": request})
+    assert ours.split("</table>")[1] == theirs.split("</table>")[1]
+    assert ("page-link" in ours) == (rows > 2)

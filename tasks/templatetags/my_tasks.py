@@ -4,10 +4,10 @@ template nodes each cost more than the rest of the page (the template's loop dre
 from django import template
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from crm.html import esc
 from crm.tables import short_date
 from crm.users import user_name
 
@@ -16,7 +16,6 @@ register = template.Library()
 
 @register.filter
 def my_task_rows(tasks) -> SafeString:
-    esc = conditional_escape
     postponed_till, postponed, overdue = esc(_("Отложена до")), esc(_("отложена")), esc(_("просрочена"))
     html = []
     for task in tasks:
