@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from clients import extra_fields as extra
-from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField, ExtraFieldOption
+from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField, ExtraFieldOption, attach_listed_contacts
 from crm.users import user_name
 from crm.xlsx import FORMULA_PREFIXES
 
@@ -139,10 +139,14 @@ def write_clients(
         for name, _header in columns
     ]
     with_extra = any(name in by_column for name, _header in columns)
+    with_contacts = any(name in ("phone", "email") for name, _header in columns)
     count = 0
     for chunk in _chunks(clients.iterator(chunk_size=chunk_size), chunk_size):
-        # One query for the extra values of the chunk, next to the chunk's own prefetches.
+        # One query for the extra values of the chunk and one for its phones and e-mails, next to
+        # the chunk's own prefetches.
         values = extra.values_of_clients([c.pk for c in chunk]) if with_extra else {}
+        if with_contacts:
+            attach_listed_contacts(chunk)
         for client in chunk:
             own = values.get(client.pk, {})
             sheet.append([cell_value(sheet, get(client, own)) for get in getters])

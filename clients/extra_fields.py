@@ -1,7 +1,8 @@
 """The one registry of extra-field types: everything a type means is its entry in FIELD_TYPES —
 the value column and sort path, the card's form field, the client list's filter, how a value is
 shown, how bulk edit carries it as JSON, how an import cell is read, whether «Анализ клиентской
-базы» can group by it. Adding a type is one entry. Definitions are loaded once per request."""
+базы» can group by it. Adding a type is one entry. Definitions are read once per process and kept
+while their tables stay the same (definitions())."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
+from django.db import connections, router
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients import cells
-from clients.models import Client, ExtraField, ExtraFieldOption, ExtraValue
+from clients.models import Client, ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
 from crm import numbers
 from crm.forms import DateInput, TypedDecimalField
 
@@ -176,12 +178,53 @@ def display(field: ExtraField, value) -> str:
 
 def definitions(*, include_hidden: bool = False, options: bool = True) -> list[ExtraField]:
     """Every extra field with its group and (unless `options` is False: a page that neither draws
-    nor checks a list value) its list values as `option_list`: two queries, whatever their number.
+    nor checks a list value) its list values as `option_list`.
 
-    The values are read by the fields' ids and dealt out by hand: a prefetch would bind the field
-    objects into its query one by one and build a filtered queryset per field, which cost more
-    than reading them."""
-    fields = ExtraField.objects.select_related("group")
+    Kept per process while the fields', groups' and list values' tables stay the same: one small
+    query reads a digest of every column of their rows (any change, by any process, in this
+    transaction or a committed one, is a new digest), a tenth of reading and building the fields
+    again. The fields are shared by the requests of the process: read them, do not change them."""
+    using = router.db_for_read(ExtraField)
+    digest = _tables_digest(using)
+    key = (digest, include_hidden, options)
+    fields = _kept.get(key) if digest is not None else None
+    if fields is None:
+        fields = _read_definitions(using, include_hidden=include_hidden, options=options)
+        if digest is not None:
+            if len(_kept) >= 8:
+                _kept.clear()
+            _kept[key] = fields
+    return list(fields)
+
+
+_kept: dict[tuple, list[ExtraField]] = {}
+
+
+def forget() -> None:
+    """Drop the kept definitions (tests that count what a page reads)."""
+    _kept.clear()
+
+
+def _tables_digest(using: str) -> str | None:
+    """md5 of every row of the definitions' tables as text, on PostgreSQL (None elsewhere: the
+    definitions are read every time)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    tables = [connection.ops.quote_name(m._meta.db_table) for m in (FieldGroup, ExtraField, ExtraFieldOption)]
+    parts = " || '#' || ".join(
+        f"coalesce((SELECT string_agg(t::text, '|' ORDER BY t.id) FROM {table} t), '')" for table in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT md5({parts})")
+        return cursor.fetchone()[0]
+
+
+def _read_definitions(using: str, *, include_hidden: bool, options: bool) -> list[ExtraField]:
+    """The fields in two queries, whatever their number. The list values are read by the fields'
+    ids and dealt out by hand: a prefetch would bind the field objects into its query one by one
+    and build a filtered queryset per field, which cost more than reading them."""
+    fields = ExtraField.objects.using(using).select_related("group")
     if not include_hidden:
         fields = fields.filter(hidden=False)
     fields = list(fields)
@@ -189,7 +232,7 @@ def definitions(*, include_hidden: bool = False, options: bool = True) -> list[E
         by_id = {field.pk: field for field in fields}
         for field in fields:
             field.option_list = []
-        for option in ExtraFieldOption.objects.filter(field_id__in=list(by_id)):
+        for option in ExtraFieldOption.objects.using(using).filter(field_id__in=list(by_id)):
             option.field = by_id[option.field_id]
             option.field.option_list.append(option)
     return fields

@@ -7,7 +7,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
-from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField
+from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField, attach_listed_contacts
 from crm import roles
 from crm.reversing import url_maker
 from crm.tables import FastTable, short_date
@@ -33,8 +33,8 @@ OPTIONAL_COLUMNS = (
 
 
 def contact_values(value_type: str):
-    """The client's own values of one contact-info type, read from the page's single prefetch:
-    the first one, and the others on hover, so a row stays one line high."""
+    """The client's own values of one contact-info type, read for the whole page at once
+    (attach_listed_contacts): the first one, and the others on hover, so a row stays one line high."""
 
     def render(client: Client) -> str:
         values = [
@@ -166,8 +166,11 @@ class ClientTable(FastTable):
             self.columns.hide("selection")
 
     def html_rows(self):
-        # The extra values of the page's clients, in one query.
-        ids = [row.record.pk for row in self.page.object_list] if self.extra_fields else []
+        # The phones and e-mails, and the extra values, of the page's clients: a query each.
+        clients = [row.record for row in self.page.object_list]
+        if any(column.name in ("phone", "email") for column in self.columns):
+            attach_listed_contacts(clients)
+        ids = [client.pk for client in clients] if self.extra_fields else []
         self.page_extra_values = extra.values_of_clients(ids, self.extra_fields) if ids else {}
         return super().html_rows()
 

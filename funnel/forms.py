@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.validators import clean_inn, clean_phone
-from crm.forms import MarksInvalidFieldsMixin, style_widgets
+from crm.forms import MarksInvalidFieldsMixin, list_as_rows, style_widgets
 from crm.merge import MergeFormMixin
-from crm.users import assignable, staff_users, user_name
+from crm.users import NAME_COLUMNS, assignable, name_of, staff_users, user_name
 from funnel.models import Deal, DealLine, Funnel, LostReason, Stage
 from funnel.services import ALL_DEALS_ROLES, Line
 from sales.forms import DATE_WIDGET, ProductLineForm, ProductLinesFormSet, money_field
@@ -45,7 +45,7 @@ class BoardFilterForm(forms.Form):
         self.fields["manager"].choices = [
             ("", _("Все")),
             (UNASSIGNED, _("— не назначен —")),
-            *((str(u.pk), user_name(u)) for u in staff_users()),
+            *((str(pk), name_of(*names)) for pk, *names in staff_users().values_list("pk", *NAME_COLUMNS)),
         ]
         style_widgets(self.fields)
 
@@ -165,6 +165,7 @@ class MoveForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lost_reason"].empty_label = _("— выберите причину —")
+        list_as_rows(self.fields["lost_reason"])
         style_widgets(self.fields)
 
     def clean_stage(self) -> Stage:

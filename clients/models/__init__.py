@@ -7,9 +7,11 @@ from clients.models.clients import (
     ContactInfo,
     ContactInfoKind,
     ContactPerson,
+    ListedContact,
     Reference,
     RequiredProperty,
     Segment,
+    attach_listed_contacts,
 )
 from clients.models.extra_fields import ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
 from clients.models.history import EXTRA_HISTORY_LABELS, ClientChange, field_label
@@ -32,10 +34,12 @@ __all__ = [
     "ExtraFieldOption",
     "ExtraValue",
     "FieldGroup",
+    "ListedContact",
     "Reference",
     "RequiredProperty",
     "Segment",
     "_export_file_path",
     "_import_file_path",
+    "attach_listed_contacts",
     "field_label",
 ]

@@ -4,6 +4,7 @@ under (business regions, segments); what «Заполненность» requires
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -46,7 +47,7 @@ class ClientQuerySet(models.QuerySet):
     def for_list(self, columns: Collection[str] | None = None) -> ClientQuerySet:
         """What a list page shows, in a constant number of queries whatever the page size; only
         what the shown `columns` need (all of it when None): a hidden column costs no join and no
-        query."""
+        query. The phones and e-mails come with attach_listed_contacts(), per page or chunk."""
 
         def shown(name: str) -> bool:
             return columns is None or name in columns
@@ -57,15 +58,6 @@ class ClientQuerySet(models.QuerySet):
             rows = rows.select_related(*joined)
         if shown("segments"):
             rows = rows.prefetch_related("segments")
-        if shown("phone") or shown("email"):
-            # The kind's type rides along as `value_type`: no kind object per value.
-            own_info = ContactInfo.objects.filter(
-                contact__isnull=True,
-                kind__value_type__in=(ContactInfoKind.ValueType.PHONE, ContactInfoKind.ValueType.EMAIL),
-            ).annotate(value_type=F("kind__value_type"))
-            rows = rows.prefetch_related(
-                models.Prefetch("contact_info", queryset=own_info, to_attr="list_contact_info")
-            )
         return rows
 
     # Whether the list's order is one no index can give (an extra field's value), so that finding
@@ -289,6 +281,32 @@ class ContactInfo(models.Model):
         if value_type == ContactInfoKind.ValueType.PHONE:
             return format_phone(value)
         return value
+
+
+class ListedContact(NamedTuple):
+    value_type: str
+    value: str
+
+
+def attach_listed_contacts(clients: list[Client]) -> None:
+    """Give each of `clients` its own phones and e-mails (not its contact persons') as
+    `list_contact_info`, in the card's order: (value type, value) pairs read in one query for a
+    page or an export chunk — a prefetch by hand, without an object per value."""
+    by_client: dict[int, list[ListedContact]] = {client.pk: [] for client in clients}
+    if by_client:
+        rows = (
+            ContactInfo.objects.filter(
+                client_id__in=list(by_client),
+                contact__isnull=True,
+                kind__value_type__in=(ContactInfoKind.ValueType.PHONE, ContactInfoKind.ValueType.EMAIL),
+            )
+            .order_by("kind__order", "id")
+            .values_list("client_id", "kind__value_type", "value")
+        )
+        for client_id, value_type, value in rows:
+            by_client[client_id].append(ListedContact(value_type, value))
+    for client in clients:
+        client.list_contact_info = by_client[client.pk]
 
 
 class RequiredProperty(models.Model):

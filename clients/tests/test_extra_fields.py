@@ -6,8 +6,9 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clients import extra_fields as extra
 from clients import services
-from clients.models import Client, ClientChange, ExtraField, ExtraFieldOption, ExtraValue
+from clients.models import Client, ClientChange, ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
 from clients.tests import factories
 from clients.tests.formdata import card_data
 
@@ -241,7 +242,7 @@ def test_a_page_sorted_by_an_extra_field_comes_with_the_count_of_all_matches(bas
     assert page(by_turnover.filter(name="Нет такого"), 0, 2) == ([], 0)
     # the rows come with the list's joins and prefetches
     rows, _total = by_turnover.page_and_count(0, 1)
-    assert hasattr(rows[0], "list_contact_info")
+    assert "segments" in rows[0]._prefetched_objects_cache
     # sorted by name an index finds the page: COUNT(*) and the page, the usual way
     by_name = Client.objects.for_list().order_by("name")
     assert page(by_name, 2, 4) == (["Гамма", "Дельта"], 4)
@@ -293,9 +294,13 @@ def test_the_list_reads_list_values_only_where_the_extra_filters_are_drawn_or_us
     options = ExtraFieldOption._meta.db_table
 
     def reads_options(params: dict, **kwargs) -> bool:
+        extra.forget()  # as a process that has not read the definitions yet
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse("clients:list"), params, **kwargs).status_code == 200
-        return any(f'FROM "{options}"' in query["sql"] for query in queries.captured_queries)
+        # (the definitions' digest reads a hash of the table, not its values)
+        return any(
+            f'FROM "{options}"' in query["sql"] and "md5(" not in query["sql"] for query in queries.captured_queries
+        )
 
     loyalty = base["loyalty"]
     high = factories.option(loyalty, "Высокая").pk
@@ -303,3 +308,29 @@ def test_the_list_reads_list_values_only_where_the_extra_filters_are_drawn_or_us
     assert not reads_options({"q": "Ромашка", "sort": "-name"})
     assert reads_options({"extra_filters": "1"}, headers={"HX-Request": "true"})
     assert reads_options({f"extra_{loyalty.pk}": high})
+
+
+# --- definitions kept per process ---------------------------------------------------------------
+
+
+def test_definitions_are_kept_while_their_tables_stay_the_same(db, django_assert_num_queries):
+    industry = factories.list_field("Отрасль", ["Торговля", "Производство"])
+    first = extra.definitions()
+    with django_assert_num_queries(1):  # the tables' digest only
+        again = extra.definitions()
+    assert [f.pk for f in again] == [f.pk for f in first] and again[0] is first[0]
+    again.clear()  # each call gets a list of its own
+    assert extra.definitions()
+
+    # Every kind of change, even one that sends no signal, is read at the next call.
+    ExtraField.objects.filter(pk=industry.pk).update(name="Отрасль клиента")
+    assert [f.name for f in extra.definitions()] == ["Отрасль клиента"]
+    ExtraFieldOption.objects.filter(field=industry, name="Торговля").update(name="Опт")
+    assert [o.name for o in extra.definitions()[0].option_list] == ["Опт", "Производство"]
+    FieldGroup.objects.filter(pk=industry.group_id).update(name="Сведения о клиенте")
+    assert extra.definitions()[0].group.name == "Сведения о клиенте"
+    ExtraFieldOption.objects.create(field=industry, name="Услуги", order=2)
+    assert len(extra.definitions()[0].option_list) == 3
+    ExtraField.objects.filter(pk=industry.pk).update(hidden=True)
+    assert extra.definitions() == []
+    assert [f.pk for f in extra.definitions(include_hidden=True)] == [industry.pk]

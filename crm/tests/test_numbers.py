@@ -1,11 +1,15 @@
 """One number format everywhere (crm.numbers) and the boxes people type numbers and dates into."""
 
 import datetime
+from decimal import ROUND_HALF_UP, InvalidOperation
 from decimal import Decimal as D
 
 import pytest
 from django import forms
 from django.utils import translation
+from django.utils.formats import number_format
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm import numbers
 from crm.forms import DateInput, TypedDecimalField
@@ -60,3 +64,36 @@ def test_a_date_box_shows_a_date_from_a_link_the_way_it_is_typed():
     assert box.format_value("2026-03-15") == "15.03.2026"
     assert box.format_value("31.02.2026") == "31.02.2026"  # what was typed stays, to be corrected
     assert box.format_value(datetime.date(2026, 3, 15)) == "15.03.2026"
+
+
+def _number_format_way(value, places):
+    """crm.numbers.number as it was, through Django's number_format: the fast one must agree."""
+    if value is None or value == "":
+        return ""
+    if places is None and isinstance(value, D):
+        value = numbers.plain(value)
+    elif places is not None:
+        value = D(str(value)).quantize(D(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True).replace("-", numbers.MINUS)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    value=st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False),
+        st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-(10**15), max_value=10**15),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+    ),
+    places=st.sampled_from([None, 0, 1, 2, 4]),
+    language=st.sampled_from(["ru", "en"]),
+)
+def test_a_number_is_shown_as_djangos_number_format_shows_it(value, places, language):
+    with translation.override(language):
+        try:
+            expected = _number_format_way(value, places)
+        except InvalidOperation:  # more digits than Decimal's precision: both ways refuse
+            with pytest.raises(InvalidOperation):
+                numbers.number(value, places)
+            return
+        assert numbers.number(value, places) == expected
