@@ -29,7 +29,6 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.forms.boundfield import BoundField
 from django.forms.models import InlineForeignKeyField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -40,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm import numbers
+from crm.renderers import FastBoundField
 
 BASE = "base"
 CONFLICT_MESSAGE = gettext_lazy(
@@ -231,7 +231,7 @@ class Conflict:
     mine: str
 
 
-class MergeBoundField(BoundField):
+class MergeBoundField(FastBoundField):
     """A field that, when someone else changed it too, shows their value and the choice."""
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.forms.models import construct_instance
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -196,6 +196,21 @@ class ContactInfoFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
         return kwargs
 
     @property
+    def rows_html(self) -> SafeString:
+        """Its rows: each stored one drawn, and on a form not sent yet its blank one as the kept
+        blank row numbered — the same HTML as drawing it (clients/tests/test_card_form_tag.py)."""
+        initial = self.initial_form_count()
+        kept = self.kinds is not None and not self.is_bound
+        return mark_safe(
+            "".join(
+                self.empty_row_html.replace(self.row_placeholder, str(index))
+                if kept and index >= initial
+                else drawn.info_row(form)
+                for index, form in enumerate(self.forms)
+            )
+        )
+
+    @property
     def empty_row_html(self) -> SafeString:
         """The blank row «Добавить» clones in the browser: the same on every card but for its
         owner's id, so drawn once per process for its prefix, kinds and language (crm.fragments)."""
@@ -263,6 +278,17 @@ ClientInfoFormSet = inlineformset_factory(
 class BaseContactPersonFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
     # The kinds the persons' rows offer (OfferedKinds), set by the page.
     person_kinds = None
+
+    def persons(self) -> list[tuple[forms.Form, SafeString | None]]:
+        """Each person's form and, for the blank one of a form not sent yet, its HTML: the kept blank
+        person numbered, the same as drawing it (clients/tests/test_card_form_tag.py)."""
+        initial, kept = self.initial_form_count(), self.person_kinds is not None and not self.is_bound
+        return [
+            (form, mark_safe(self.empty_person_html().replace("__prefix__", str(index))))
+            if kept and index >= initial
+            else (form, None)
+            for index, form in enumerate(self.forms)
+        ]
 
     def empty_person_html(self) -> SafeString:
         """The blank person «Добавить контактное лицо» clones in the browser, with its own rows:

@@ -2,10 +2,19 @@
 drew, errors included."""
 
 from django.template import Context, Template
+from django.template.loader import render_to_string
 
-from clients.forms import ClientForm, ClientInfoFormSet
-from clients.models import ContactInfoKind
+from clients.forms import (
+    ClientForm,
+    ClientInfoFormSet,
+    ContactPersonFormSet,
+    OfferedKinds,
+    PersonInfoFormSet,
+    drawn,
+)
+from clients.models import Client, ContactInfoKind
 from clients.tests import factories
+from crm import fragments
 
 REPLACED = (
     '<div class="{% if field.name in form.NARROW_FIELDS %}col-md-4{% else %}col-12{% endif %}">\n'
@@ -77,3 +86,39 @@ def test_each_field_as_the_replaced_template_drew_it(db):
             context = Context({"field": field, "form": form})
             assert tag.render(context) == replaced.render(context), field.name
     assert "invalid-feedback" in tag.render(Context({"field": bound["inn"]}))
+
+
+def _drawn_one_by_one(formset) -> str:
+    return "".join(drawn.info_row(form) for form in formset.forms)
+
+
+def test_the_blank_rows_and_person_are_the_kept_ones_numbered(db, rf):
+    """A form not sent yet draws its blank contact row and its blank contact person from the kept
+    blank ones (crm.fragments), numbered: the same HTML as drawing them, on an existing card and on
+    a new one; a sent form draws every row."""
+    fragments.forget()
+    card = factories.ClientFactory(name="ООО «Ромашка»")
+    person = factories.ContactPersonFactory(client=card, name="Иванов")
+    factories.ContactInfoFactory(client=card, value="+79161234567")
+    factories.ContactInfoFactory(client=card, contact=person, kind=factories.kind("Email"), value="i@r.ru")
+    kinds = list(ContactInfoKind.objects.all())
+    for owner in (card, Client()):
+        for _ in range(2):  # drawn, then kept
+            rows = ClientInfoFormSet(instance=owner, prefix="info", kinds=kinds)
+            assert str(rows.rows_html) == _drawn_one_by_one(rows)
+            assert 'name="info-' in rows.rows_html
+            persons = ContactPersonFormSet(instance=owner, prefix="contacts")
+            persons.person_kinds = OfferedKinds([k for k in kinds if k.for_contacts])
+            for form in persons.forms:
+                form.info_formset = PersonInfoFormSet(
+                    instance=form.instance, prefix=f"{form.prefix}-info", kinds=persons.person_kinds
+                )
+            listed = persons.persons()
+            assert [kept is not None for _form, kept in listed] == [False] * (len(listed) - 1) + [True]
+            for form, kept in listed:
+                html = render_to_string("clients/_contact_person.html", {"contact_form": form})
+                assert kept is None or str(kept) == html
+    data = {"info-TOTAL_FORMS": "1", "info-INITIAL_FORMS": "0", "info-0-value": "x"}
+    sent = ClientInfoFormSet(data, instance=card, prefix="info", kinds=kinds)
+    assert str(sent.rows_html) == _drawn_one_by_one(sent)
+    assert 'value="x"' in sent.rows_html

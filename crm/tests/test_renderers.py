@@ -2,14 +2,16 @@
 
 import datetime
 import re
+from decimal import Decimal
 
 import django_filters
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from crm.renderers import FastRenderer
+from crm.renderers import FastBoundField, FastRenderer
 
 
 class Everything(forms.Form):
@@ -103,3 +105,38 @@ def test_a_form_of_hidden_fields_draws_as_djangos_div_template():
         fast = management.render(renderer=FastRenderer())
         assert fast == management.render(renderer=DjangoTemplates())
         assert fast.count('type="hidden"') == 4
+
+
+class Hidden(forms.Form):
+    bound_field_class = FastBoundField
+
+    row = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    owner = forms.IntegerField(widget=forms.HiddenInput, disabled=True, initial=42)
+    base = forms.CharField(widget=forms.HiddenInput(attrs={"data-x": '"<b>"'}), initial='{"name": "Ромашка & <Ко>"}')
+    amount = forms.DecimalField(widget=forms.HiddenInput, localize=True, required=False)
+    named = forms.CharField(widget=forms.HiddenInput(attrs={"id": "own-id"}), required=False)
+    shown = forms.CharField(required=False)  # not hidden: Django's own way
+
+
+@pytest.mark.parametrize(
+    ("data", "kwargs"),
+    [
+        (None, {}),
+        (None, {"prefix": "info-3", "initial": {"row": 7, "amount": datetime.date(2026, 1, 2)}}),
+        ({"row": "x<y", "base": "", "amount": "1500.5", "named": "n"}, {}),
+        ({"p-row": "5"}, {"prefix": "p", "auto_id": False}),
+    ],
+)
+def test_a_hidden_field_draws_as_djangos_as_widget(data, kwargs):
+    """FastBoundField draws a plain hidden input exactly as BoundField.as_widget() does."""
+    form = Hidden(data, **kwargs)
+    for name in form.fields:
+        fast = form[name]
+        django = forms.BoundField(form, form.fields[name], name)
+        assert str(fast) == str(django), name
+        assert str(fast.as_widget(forms.TextInput())) == str(django.as_widget(forms.TextInput())), name
+    with translation.override("ru"):  # a localized field: «1500,5»
+        fast = str(Hidden(initial={"amount": Decimal("1500.5")})["amount"])
+        form = Hidden(initial={"amount": Decimal("1500.5")})
+        assert fast == str(forms.BoundField(form, form.fields["amount"], "amount"))
+        assert 'value="1500,5"' in fast
