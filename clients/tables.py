@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.db.models import F
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
 from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField, attach_listed_contacts
 from crm import roles
+from crm.html import esc
 from crm.reversing import url_maker
 from crm.tables import FastTable, short_date
 from crm.users import user_name
@@ -42,8 +43,8 @@ def contact_values(value_type: str):
         ]
         if len(values) <= 1:
             return values[0] if values else EMPTY
-        return format_html(
-            '{} <span class="text-muted" title="{}">+{}</span>', values[0], ", ".join(values[1:]), len(values) - 1
+        return mark_safe(
+            f'{esc(values[0])} <span class="text-muted" title="{esc(", ".join(values[1:]))}">+{len(values) - 1}</span>'
         )
 
     return render
@@ -74,7 +75,7 @@ def completeness_cell(client: Client) -> str:
     if client.completeness is None:
         return EMPTY
     tone = "success" if client.completeness == 100 else "warning" if client.completeness >= 50 else "danger"
-    return format_html('<span class="text-{}">{}&nbsp;%</span>', tone, client.completeness)
+    return mark_safe(f'<span class="text-{tone}">{client.completeness:d}&nbsp;%</span>')
 
 
 def extra_column_name(field: ExtraField) -> str:
@@ -115,10 +116,10 @@ class ClientTable(FastTable):
     DEFAULT_HIDDEN = ("kpp", "segments", "created_at")
 
     cells = {
-        "selection": lambda c: format_html(
-            '<input type="checkbox" name="pk" value="{}" class="form-check-input" aria-label="{}">', c.pk, c.name
+        "selection": lambda c: mark_safe(
+            f'<input type="checkbox" name="pk" value="{c.pk:d}" class="form-check-input" aria-label="{esc(c.name)}">'
         ),
-        "name": lambda c: format_html('<a href="{}">{}</a>', url_maker("clients:detail")(c.pk), c.name),
+        "name": lambda c: mark_safe(f'<a href="{esc(url_maker("clients:detail")(c.pk))}">{esc(c.name)}</a>'),
         "kind": lambda c: c.get_kind_display(),
         "inn": lambda c: c.inn or EMPTY,
         "kpp": lambda c: c.kpp or EMPTY,
