@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Q, QuerySet, Sum
 
 from funnel.models import Deal, Stage
@@ -114,17 +114,37 @@ def cards(ids: Sequence[int]) -> list[Card]:
 def first_cards(deals: QuerySet[Deal], stage_ids: Sequence[int], size: int = BOARD_PAGE) -> dict[int, list[Card]]:
     """The newest `size` deals of every stage: the ids in one UNION ALL, then the cards. (SQLite,
     the demo's database, takes no LIMIT inside a UNION: there, a query per stage.)"""
-    parts = [deals.filter(stage_id=pk).order_by(*CARD_ORDER).values_list("pk", flat=True)[:size] for pk in stage_ids]
-    if not parts:
+    if not stage_ids:
         return {}
-    if len(parts) == 1 or not connection.features.supports_slicing_ordering_in_compound:
-        ids = [pk for part in parts for pk in part]
-    else:
-        ids = list(parts[0].union(*parts[1:], all=True))
+    ids = _first_ids(deals, stage_ids, size)
     by_stage: dict[int, list[Card]] = {pk: [] for pk in stage_ids}
     for deal in cards(ids):
         by_stage[deal.stage_id].append(deal)
     return by_stage
+
+
+# A stage id no stage has, marking where a column's own id goes in the compiled SQL of one column.
+_ANY_STAGE = -7_654_321
+
+
+def _first_ids(deals: QuerySet[Deal], stage_ids: Sequence[int], size: int) -> list[int]:
+    """The ids of the newest `size` deals of every stage. Django would compile the same query once
+    per column for its UNION; it is compiled once here, for a stage marked by _ANY_STAGE, and each
+    column binds its own stage id in its place."""
+    column = deals.filter(stage_id=_ANY_STAGE).order_by(*CARD_ORDER).values_list("pk", flat=True)[:size]
+    db = connections[column.db]
+    sql, params = column.query.get_compiler(using=column.db).as_sql()
+    if not db.features.supports_slicing_ordering_in_compound or list(params).count(_ANY_STAGE) != 1:
+        return [
+            pk
+            for stage in stage_ids
+            for pk in deals.filter(stage_id=stage).order_by(*CARD_ORDER).values_list("pk", flat=True)[:size]
+        ]
+    at = list(params).index(_ANY_STAGE)
+    bound = [value for stage in stage_ids for value in (*params[:at], stage, *params[at + 1 :])]
+    with db.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([f"({sql})"] * len(stage_ids)), bound)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def next_cards(deals: QuerySet[Deal], stage: Stage, after: tuple[datetime.datetime, int], size: int = BOARD_PAGE):

@@ -83,6 +83,28 @@ def test_a_column_shows_twenty_cards_and_loads_the_next_twenty_on_demand(client,
     assert client.get(url, {"after": "вздор"}).status_code == 400
 
 
+def test_the_first_page_of_every_column_is_read_as_each_column_alone_would_read_it(anna, boris, b2b):
+    """The columns' first pages come from one query compiled once (querysets._first_ids), with the
+    same deals as a query per column, filters and all."""
+    funnel, (contact, offer, agreement, *_closed) = b2b
+    for n in range(7):
+        deal_of(funnel, anna if n % 2 else boris, f"Контакт {n}")
+    for deal in [deal_of(funnel, anna, f"Предложение {n}") for n in range(4)]:
+        services.move(deal, offer, user=anna)
+    stage_ids = [contact.pk, offer.pk, agreement.pk]
+    everyone, annas = Deal.objects.filter(funnel=funnel), Deal.objects.filter(funnel=funnel, manager=anna)
+    for deals, shown in ((everyone, 8), (annas, 7)):  # Контакт 4 of 7 (3 of Анна's), Предложение 4
+        per_column = [
+            pk
+            for stage in stage_ids
+            for pk in deals.filter(stage_id=stage).order_by(*querysets.CARD_ORDER).values_list("pk", flat=True)[:4]
+        ]
+        assert sorted(querysets._first_ids(deals, stage_ids, 4)) == sorted(per_column)
+        assert len(per_column) == shown
+    first = querysets.first_cards(Deal.objects.filter(funnel=funnel), stage_ids, size=3)
+    assert [len(first[pk]) for pk in stage_ids] == [3, 3, 0]
+
+
 def test_the_filters_narrow_the_columns(client, head, anna, boris, b2b):
     funnel, _stages = b2b
     deal_of(funnel, anna, "Сайт-1", source="Сайт", amount=D("10"))
