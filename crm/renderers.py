@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
+from django.forms import widgets
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import SafeString, mark_safe
 
@@ -36,6 +37,9 @@ INPUT_TEMPLATES = (
     "text",
     "time",
     "url",
+)
+INPUT_TEMPLATE_NAMES = frozenset(
+    ["django/forms/widgets/input.html", *(f"django/forms/widgets/{name}.html" for name in INPUT_TEMPLATES)]
 )
 
 
@@ -115,9 +119,12 @@ def textarea_html(widget: Widget) -> str:
 
 
 class FastRenderer(DjangoTemplates):
-    """Django's template renderer, except for the widgets in `widgets` (by template name)."""
+    """Django's template renderer, except for the widgets in `widgets` (by template name); its
+    forms' fields draw the everyday widgets themselves (FastBoundField), unless a form or a field
+    names a bound field class of its own."""
 
     def __init__(self) -> None:
+        self.bound_field_class = FastBoundField
         self.widgets: dict[str, Callable[[Widget], str]] = {
             **{f"django/forms/widgets/{name}.html": input_html for name in INPUT_TEMPLATES},
             "django/forms/widgets/input.html": input_html,
@@ -155,22 +162,81 @@ class FastRenderer(DjangoTemplates):
         return "\n-".join(self.subwidget_html(w) for w in widget["subwidgets"])
 
 
+def _draws_input(widget: forms.Widget) -> bool:
+    """Whether `widget` is an input drawn from Django's own context: Input's get_context, render,
+    attributes and a template FastRenderer draws as input_html (its format_value may be its own)."""
+    kind = type(widget)
+    return (
+        isinstance(widget, widgets.Input)
+        and kind.get_context is widgets.Input.get_context
+        and kind.render is forms.Widget.render
+        and kind.build_attrs is forms.Widget.build_attrs
+        and widget.template_name in INPUT_TEMPLATE_NAMES
+    )
+
+
+def _draws_select(widget: forms.Widget) -> bool:
+    """Whether `widget` is a one-choice select of Django's own drawing (its choices may be ours)."""
+    kind = type(widget)
+    return (
+        isinstance(widget, forms.Select)
+        and not widget.allow_multiple_selected
+        and not widget.option_inherits_attrs
+        and kind.get_context is forms.Select.get_context
+        and kind.optgroups is forms.Select.optgroups
+        and kind.create_option is forms.Select.create_option
+        and kind.format_value is forms.Select.format_value
+        and kind.render is forms.Widget.render
+        and kind.build_attrs is forms.Widget.build_attrs
+        and widget.template_name == "django/forms/widgets/select.html"
+        and widget.option_template_name == "django/forms/widgets/select_option.html"
+    )
+
+
+def _select_options(widget: forms.Select, values: list[str]) -> str:
+    """select_html's options for `values` (the widget's format_value), as ChoiceWidget.optgroups
+    chooses them — the first matching choice selected — without a dictionary per option."""
+    parts, has_selected = [], False
+    for option_value, option_label in widget.choices:
+        if option_value is None:
+            option_value = ""
+        grouped = isinstance(option_label, (list, tuple))
+        if grouped and option_value:
+            parts.append(f'\n  <optgroup label="{esc(option_value)}">')
+        for value, label in option_label if grouped else ((option_value, option_label),):
+            selected = not has_selected and str(value) in values
+            has_selected |= selected
+            parts.append(f'\n  <option value="{esc(value)}"{" selected" if selected else ""}>{esc(label)}</option>')
+        if grouped and option_value:
+            parts.append("\n  </optgroup>")
+    return "".join(parts)
+
+
 class FastBoundField(forms.BoundField):
-    """Django's bound field, drawing a plain hidden input — a row's id, its owner, the merge base:
-    a third of the fields of the card's edit form — straight from the field, without the widget's
-    context: what as_widget() gives through FastRenderer (crm/tests/test_renderers.py)."""
+    """Django's bound field, drawing the everyday widgets — inputs, text areas, one-choice selects:
+    nine in ten fields of the card's edit form — straight from the field: the attributes as
+    build_widget_attrs() gives them, then the HTML FastRenderer draws, without the widget's context
+    and a dictionary per option. Exactly what as_widget() gives (crm/tests/test_renderers.py)."""
 
     def as_widget(self, widget=None, attrs=None, only_initial=False) -> SafeString:
         chosen = widget or self.field.widget
-        plain = type(chosen) is forms.HiddenInput and not attrs and not only_initial
-        if not plain or type(self.form.renderer) is not FastRenderer:
+        if attrs or only_initial or type(self.form.renderer) is not FastRenderer:
             return super().as_widget(widget, attrs, only_initial)
+        is_input, is_select = _draws_input(chosen), False
+        if not is_input:
+            is_select = _draws_select(chosen)
+            if not is_select and type(chosen) is not forms.Textarea:
+                return super().as_widget(widget, attrs, only_initial)
         if self.field.localize:
             chosen.is_localized = True
-        added = {"disabled": True} if self.field.disabled else {}
+        added = self.build_widget_attrs({}, chosen)
         if self.auto_id and "id" not in chosen.attrs:
-            added["id"] = self.auto_id
-        value = chosen.format_value(self.value())
-        return mark_safe(
-            input_html({"type": "hidden", "name": self.html_name, "value": value, "attrs": {**chosen.attrs, **added}})
-        )
+            added.setdefault("id", self.auto_id)
+        name, value, final = self.html_name, chosen.format_value(self.value()), {**chosen.attrs, **added}
+        if is_input:
+            html = input_html({"type": chosen.input_type, "name": name, "value": value, "attrs": final})
+        elif is_select:
+            html = f'<select name="{esc(name)}"{attrs_html(final)}>{_select_options(chosen, value)}\n</select>'
+        else:
+            html = textarea_html({"name": name, "value": value, "attrs": final})
+        return mark_safe(html)

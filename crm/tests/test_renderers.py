@@ -11,6 +11,7 @@ from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from crm.forms import DateInput, DateTimeInput, TypedDecimalField
 from crm.renderers import FastBoundField, FastRenderer
 
 
@@ -140,3 +141,79 @@ def test_a_hidden_field_draws_as_djangos_as_widget(data, kwargs):
         form = Hidden(initial={"amount": Decimal("1500.5")})
         assert fast == str(forms.BoundField(form, form.fields["amount"], "amount"))
         assert 'value="1500,5"' in fast
+
+
+class Card(forms.Form):
+    name = forms.CharField(help_text="Как в ЕГРЮЛ", widget=forms.TextInput(attrs={"class": "form-control"}))
+    inn = forms.CharField(required=False, max_length=12, disabled=True)
+    mail = forms.EmailField(required=False)
+    site = forms.URLField(required=False, assume_scheme="https")
+    count = forms.IntegerField(required=False)
+    amount = TypedDecimalField(money=True, required=False, localize=True)
+    since = forms.DateField(required=False, widget=DateInput())
+    at = forms.DateTimeField(required=False, widget=DateTimeInput())
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 1}))
+    kind = forms.ChoiceField(choices=[("", "—"), ("company", "Организация & Ко"), ("person", mark_safe("<i>ФЛ</i>"))])
+    grade = forms.TypedChoiceField(choices=[(1, "один"), (2, "два"), (None, "нет")], coerce=int, required=False)
+    region = forms.ChoiceField(
+        choices=[("", "—"), ("Центр <1>", [("1", "Москва"), ("2", "Тула")]), ("", [("3", "без группы")]), ("4", "Юг")],
+        widget=forms.Select(attrs={"id": "own-region"}),
+    )
+    first_not_empty = forms.ChoiceField(choices=[("a", "А"), ("b", "Б"), ("b", "Б ещё раз")])  # one selected
+    flag = forms.BooleanField(required=False)
+    secret = forms.CharField(required=False, widget=forms.PasswordInput)
+    many = forms.MultipleChoiceField(choices=[("1", "один")], required=False)
+    maybe = forms.NullBooleanField()
+
+
+CARD_DATA = {
+    "name": "",
+    "inn": "ignored",
+    "mail": "не почта",
+    "site": "x",
+    "count": "12,5",
+    "amount": "−1 500,5",
+    "since": "31.02.2026",
+    "at": "2026-03-15 10:00",
+    "notes": "<b>«заметка»</b>",
+    "kind": "person",
+    "grade": "2",
+    "region": "2",
+    "first_not_empty": "b",
+    "flag": "on",
+    "many": ["1"],
+    "maybe": "true",
+}
+
+
+class FastCard(Card):
+    bound_field_class = FastBoundField
+
+
+@pytest.mark.parametrize(
+    ("data", "kwargs"),
+    [
+        (None, {}),
+        (None, {"initial": {"amount": Decimal("150000"), "since": datetime.date(2026, 3, 15), "grade": 1}}),
+        (None, {"initial": {"since": "2026-03-15", "kind": "company", "region": "3"}, "prefix": "client"}),
+        (CARD_DATA, {}),
+        ({**CARD_DATA, "name": 'ООО "<Ромашка>"', "mail": "a@b.ru", "count": "7"}, {"auto_id": False}),
+        ({"kind": "nobody", "region": "9"}, {"use_required_attribute": False}),
+    ],
+)
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_everyday_widget_draws_as_djangos_as_widget(data, kwargs, language):
+    """FastBoundField draws inputs, text areas and selects exactly as BoundField.as_widget() with
+    FastRenderer does — required, disabled, errors (aria-invalid), help text, localized numbers,
+    dates, groups of choices — and leaves every other widget to it."""
+    with translation.override(language):
+        fast, django = FastCard(data, **kwargs), Card(data, **kwargs)
+        fast.is_valid(), django.is_valid()
+        for name in Card.base_fields:
+            assert str(fast[name]) == str(django[name]), name
+        if fast.errors.get("name"):
+            assert 'aria-invalid="true"' in str(fast["name"])
+
+
+def test_every_form_of_the_project_draws_its_fields_so():
+    assert type(Card()["name"]) is FastBoundField  # Card names no bound field class: the renderer's
