@@ -135,3 +135,14 @@ def list_as_rows(field: forms.ModelChoiceField, *, label_columns=("name",), labe
     field.label_columns, field.label_of = label_columns, label_of
     field.iterator = RowChoices
     field.widget.choices = field.choices
+
+
+class NamedLookupsMixin:
+    """A formset whose attributes a template reads (`{{ formset.prefix }}`) without building its
+    forms: a template looks a name up as an item first, and a formset's item lookup builds every
+    form to index them — the blank ones a page draws from a kept fragment too."""
+
+    def __getitem__(self, index):
+        if isinstance(index, str):
+            raise TypeError(f"{type(self).__name__}[{index!r}]: its forms are numbered")  # → the attribute
+        return super().__getitem__(index)

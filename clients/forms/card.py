@@ -17,7 +17,7 @@ from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson, 
 from clients.services.cards import CardInput, RowInput
 from clients.services.history import TRACKED_FIELDS
 from crm import fragments
-from crm.forms import MarksInvalidFieldsMixin, list_as_rows, style_widgets
+from crm.forms import MarksInvalidFieldsMixin, NamedLookupsMixin, list_as_rows, style_widgets
 from crm.merge import KeepsVanishedRowsMixin, MergeFormMixin
 from crm.users import NAME_COLUMNS, name_of
 
@@ -178,7 +178,7 @@ def _kept_blank(formset: BaseInlineFormSet, key: tuple, prefix: str, draw) -> Sa
     return fragments.kept_with_hole(key, draw, drawn=drawn_owner, value=owner)
 
 
-class ContactInfoFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
+class ContactInfoFormSet(NamedLookupsMixin, KeepsVanishedRowsMixin, BaseInlineFormSet):
     """Contact info of one owner. Kinds are offered by «applies to», loaded once per page.
 
     Its empty row uses its own placeholder, `__row__`: a new contact person is cloned from a
@@ -199,16 +199,17 @@ class ContactInfoFormSet(KeepsVanishedRowsMixin, BaseInlineFormSet):
     def rows_html(self) -> SafeString:
         """Its rows: each stored one drawn, and on a form not sent yet its blank one as the kept
         blank row numbered — the same HTML as drawing it (clients/tests/test_card_form_tag.py)."""
+        if self.kinds is None or self.is_bound:
+            return mark_safe("".join(drawn.info_row(form) for form in self.forms))
         initial = self.initial_form_count()
-        kept = self.kinds is not None and not self.is_bound
-        return mark_safe(
-            "".join(
-                self.empty_row_html.replace(self.row_placeholder, str(index))
-                if kept and index >= initial
-                else drawn.info_row(form)
-                for index, form in enumerate(self.forms)
-            )
-        )
+        # Only the stored rows' forms are built for it (unless they were already).
+        if "forms" in self.__dict__:
+            stored = self.forms[:initial]
+        else:
+            stored = [self._construct_form(i, **self.get_form_kwargs(i)) for i in range(initial)]
+        total = self.total_form_count()
+        blank = (self.empty_row_html.replace(self.row_placeholder, str(i)) for i in range(initial, total))
+        return mark_safe("".join([*(drawn.info_row(form) for form in stored), *blank]))
 
     @property
     def empty_row_html(self) -> SafeString:

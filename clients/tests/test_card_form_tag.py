@@ -122,3 +122,17 @@ def test_the_blank_rows_and_person_are_the_kept_ones_numbered(db, rf):
     sent = ClientInfoFormSet(data, instance=card, prefix="info", kinds=kinds)
     assert str(sent.rows_html) == _drawn_one_by_one(sent)
     assert 'value="x"' in sent.rows_html
+
+
+def test_a_page_builds_only_the_stored_rows_forms(db):
+    """The template reads the formset's attributes without building its forms (a template looks a
+    name up as an item first), and the blank row comes from the kept one: only the stored rows'
+    forms are built."""
+    card = factories.ClientFactory(name="ООО «Ромашка»")
+    factories.ContactInfoFactory(client=card, value="+79161234567")
+    rows = ClientInfoFormSet(instance=card, prefix="info", kinds=list(ContactInfoKind.objects.all()))
+    html = render_to_string("clients/_contact_info_formset.html", {"formset": rows})
+    assert "forms" not in rows.__dict__
+    assert 'name="info-0-value"' in html and 'name="info-1-value"' in html and 'name="info-TOTAL_FORMS"' in html
+    assert html.count('value="+7 916 123-45-67"') == 1
+    assert rows[0].instance.value == "+79161234567"  # numbered lookups still give the forms
