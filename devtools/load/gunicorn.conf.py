@@ -4,6 +4,7 @@ Environment: GUNICORN_BIND (127.0.0.1:8000), WEB_CONCURRENCY (workers, 4: two pe
 2-core machine; the pages are CPU-bound Python, more workers only queue on the same cores).
 """
 
+import gc
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -22,3 +23,11 @@ preload_app = True
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
+
+
+def when_ready(server):
+    """Before the workers fork: Django's modules and objects, loaded once, are put out of the
+    garbage collector's sight (gc.freeze). A worker's full collections otherwise walk all ~130,000
+    of them every few dozen requests: 1.5–2.3 ms a request on the edit form and the board, measured
+    in-process with gc.callbacks."""
+    gc.freeze()
