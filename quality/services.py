@@ -21,6 +21,7 @@ from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.models import Client, ContactPerson, ExtraField
 from crm import paging, runs
+from crm.per_row import per_row
 from quality.models import WizardRun
 from tasks import services as task_services
 from tasks.models import Task
@@ -75,9 +76,8 @@ def lacking_contacts(run: WizardRun) -> QuerySet[ContactPerson]:
 
 
 def selection_condition(run: WizardRun) -> Q:
-    """True for a client of the base that lacks something itself or through a contact person.
-    Tested row by row (NOT EXISTS / EXISTS on the client's own rows), so that a page in name order
-    is found by walking the names, without working out the whole selection first."""
+    """True for a client of the base that lacks something itself or through a contact person
+    (NOT EXISTS / EXISTS on the client's own rows, not IN over the whole selection)."""
     condition = Q()
     for check in run.client_checks:
         condition |= completeness.lacking_condition(check)
@@ -91,8 +91,10 @@ def selection_condition(run: WizardRun) -> Q:
 
 def clients_in_selection(run: WizardRun) -> QuerySet[Client]:
     """Clients that lack something themselves or through a contact person, by name: step 3's
-    list is paged by client, a client's contact persons shown under it."""
-    return base_clients(run).filter(selection_condition(run)).order_by("name", "pk")
+    list is paged by client, a client's contact persons shown under it. Each client is tested as
+    the names are walked (crm.per_row), so that a page is found without working out the whole
+    selection first."""
+    return base_clients(run).filter(per_row(selection_condition(run))).order_by("name", "pk")
 
 
 def selection_count(run: WizardRun) -> int:
@@ -107,13 +109,13 @@ def selection_count(run: WizardRun) -> int:
     base = base_clients(run)
     sample = base.order_by("pk").values("pk")[:sample_size]
     tested = Client.objects.filter(pk__in=sample).aggregate(
-        clients=Count("pk"), lacking=Count("pk", filter=selection_condition(run))
+        clients=Count("pk"), lacking=Count("pk", filter=per_row(selection_condition(run)))
     )
     if tested["clients"] < sample_size:
         return tested["lacking"]
     estimate = round(tested["lacking"] / tested["clients"] * paging.planned_count(base))
     if estimate <= exact_up_to:
-        found = paging.bounded_count(clients_in_selection(run), exact_up_to)
+        found = paging.bounded_count(base.filter(selection_condition(run)), exact_up_to)
         if found is not None:
             return found
     return paging.Found(paging.rounded(max(estimate, exact_up_to + 1)), estimated=True)

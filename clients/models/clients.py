@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.validators import format_phone
 from crm import paging
 from crm.choices import ChoiceLabels
+from crm.per_row import per_row_rows
 from crm.reversing import url_maker
 
 
@@ -102,8 +103,8 @@ class ClientQuerySet(models.QuerySet):
 
         Sorted by an extra field, the page is read in two parts, so that an index gives each in
         order and the reading stops at the page: the clients with a value, walking the field's
-        value index (extravalue_number_idx and the like) and testing the filter client by client;
-        then, when the page reaches past them, the clients without one, by name. The first part's
+        value index (extravalue_number_idx and the like) and testing the filter client by client
+        (crm.per_row); then, when the page reaches past them, the clients without one, by name. The first part's
         query brings the count along (a subquery run once), so the filter is not run by a query of
         its own; the page's clients are then read with their joins and prefetches. Sorted any other
         way: COUNT(*) and the page, as Django's paginator does."""
@@ -119,7 +120,8 @@ class ClientQuerySet(models.QuerySet):
         bounded = RawSQL(f"SELECT COUNT(*) FROM ({counting}) AS bounded", params, output_field=IntegerField())
         valued = self.prefetch_related(None).filter(**{f"{key}__isnull": False})
         valued = valued.order_by(F(key).desc() if descending else F(key).asc(), "name", "pk")
-        found = list(valued.annotate(list_total=bounded).values_list("pk", "list_total")[bottom:top])
+        walked = per_row_rows(valued)  # each client tested as the index is walked
+        found = list(walked.annotate(list_total=bounded).values_list("pk", "list_total")[bottom:top])
         total = found[0][1] if found else self.order_by().values("pk")[: limit + 1].count()
         if total > limit:
             total = paging.Found(paging.rounded(max(paging.planned_count(self), limit + 1)), estimated=True)
@@ -128,6 +130,7 @@ class ClientQuerySet(models.QuerySet):
             # The page reaches the clients without a value: they follow the others, by name.
             before = bottom + len(ids) if ids else valued.count()
             without = self.prefetch_related(None).filter(**{f"{key}__isnull": True}).order_by("name", "pk")
+            without = per_row_rows(without)
             ids += without.values_list("pk", flat=True)[max(0, bottom - before) : top - before]
         if not ids:
             return [], 0 if bottom == 0 else None
