@@ -310,10 +310,15 @@ class ClientListExtra(Scenario):
                             AND v.value_number BETWEEN %s AND %s)"""
         params = [self.industry.pk, a, b, self.employees.pk, low, high]
         # The clients with a turnover, highest first (those without one would follow, by name):
-        # the value index walked, each client tested, as the list reads a page.
+        # the value index walked, each client tested on its own values (crm.per_row), as the list
+        # reads a page.
+        tested = f"""(SELECT 1 FROM {values} v WHERE v.client_id = c.id AND v.field_id = %s
+                      AND v.value_option_id IN (%s, %s) LIMIT 1) IS NOT NULL
+                AND (SELECT 1 FROM {values} v WHERE v.client_id = c.id AND v.field_id = %s
+                     AND v.value_number BETWEEN %s AND %s LIMIT 1) IS NOT NULL"""
         ids = list_page_floor(
             cursor,
-            f"{where} AND s.value_number IS NOT NULL",
+            f"{tested} AND s.value_number IS NOT NULL",
             params,
             join=f"JOIN {values} s ON s.client_id = c.id AND s.field_id = %s",
             join_params=[self.turnover.pk],
