@@ -104,10 +104,10 @@ class ClientQuerySet(models.QuerySet):
         Sorted by an extra field, the page is read in two parts, so that an index gives each in
         order and the reading stops at the page: the clients with a value, walking the field's
         value index (extravalue_number_idx and the like) and testing the filter client by client
-        (crm.per_row); then, when the page reaches past them, the clients without one, by name. The first part's
-        query brings the count along (a subquery run once), so the filter is not run by a query of
-        its own; the page's clients are then read with their joins and prefetches. Sorted any other
-        way: COUNT(*) and the page, as Django's paginator does."""
+        (crm.per_row); then, when the page reaches past them, the clients without one, by name.
+        The first part's query brings the count along (a subquery run once), so the filter is not
+        run by a query of its own; the page's clients are then read with their joins and
+        prefetches. Sorted any other way: COUNT(*) and the page, as Django's paginator does."""
         if self._extra_sort is None or self.query.annotation_select:
             total = self.count()
             if bottom and bottom >= total:
