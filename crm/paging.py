@@ -13,7 +13,8 @@ as it always was: COUNT(*), OFFSET, every page number. A longer one:
   (an OFFSET reads and drops every row before the page). A sort by a nullable or related column
   has no keyset: its deep pages are offset ones, reached by «Следующая» too.
 
-`paginate(table, request, per_page, page)` is what crm.lists.ListView calls.
+`paginate(table, request, per_page, page)` is what crm.lists.ListView calls. A page that counts its
+rows its own way (wizard step 3 estimates from a sample) pages them with `CountedPaginator`.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django_tables2.rows import BoundRows
 
+from crm import numbers
 from crm.tables import FastTable
 
 DEFAULT_OFFSET_ROWS = 10_000
@@ -84,6 +87,50 @@ class Found(int):
         found = super().__new__(cls, value)
         found.estimated = estimated
         return found
+
+
+def count_text(count: int) -> int | str:
+    """A count as a page shows it: «около 1 000 000» when it is an estimate, the number otherwise."""
+    if getattr(count, "estimated", False):
+        return _("около %(count)s") % {"count": numbers.number(count)}
+    return count
+
+
+class CountedPaginator(Paginator):
+    """Django's paginator over rows counted beforehand (`count`, a Found that may be an estimate).
+    With an estimate, a page reads one row more to know whether another follows, and a page number
+    past the real end gives the first page instead of an empty one."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count  # the cached property, filled
+
+    @property
+    def estimated(self) -> bool:
+        return getattr(self.count, "estimated", False)
+
+    @property
+    def num_pages(self) -> int:
+        return Found(Paginator.num_pages.func(self), estimated=self.estimated)
+
+    def page(self, number) -> Page:
+        if not self.estimated:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        records = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not records and number > 1:
+            number, records = 1, list(self.object_list[: self.per_page + 1])
+        return CountedPage(records[: self.per_page], number, self, has_next=len(records) > self.per_page)
+
+
+class CountedPage(Page):
+    def __init__(self, records: list, number: int, paginator: CountedPaginator, *, has_next: bool):
+        super().__init__(records, number, paginator)
+        self._has_next = has_next
+
+    def has_next(self) -> bool:
+        return self._has_next
 
 
 # --- keyset ----------------------------------------------------------------------------------------
@@ -254,9 +301,9 @@ class LongListPaginator(Paginator):
 
 def paginate(table: FastTable, request: HttpRequest, per_page: int, page: int) -> None:
     """Page the table of a ListView: long lists as the module says, the others as before (a list
-    sorted by an extra field is read in full anyway: ClientQuerySet.page_and_count)."""
+    sorted by an extra field pages itself: ClientQuerySet.page_and_count)."""
     rows = getattr(table.data, "data", None)
-    long_lists = isinstance(rows, QuerySet) and not getattr(rows, "_sorted_in_full", False)
+    long_lists = isinstance(rows, QuerySet) and not getattr(rows, "_sorted_by_extra", False)
     paginator = partial(LongListPaginator, table=table, request=request) if long_lists else Paginator
     try:
         table.paginate(paginator_class=paginator, per_page=per_page, page=page)

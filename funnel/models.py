@@ -132,6 +132,8 @@ class Deal(ChoiceLabels):
         verbose_name_plural = _("Сделки")
         indexes = [
             models.Index(fields=["stage", "-stage_entered_at", "-id"], name="deal_board_idx"),
+            # The board's per-column count and sum read this alone (an index-only scan), not the deals.
+            models.Index(fields=["funnel", "stage"], include=["amount"], name="deal_stage_totals_idx"),
             models.Index(fields=["manager", "stage"], name="deal_manager_idx"),
             models.Index(fields=["client"], name="deal_client_idx"),
         ]

@@ -95,12 +95,13 @@ def parse_cursor(text: str) -> tuple[datetime.datetime, int] | None:
 
 
 def stage_totals(deals: QuerySet[Deal], stage_ids: Sequence[int]) -> dict[int, tuple[int, Decimal]]:
-    """{stage id: (deals, sum of amounts)} in one GROUP BY."""
+    """{stage id: (deals, sum of amounts)} in one GROUP BY; for a whole funnel an index-only scan of
+    deal_stage_totals_idx (COUNT(*): counting the ids would read the deals)."""
     rows = (
         deals.filter(stage_id__in=stage_ids)
         .order_by()
         .values_list("stage_id")
-        .annotate(n=Count("id"), total=Sum("amount"))
+        .annotate(n=Count("*"), total=Sum("amount"))
     )
     return {stage_id: (n, total or Decimal(0)) for stage_id, n, total in rows}
 

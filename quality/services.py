@@ -7,9 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import cycle
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,12 +20,17 @@ from clients import completeness
 from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.models import Client, ContactPerson, ExtraField
-from crm import runs
+from crm import paging, runs
+from crm.per_row import per_row
 from quality.models import WizardRun
 from tasks import services as task_services
 from tasks.models import Task
 
 INSERT_BATCH = 5_000
+# Step 3's count (selection_count): the clients tested for an estimate, and up to how many the
+# count is exact.
+DEFAULT_COUNT_SAMPLE = 10_000
+DEFAULT_EXACT_COUNT_UP_TO = 10_000
 TASK_KINDS = {WizardRun.Kind.CONTACT_INFO: Task.Kind.CONTACT_INFO, WizardRun.Kind.PROPERTIES: Task.Kind.PROPERTIES}
 
 
@@ -69,13 +75,58 @@ def lacking_contacts(run: WizardRun) -> QuerySet[ContactPerson]:
     return completeness.lacking_any(base_contacts(run), run.contact_checks, of_contacts=True)
 
 
+def selection_condition(run: WizardRun) -> Q:
+    """True for a client of the base that lacks something itself or through a contact person
+    (NOT EXISTS / EXISTS on the client's own rows, not IN over the whole selection)."""
+    condition = Q()
+    for check in run.client_checks:
+        condition |= completeness.lacking_condition(check)
+    if run.contact_checks:
+        contacts = ContactPerson.objects.filter(client=OuterRef("pk"))
+        if run.contact_name:
+            contacts = contacts.filter(name__icontains=run.contact_name)
+        condition |= Q(Exists(completeness.lacking_any(contacts, run.contact_checks, of_contacts=True)))
+    return condition or Q(pk__in=[])
+
+
 def clients_in_selection(run: WizardRun) -> QuerySet[Client]:
     """Clients that lack something themselves or through a contact person, by name: step 3's
-    list is paged by client, a client's contact persons shown under it."""
-    condition = Q(pk__in=lacking_clients(run).values("pk")) if run.client_checks else Q(pk__in=[])
-    if run.contact_checks:
-        condition |= Q(pk__in=lacking_contacts(run).values("client_id"))
-    return Client.objects.filter(condition).order_by("name", "pk")
+    list is paged by client, a client's contact persons shown under it. Each client is tested as
+    the names are walked (crm.per_row), so that a page is found without working out the whole
+    selection first."""
+    return base_clients(run).filter(per_row(selection_condition(run))).order_by("name", "pk")
+
+
+def selection_count(run: WizardRun) -> int:
+    """How many clients step 3 lists: exact while cheap, else an estimate (crm.paging.Found).
+
+    The first `WIZARD_COUNT_SAMPLE` clients of the base (by id) are tested; when the base has no
+    more, that is the count. Otherwise the share found in the sample times the planner's estimate
+    of the base gives the estimate; a small one (up to `WIZARD_EXACT_COUNT_UP_TO`) is counted
+    exactly (reading the whole base to be sure), a larger one is shown as «около N». The task
+    generation never uses this figure: it selects for itself (selection())."""
+    sample_size, exact_up_to = count_sample(), exact_count_limit()
+    base = base_clients(run)
+    sample = base.order_by("pk").values("pk")[:sample_size]
+    tested = Client.objects.filter(pk__in=sample).aggregate(
+        clients=Count("pk"), lacking=Count("pk", filter=per_row(selection_condition(run)))
+    )
+    if tested["clients"] < sample_size:
+        return tested["lacking"]
+    estimate = round(tested["lacking"] / tested["clients"] * paging.planned_count(base))
+    if estimate <= exact_up_to:
+        found = paging.bounded_count(base.filter(selection_condition(run)), exact_up_to)
+        if found is not None:
+            return found
+    return paging.Found(paging.rounded(max(estimate, exact_up_to + 1)), estimated=True)
+
+
+def count_sample() -> int:
+    return getattr(settings, "WIZARD_COUNT_SAMPLE", DEFAULT_COUNT_SAMPLE)
+
+
+def exact_count_limit() -> int:
+    return getattr(settings, "WIZARD_EXACT_COUNT_UP_TO", DEFAULT_EXACT_COUNT_UP_TO)
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from crm import roles, runs
 from crm.access import role_required
+from crm.paging import CountedPaginator, count_text
 from quality import services
 from quality.forms import CHECKS_FORMS, DistributionForm
 from quality.models import WizardRun
@@ -138,12 +138,14 @@ def _step3(request: HttpRequest, run: WizardRun) -> HttpResponse:
     if request.method == "POST":
         return redirect(_step_url(run, 2 if "back" in request.POST else 4))
     clients = services.clients_in_selection(run)
-    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = CountedPaginator(clients, CLIENTS_PER_PAGE, count=services.selection_count(run))
+    page = paginator.get_page(request.GET.get("page"))
     rows = services.rows_of_page(run, list(page.object_list))
     context = {
         "page": page,
         "rows": rows,
-        "clients_total": page.paginator.count,
+        "clients_total": count_text(paginator.count),
+        "pages_total": count_text(paginator.num_pages),
         "excluded_count": len(run.excluded),
     }
     return _render(request, run, run.kind, 3, context)

@@ -8,11 +8,14 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, FilteredRelation, Q, Window
+from django.db.models import F, FilteredRelation, IntegerField, Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from clients.validators import format_phone
+from crm import paging
 from crm.choices import ChoiceLabels
+from crm.per_row import per_row_rows
 from crm.reversing import url_maker
 
 
@@ -60,14 +63,18 @@ class ClientQuerySet(models.QuerySet):
             rows = rows.prefetch_related("segments")
         return rows
 
-    # Whether the list's order is one no index can give (an extra field's value), so that finding
-    # a page means reading every matching client anyway: see page_and_count().
-    _sorted_in_full = False
+    # The list's sort by an extra field (order_by_extra_field's field id, value path, direction):
+    # such a list is paged by page_and_count(), not by crm.paging's keyset.
+    _extra_sort: tuple[int, str, bool] | None = None
 
     def _clone(self):
         clone = super()._clone()
-        clone._sorted_in_full = self._sorted_in_full
+        clone._extra_sort = self._extra_sort
         return clone
+
+    @property
+    def _sorted_by_extra(self) -> bool:
+        return self._extra_sort is not None
 
     def order_by_extra_field(self, field_id: int, value: str, *, descending: bool) -> ClientQuerySet:
         """Sort by one extra field — `value` is the path under its value row, e.g. "value_number"
@@ -78,34 +85,53 @@ class ClientQuerySet(models.QuerySet):
         clone = self.alias(
             **{alias: FilteredRelation("extra_values", condition=Q(extra_values__field_id=field_id))}
         ).order_by(key.desc(nulls_last=True) if descending else key.asc(nulls_last=True), "name", "pk")
-        clone._sorted_in_full = True
+        clone._extra_sort = (field_id, value, descending)
         return clone
 
     def page_and_count(self, bottom: int, top: int) -> tuple[list[Client], int | None]:
-        """Clients `bottom`..`top` of this filtered, sorted list and how many match in all; the
-        count is None past the last page.
+        """Clients `bottom`..`top` of this filtered, sorted list and how many match in all (a
+        crm.paging.Found, «около N» beyond LIST_EXACT_COUNT_UP_TO); the count is None past the last
+        page.
 
-        Sorted by an extra field, every matching client has to be read to find the page, so the
-        page's query counts them as well (COUNT(*) OVER ()) instead of a COUNT(*) that runs the
-        filter again, and it reads ids only; the page's 50 clients are then read with their joins
-        and prefetches. Sorted any other way, an index gives the page without reading every match,
-        which a windowed count would defeat: COUNT(*) and the page, as Django's paginator does."""
-        if not self._sorted_in_full or self.query.annotation_select:
+        Sorted by an extra field, the page is read in two parts, so that an index gives each in
+        order and the reading stops at the page: the clients with a value, walking the field's
+        value index (extravalue_number_idx and the like) and testing the filter client by client
+        (crm.per_row); then, when the page reaches past them, the clients without one, by name.
+        The first part's query brings the count along (a subquery run once), so the filter is not
+        run by a query of its own; the page's clients are then read with their joins and
+        prefetches. Sorted any other way: COUNT(*) and the page, as Django's paginator does."""
+        if self._extra_sort is None or self.query.annotation_select:
             total = self.count()
             if bottom and bottom >= total:
                 return [], None
             return list(self[bottom:top]), total
-        ids_and_total = self.prefetch_related(None).annotate(list_total=Window(Count("pk")))
-        found = list(ids_and_total.values_list("pk", "list_total")[bottom:top])
-        if not found:
-            return [], 0 if bottom == 0 else None
+        field_id, value, descending = self._extra_sort
+        key = f"xf{field_id}__{value}"
+        limit = paging.exact_count_limit()
+        counting, params = self.order_by().values("pk")[: limit + 1].query.sql_with_params()
+        bounded = RawSQL(f"SELECT COUNT(*) FROM ({counting}) AS bounded", params, output_field=IntegerField())
+        valued = self.prefetch_related(None).filter(**{f"{key}__isnull": False})
+        valued = valued.order_by(F(key).desc() if descending else F(key).asc(), "name", "pk")
+        walked = per_row_rows(valued)  # each client tested as the index is walked
+        found = list(walked.annotate(list_total=bounded).values_list("pk", "list_total")[bottom:top])
+        total = found[0][1] if found else self.order_by().values("pk")[: limit + 1].count()
+        if total > limit:
+            total = paging.Found(paging.rounded(max(paging.planned_count(self), limit + 1)), estimated=True)
         ids = [pk for pk, _total in found]
+        if len(ids) < top - bottom and (getattr(total, "estimated", False) or bottom + len(ids) < total):
+            # The page reaches the clients without a value: they follow the others, by name.
+            before = bottom + len(ids) if ids else valued.count()
+            without = self.prefetch_related(None).filter(**{f"{key}__isnull": True}).order_by("name", "pk")
+            without = per_row_rows(without)
+            ids += without.values_list("pk", flat=True)[max(0, bottom - before) : top - before]
+        if not ids:
+            return [], 0 if bottom == 0 else None
         rows = self.model._default_manager.filter(pk__in=ids)
         rows.query.select_related = self.query.select_related
         rows._prefetch_related_lookups = self._prefetch_related_lookups
         by_id = {row.pk: row for row in rows}
-        # A client deleted between the two queries is left out.
-        return [by_id[pk] for pk in ids if pk in by_id], found[0][1]
+        # A client deleted between the queries is left out.
+        return [by_id[pk] for pk in ids if pk in by_id], total
 
     def for_card(self) -> ClientQuerySet:
         return self.select_related("responsible", "business_region").prefetch_related(
