@@ -192,13 +192,13 @@ def run_sql(cursor, sql: str, params: Sequence | None = None) -> list[tuple]:
 
 def measure(scenario: Scenario, http: HttpClient, *, repeat: int, warmup: int) -> Result:
     for i in range(warmup):
-        _get(http, scenario.url(i))
+        get_ok(http, scenario.url(i))
     times, cpu, queries = [], [], []
     for i in range(warmup, warmup + repeat):
         url = scenario.url(i)
         with CaptureQueriesContext(connection) as captured:
             started, started_cpu = time.perf_counter(), time.process_time()
-            _get(http, url)
+            get_ok(http, url)
             times.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
         queries.append(len(captured.captured_queries))
@@ -228,7 +228,7 @@ def measure(scenario: Scenario, http: HttpClient, *, repeat: int, warmup: int) -
     )
 
 
-def _get(http: HttpClient, url: str):
+def get_ok(http: HttpClient, url: str):
     response = http.get(url)
     if response.status_code != 200:
         raise RuntimeError(f"GET {url} answered {response.status_code}, expected 200")

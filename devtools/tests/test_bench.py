@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from clients.models import Client
 from devtools.bench import runner as bench
@@ -87,3 +88,18 @@ def test_percentile():
     assert bench.percentile([1, 2], 50) == 1.5
     assert bench.percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
     assert bench.percentile([5], 95) == 5
+
+
+def test_bench_requests_makes_the_scenarios_requests_and_nothing_else(db):
+    """What bin/instructions counts under valgrind: the warm-up and the requests of one scenario."""
+    call_command("seed_demo", size="XS", verbosity=0)
+    out = io.StringIO()
+    with CaptureQueriesContext(connection) as none:
+        call_command("bench_requests", size="XS", scenario="clients:detail", warmup=1, requests=0, stdout=out)
+    with CaptureQueriesContext(connection) as three:
+        call_command("bench_requests", size="XS", scenario="clients:detail", warmup=1, requests=3, stdout=out)
+    per_request = (len(three) - len(none)) / 3
+    assert 5 <= per_request <= 25  # a card's queries, three times more: no floors, no timing
+    assert "clients:detail: 3 requests after 1 warm-up ones" in out.getvalue()
+    with pytest.raises(CommandError, match="unknown scenario"):
+        call_command("bench_requests", scenario="nothing:here", stdout=io.StringIO())
