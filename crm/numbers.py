@@ -41,6 +41,8 @@ def _grouped(value: Decimal | int | float, places: int | None) -> str:
     page of amounts calls it a hundred times — with the language's separators looked up once and,
     for a Decimal or an int grouped by threes (Russian, English), Python's own grouping."""
     decimal_sep, thousand_sep, grouping, table = _separators(get_language())
+    if grouping != 3:
+        return numberformat.format(value, decimal_sep, places, grouping, thousand_sep, True, True)
     if type(value) is int:
         text = f"{value:,}" if places is None else f"{value:,.{places}f}"
     elif type(value) is Decimal and value.is_finite() and -100 < value.adjusted() < 100:
@@ -51,8 +53,6 @@ def _grouped(value: Decimal | int | float, places: int | None) -> str:
         else:
             text = f"{value:,.{places}f}"
     else:
-        return numberformat.format(value, decimal_sep, places, grouping, thousand_sep, True, True)
-    if grouping != 3:
         return numberformat.format(value, decimal_sep, places, grouping, thousand_sep, True, True)
     return text.translate(table)
 

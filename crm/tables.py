@@ -101,14 +101,11 @@ class FastTable(tables.Table):
         whitespace included), without a template node and a querystring tag per column."""
         if not self.show_header:
             return mark_safe("\n            \n            ")
-        params = dict(self.request.GET) if getattr(self, "request", None) is not None else {}
         cells = []
         for column in self.columns:
             header = esc(column.header)
             if column.orderable:
-                query = escape(
-                    "?" + urlencode({**params, self.prefixed_order_by_field: column.order_by_alias.next}, doseq=True)
-                )
+                query = self._query_with(self.prefixed_order_by_field, column.order_by_alias.next)
                 inside = f'\n                            <a href="{query}">{header}</a>\n                        '
             else:
                 inside = f"\n                            {header}\n                        "
@@ -130,11 +127,9 @@ class FastTable(tables.Table):
         page = getattr(self, "page", None)
         if not page or self.paginator.num_pages <= 1:
             return mark_safe("\n        \n    ")
-        params = dict(self.request.GET)
-        field = self.prefixed_page_field
 
         def query(number) -> str:
-            return escape("?" + urlencode({**params, field: number}, doseq=True))
+            return self._query_with(self.prefixed_page_field, number)
 
         parts = [
             '\n        \n        <nav aria-label="Table navigation">\n'
@@ -172,6 +167,12 @@ class FastTable(tables.Table):
             )
         parts.append("\n            </ul>\n        </nav>\n        \n    ")
         return mark_safe("".join(parts))
+
+    def _query_with(self, key: str, value) -> str:
+        """The page's query string with `key` set to `value`, escaped: what django_tables2's
+        querystring_replace tag gives."""
+        params = dict(self.request.GET) if getattr(self, "request", None) is not None else {}
+        return escape("?" + urlencode({**params, key: value}, doseq=True))
 
     def html_rows(self) -> list[SafeString]:
         columns = [(self.cells[c.name], ' class="text-end"' if c.name in self.numeric else "") for c in self.columns]

@@ -132,15 +132,15 @@ def _first_ids(deals: QuerySet[Deal], stage_ids: Sequence[int], size: int) -> li
     """The ids of the newest `size` deals of every stage. Django would compile the same query once
     per column for its UNION; it is compiled once here, for a stage marked by _ANY_STAGE, and each
     column binds its own stage id in its place."""
-    column = deals.filter(stage_id=_ANY_STAGE).order_by(*CARD_ORDER).values_list("pk", flat=True)[:size]
-    db = connections[column.db]
-    sql, params = column.query.get_compiler(using=column.db).as_sql()
+
+    def column(stage: int) -> QuerySet:
+        return deals.filter(stage_id=stage).order_by(*CARD_ORDER).values_list("pk", flat=True)[:size]
+
+    marked = column(_ANY_STAGE)
+    db = connections[marked.db]
+    sql, params = marked.query.get_compiler(using=marked.db).as_sql()
     if not db.features.supports_slicing_ordering_in_compound or list(params).count(_ANY_STAGE) != 1:
-        return [
-            pk
-            for stage in stage_ids
-            for pk in deals.filter(stage_id=stage).order_by(*CARD_ORDER).values_list("pk", flat=True)[:size]
-        ]
+        return [pk for stage in stage_ids for pk in column(stage)]  # SQLite: a query per column
     at = list(params).index(_ANY_STAGE)
     bound = [value for stage in stage_ids for value in (*params[:at], stage, *params[at + 1 :])]
     with db.cursor() as cursor:
