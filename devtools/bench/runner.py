@@ -37,6 +37,7 @@ MODULES: the scenarios before them then draw the same parameters from ctx.rng as
 
 from __future__ import annotations
 
+import gc
 import importlib
 import math
 import random
@@ -193,6 +194,7 @@ def run_sql(cursor, sql: str, params: Sequence | None = None) -> list[tuple]:
 def measure(scenario: Scenario, http: HttpClient, *, repeat: int, warmup: int) -> Result:
     for i in range(warmup):
         get_ok(http, scenario.url(i))
+    settle()
     times, cpu, queries = [], [], []
     for i in range(warmup, warmup + repeat):
         url = scenario.url(i)
@@ -226,6 +228,14 @@ def measure(scenario: Scenario, http: HttpClient, *, repeat: int, warmup: int) -
         requests=repeat,
         over_budget=p50 > scenario.budget_p50_ms or p95 > scenario.budget_p95_ms,
     )
+
+
+def settle() -> None:
+    """What the warm-up loaded out of the garbage collector's sight, as a gunicorn worker puts it
+    after its first requests (devtools/load/gunicorn.conf.py): the timed requests then pay what a
+    worker's requests pay, not full collections walking the process's whole heap."""
+    gc.collect()
+    gc.freeze()
 
 
 def get_ok(http: HttpClient, url: str):
@@ -280,6 +290,7 @@ def run(
                     log(format_row(result))
                 results.append(result)
         finally:
+            gc.unfreeze()  # what settle() put aside is the collector's again (the suite runs on)
             for http in clients.values():
                 http.logout()  # do not leave the bench's sessions behind
     return results

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
+import runpy
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -134,3 +137,16 @@ def test_bin_load_runs_the_mix_through_nginx_and_loses_nothing(reference_data):
     assert re.search(r"^  reports:\S+ +[1-9]", result.stdout, re.MULTILINE), result.stdout
     assert "p95 " in result.stdout
     assert re.search(r"Nothing lost: [1-9]\d* card edits", result.stdout), result.stdout
+
+
+def test_a_gunicorn_worker_settles_its_heap_after_its_first_requests():
+    """devtools/load/gunicorn.conf.py: after a worker's 100th request what it loaded is frozen
+    (its full collections no longer walk it); other requests leave the collector alone."""
+    config = runpy.run_path(str(Path(settings.BASE_DIR) / "devtools/load/gunicorn.conf.py"))
+    try:
+        for nr, settles in ((99, False), (100, True), (101, False)):
+            gc.unfreeze()
+            config["post_request"](SimpleNamespace(nr=nr), None, {}, None)
+            assert (gc.get_freeze_count() > 0) is settles, nr
+    finally:
+        gc.unfreeze()

@@ -42,7 +42,10 @@ class Command(BaseCommand):
             http = HttpClient(raise_request_exception=True)
             http.force_login(chosen.user(ctx))
             try:
-                for i in range(warmup + requests):
+                for i in range(warmup):
+                    bench.get_ok(http, chosen.url(i))
+                bench.settle()
+                for i in range(warmup, warmup + requests):
                     bench.get_ok(http, chosen.url(i))
             finally:
                 http.logout()
