@@ -21,6 +21,7 @@ urlpatterns = [
     path("funnel/", include("funnel.urls")),
     path("quality/", include("quality.urls")),
     path("service/", views.service_index, name="service"),
+    path("service/webhooks/", include("webhooks.urls")),
     path("runs/<str:label>/<str:pk>/retry/", views.run_retry, name="run_retry"),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
