@@ -285,6 +285,11 @@ WEBHOOK_ATTEMPTS = int(os.environ.get("WEBHOOK_ATTEMPTS", "5"))
 WEBHOOK_RETRY_SECONDS = float(os.environ.get("WEBHOOK_RETRY_SECONDS", "60"))
 WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
 WEBHOOK_RESPONSE_KEEP = 2000
+# «Форма для сайта» (/lead/<key>/): forms accepted per visitor's address in a period, and the
+# largest body taken.
+WEB_LEAD_RATE_LIMIT = int(os.environ.get("WEB_LEAD_RATE_LIMIT", "20"))
+WEB_LEAD_RATE_SECONDS = int(os.environ.get("WEB_LEAD_RATE_SECONDS", "3600"))
+WEB_LEAD_MAX_BYTES = int(os.environ.get("WEB_LEAD_MAX_BYTES", str(16 * 1024)))
 
 # Our company as documents name it: «Акт сверки» is between it and the client.
 COMPANY_NAME = os.environ.get("COMPANY_NAME", "ООО «Наша компания»")

@@ -46,9 +46,9 @@ def may_move(user, deal: Deal) -> bool:
 
 
 @transaction.atomic
-def create_deal(deal: Deal, *, user) -> Deal:
+def create_deal(deal: Deal, *, user, comment: str = "") -> Deal:
     """Save a new deal on its funnel's first open stage (unless a stage is given) and record it as
-    the first transition."""
+    the first transition (with `comment`)."""
     if deal.stage_id is None:
         deal.stage = deal.funnel.stages.filter(is_active=True, kind=Stage.Kind.OPEN).order_by("order", "pk").first()
         if deal.stage is None:
@@ -58,7 +58,7 @@ def create_deal(deal: Deal, *, user) -> Deal:
     now = timezone.now()
     deal.created_at = deal.stage_entered_at = now
     deal.save()
-    StageTransition.objects.create(deal=deal, from_stage=None, to_stage=deal.stage, at=now, by=user)
+    StageTransition.objects.create(deal=deal, from_stage=None, to_stage=deal.stage, at=now, by=user, comment=comment)
     return deal
 
 
