@@ -37,6 +37,8 @@ JOB = "webhooks.deliver"
 CACHE_KEY = "webhooks:events"
 # Another process learns of a new or changed subscription within this many seconds.
 MEMO_SECONDS = 10.0
+# …and within this many when it was changed without its signals (a queryset's update()).
+CACHE_SECONDS = 300
 # A pending delivery this late past its attempt lost its queue message: the sweep sends it again.
 LOST_AFTER = datetime.timedelta(minutes=5)
 Status = Delivery.Status
@@ -64,7 +66,7 @@ def subscribed_events() -> frozenset[str]:
         rows = Subscription.objects.filter(is_active=True).values_list("events", flat=True)
         cached = sorted({name for names in rows for name in names})
         try:
-            cache.set(CACHE_KEY, cached, timeout=None)
+            cache.set(CACHE_KEY, cached, timeout=CACHE_SECONDS)
         except Exception:
             logger.warning("webhooks: the cache does not answer", exc_info=True)
     events = frozenset(cached)

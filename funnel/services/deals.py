@@ -50,9 +50,10 @@ def create_deal(deal: Deal, *, user, comment: str = "") -> Deal:
     """Save a new deal on its funnel's first open stage (unless a stage is given) and record it as
     the first transition (with `comment`)."""
     if deal.stage_id is None:
-        deal.stage = deal.funnel.stages.filter(is_active=True, kind=Stage.Kind.OPEN).order_by("order", "pk").first()
-        if deal.stage is None:
+        first = deal.funnel.stages.filter(is_active=True, kind=Stage.Kind.OPEN).order_by("order", "pk").first()
+        if first is None:
             raise FunnelError(_("В воронке нет ни одного этапа."))
+        deal.stage = first
     if deal.stage.funnel_id != deal.funnel_id:
         raise FunnelError(_("Этап относится к другой воронке."))
     now = timezone.now()

@@ -144,6 +144,11 @@ def test_oversized_odd_and_unknown_requests_get_clear_answers_never_a_500(leads,
     assert browser.get(url(leads)).status_code == 405
     assert browser.options(url(leads))["Access-Control-Allow-Origin"] == "*"
     assert post_json(browser, reverse("web_lead", args=["no-such-key"]), {"company": "x"})[0] == 404
+    closed = FunnelFactory(name="Без этапов", kind=Funnel.Kind.LEADS, public_key="closed-key")
+    status, body = post_json(
+        browser, reverse("web_lead", args=[closed.public_key]), {"company": "x", "phone": None, "email": "a@b.ru"}
+    )
+    assert status == 503 and "не принимает заявки" in body["message"]
     b2b = FunnelFactory(name="B2B", public_key="b2b-key")
     assert post_json(browser, reverse("web_lead", args=[b2b.public_key]), {"company": "x", "email": "a@b.ru"})[0] == 404
     assert not Deal.objects.exists()

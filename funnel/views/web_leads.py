@@ -74,9 +74,11 @@ def _data(request: HttpRequest) -> dict[str, str]:
             data = json.loads(request.body or b"null")
             if not isinstance(data, dict):
                 raise ValueError
-            if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in data.values()):
+            if not all(
+                v is None or (isinstance(v, str | int | float) and not isinstance(v, bool)) for v in data.values()
+            ):
                 raise ValueError
-            return {str(k): str(v) for k, v in data.items()}
+            return {str(k): "" if v is None else str(v) for k, v in data.items()}
         if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             return {key: request.POST.get(key, "") for key in request.POST}
     except (ValueError, UnicodeDecodeError):
@@ -108,7 +110,10 @@ def web_lead(request: HttpRequest, key: str) -> HttpResponse:
         if not form.is_valid():
             errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
             raise Refused(400, _("Заявка не принята: исправьте поля."), errors)
-        services.create_web_lead(funnel, **form.cleaned_data)
+        try:
+            services.create_web_lead(funnel, **form.cleaned_data)
+        except FunnelError:  # the funnel has no open stage to take a lead
+            raise Refused(503, _("Форма сейчас не принимает заявки. Попробуйте позже или позвоните нам.")) from None
     except Refused as refusal:
         return _answer(request, refusal.status, refusal.message, refusal.errors)
     return _answer(request, 201, _("Спасибо! Заявка принята."))
