@@ -4,6 +4,7 @@ kept with the last answer, for the delivery log and «Повторить»."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 
@@ -81,3 +82,7 @@ class Delivery(ChoiceLabels):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscription_id}"
+
+    def payload_text(self) -> str:
+        """The data sent, as JSON for people to read (the delivery log)."""
+        return json.dumps(self.payload, ensure_ascii=False, indent=2, sort_keys=True)

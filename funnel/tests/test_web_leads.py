@@ -9,9 +9,13 @@ import json
 import pytest
 from django.test import Client as Browser
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from clients.tests import factories as client_factories
 from crm.testing import logged_in, submitted_form
+from crm.tests.strategies import EXAMPLES, GENERATED, assert_answered, each_example, mutated
 from funnel import services
 from funnel.models import Deal, Funnel
 from funnel.tests.factories import FunnelFactory, stages
@@ -180,3 +184,30 @@ def test_a_new_key_retires_the_old_address_and_only_a_leads_funnel_has_one(leads
     assert (
         logged_in(client_factories.manager()).post(reverse("funnel:web_form_key", args=[leads.pk])).status_code == 403
     )
+
+
+GOOD = {
+    "company": "ООО «Ромашка»",
+    "person": "Иван Петров",
+    "phone": "+79161234567",
+    "email": "buy@romashka.ru",
+    "inn": INN,
+    "comment": "Нужны станки",
+    "website": "",
+}
+
+
+@examples(GENERATED, max_examples=min(EXAMPLES, 150))
+@given(data=mutated(GOOD, extra_names=["name"]), as_json=st.booleans())
+def test_generated_forms_and_json_are_answered_never_a_500_and_a_refusal_keeps_nothing(leads, settings, data, as_json):
+    settings.WEB_LEAD_RATE_LIMIT = 10**6
+    with each_example():
+        before = Deal.objects.count()
+        browser = visitor("10.1.0.1")
+        if as_json:
+            answer = browser.post(url(leads), json.dumps(data), content_type="application/json")
+        else:
+            answer = browser.post(url(leads), data)
+        assert_answered(answer, data)
+        made = Deal.objects.count() - before
+        assert made == (1 if answer.status_code in (200, 201) and not data.get("website") else 0), data

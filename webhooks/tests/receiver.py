@@ -28,6 +28,7 @@ class Received:
 class Receiver:
     secret: str = ""
     answers: list[int] = field(default_factory=list)  # the codes of the first requests; then 200
+    body: bytes = b""  # the answer's body; "answer <code>" when empty
     received: list[Received] = field(default_factory=list)
 
     def __enter__(self) -> Receiver:
@@ -40,7 +41,7 @@ class Receiver:
                 signed = hmac.compare_digest(expected, self.headers.get("X-CRM-Signature", ""))
                 receiver.received.append(Received(self.headers, body, signed))
                 code = receiver.answers.pop(0) if receiver.answers else 200
-                answer = f"answer {code}".encode()
+                answer = receiver.body or f"answer {code}".encode()
                 self.send_response(code)
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
