@@ -11,4 +11,5 @@ def user_roles(request: HttpRequest) -> dict:
     return {
         "user_role_labels": [str(roles.ROLE_LABELS[n]) for n in roles.ALL_ROLES if n in names],
         "user_is_supervisor": roles.can_manage_all_clients(user),
+        "user_is_admin": roles.ADMINISTRATOR in names,
     }

@@ -160,12 +160,20 @@ def enqueue(name: str, *args) -> None:
     (QueueUnavailable otherwise: let it roll the transaction back). Should the broker fail between
     the question and the send, the failure is logged rather than raised after the commit: a run's
     sweep queues it again."""
+    enqueue_each(name, [args])
+
+
+def enqueue_each(name: str, args_list: Sequence[Sequence]) -> None:
+    """`enqueue` for many jobs of one name (one per args): the broker is asked once."""
+    if not args_list:
+        return
     ensure_queue()
-    args = list(args)
+    args_list = [list(args) for args in args_list]
 
     def send() -> None:
         try:
-            _send(name, args)
+            for args in args_list:
+                _send(name, args)
         except (OperationalError, OSError):
             logger.exception("%s not queued: the broker failed after it answered", name)
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tasks",
     "quality",
     "funnel",
+    "webhooks",
     "reports",
     "devtools",  # last: the developers' tools read every app, none reads them
 ]
@@ -156,6 +157,8 @@ CELERY_BEAT_SCHEDULE = {
     "clients-old-exports": {"task": "clients.remove_old_exports", "schedule": 24 * 60 * 60},
     # Background runs whose queue message or worker was lost (crm.runs).
     "crm-sweep-runs": {"task": "crm.sweep_runs", "schedule": 5 * 60},
+    # Webhook deliveries whose queue message was lost (webhooks.services.send_pending).
+    "webhooks-send-pending": {"task": "webhooks.send_pending", "schedule": 5 * 60},
 }
 # Days a large client export's file is kept for its author to download.
 CLIENTS_EXPORT_KEEP_DAYS = int(os.environ.get("CLIENTS_EXPORT_KEEP_DAYS", "7"))
@@ -273,6 +276,20 @@ if not DEBUG:
 DADATA_TOKEN = os.environ.get("DADATA_TOKEN", "")
 DADATA_URL = os.environ.get("DADATA_URL", "https://suggestions.dadata.ru/suggestions/api/4_1/rs")
 COMPANY_DATA_TIMEOUT = float(os.environ.get("COMPANY_DATA_TIMEOUT", "5"))
+
+# The site's own address, for the links in what it sends out (webhook payloads).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
+# Webhooks (webhooks.services): attempts per delivery, the first retry's wait (doubling after each
+# failed attempt: 1, 2, 4, 8 minutes), the timeout of one attempt, how much of an answer is kept.
+WEBHOOK_ATTEMPTS = int(os.environ.get("WEBHOOK_ATTEMPTS", "5"))
+WEBHOOK_RETRY_SECONDS = float(os.environ.get("WEBHOOK_RETRY_SECONDS", "60"))
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+WEBHOOK_RESPONSE_KEEP = 2000
+# «Форма для сайта» (/lead/<key>/): forms accepted per visitor's address in a period, and the
+# largest body taken.
+WEB_LEAD_RATE_LIMIT = int(os.environ.get("WEB_LEAD_RATE_LIMIT", "20"))
+WEB_LEAD_RATE_SECONDS = int(os.environ.get("WEB_LEAD_RATE_SECONDS", "3600"))
+WEB_LEAD_MAX_BYTES = int(os.environ.get("WEB_LEAD_MAX_BYTES", str(16 * 1024)))
 
 # Our company as documents name it: «Акт сверки» is between it and the client.
 COMPANY_NAME = os.environ.get("COMPANY_NAME", "ООО «Наша компания»")

@@ -19,8 +19,10 @@ urlpatterns = [
     path("tasks/", include("tasks.urls")),
     path("sales/", include("sales.urls")),
     path("funnel/", include("funnel.urls")),
+    path("lead/", include("funnel.public_urls")),  # «Форма для сайта»: public, no login
     path("quality/", include("quality.urls")),
     path("service/", views.service_index, name="service"),
+    path("service/webhooks/", include("webhooks.urls")),
     path("runs/<str:label>/<str:pk>/retry/", views.run_retry, name="run_retry"),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),

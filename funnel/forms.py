@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from clients.validators import clean_inn, clean_phone
+from clients.validators import clean_email, clean_inn, clean_phone
 from crm.forms import MarksInvalidFieldsMixin, list_as_rows, style_widgets
 from crm.merge import MergeFormMixin
 from crm.users import NAME_COLUMNS, assignable, name_of, staff_users, user_name
@@ -296,3 +296,41 @@ class LostReasonForm(MarksInvalidFieldsMixin, forms.ModelForm):
         if LostReason.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
             raise ValidationError(_("Причина «%(name)s» уже есть.") % {"name": name})
         return name
+
+
+class WebLeadForm(forms.Form):
+    """«Форма для сайта» as a visitor sends it (funnel.views.web_leads); «name» is taken for «company»."""
+
+    company = forms.CharField(label=_("Организация"), max_length=255, required=False)
+    person = forms.CharField(label=_("Контактное лицо"), max_length=255, required=False)
+    phone = forms.CharField(label=_("Телефон"), max_length=30, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    inn = forms.CharField(label=_("ИНН"), max_length=20, required=False)
+    comment = forms.CharField(label=_("Комментарий"), max_length=2000, required=False)
+
+    def __init__(self, data, **kwargs):
+        data = dict(data.items())
+        if not data.get("company") and data.get("name"):
+            data["company"] = data["name"]
+        super().__init__(data, **kwargs)
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"]
+        return clean_phone(phone) if phone else ""
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        return clean_email(email) if email else ""
+
+    def clean_inn(self) -> str:
+        return clean_inn(self.cleaned_data["inn"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("company") or cleaned.get("person")) and not self.has_error("company"):
+            self.add_error("company", _("Укажите организацию или контактное лицо."))
+        if not (cleaned.get("phone") or cleaned.get("email")) and not (
+            self.has_error("phone") or self.has_error("email")
+        ):
+            self.add_error("phone", _("Укажите телефон или e-mail, чтобы с вами могли связаться."))
+        return cleaned

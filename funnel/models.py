@@ -28,6 +28,8 @@ class Funnel(models.Model):
     is_active = models.BooleanField(_("Действует"), default=True)
     # A won deal of this funnel must carry its amount.
     requires_amount = models.BooleanField(_("Сумма обязательна для выигранной сделки"), default=True)
+    # «Форма для сайта» of a leads funnel: its public address /lead/<key>/ (funnel.services.web_leads).
+    public_key = models.CharField(_("Ключ формы для сайта"), max_length=40, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("settings/", views.funnel_settings, name="settings"),
     path("settings/funnels/new/", views.funnel_create, name="funnel_create"),
     path("settings/funnels/<int:pk>/", views.funnel_edit, name="funnel_edit"),
+    path("settings/funnels/<int:pk>/web-form/key/", views.web_form_key, name="web_form_key"),
     path("settings/funnels/<int:pk>/stages/new/", views.stage_add, name="stage_add"),
     path("settings/funnels/<int:pk>/stages/order/", views.stage_reorder, name="stage_reorder"),
     path("settings/stages/<int:pk>/", views.stage_edit, name="stage_edit"),

@@ -17,12 +17,38 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import Client
-from crm import merge, numbers
+from crm import events, merge, numbers
 from sales.models import Allocation, Contract, Invoice, Payment, Product, ProductLine
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 Status = Invoice.Status
+
+
+INVOICE_SHIPPED = events.declare("invoice.shipped", gettext_lazy("Заявка-накладная отгружена"))
+INVOICE_PAID = events.declare("invoice.paid", gettext_lazy("Заявка-накладная оплачена"))
+
+
+def _invoice_event(invoice: Invoice):
+    """The payload of an invoice's event: its number, client, sums and dates."""
+
+    def payload() -> dict:
+        return {
+            "id": invoice.pk,
+            "number": invoice.number,
+            "date": invoice.date.isoformat(),
+            "client_id": invoice.client_id,
+            "contract_id": invoice.contract_id,
+            "manager_id": invoice.manager_id,
+            "status": invoice.status,
+            "total": str(invoice.total),
+            "open_amount": str(invoice.open_amount),
+            "shipped_on": invoice.shipped_on.isoformat() if invoice.shipped_on else None,
+            "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
+            "url": events.absolute_url(invoice.get_absolute_url()),
+        }
+
+    return payload
 
 
 class SalesError(Exception):
@@ -217,6 +243,8 @@ def set_status(invoice: Invoice, status: str, *, shipped_on: datetime.date | Non
         days = invoice.contract.credit_days if invoice.contract and invoice.contract.credit_days else 0
         invoice.due_date = invoice.shipped_on + datetime.timedelta(days=days)
     invoice.save(update_fields=["status", "shipped_on", "due_date", "updated_at"])
+    if status == Status.SHIPPED:
+        events.emit(INVOICE_SHIPPED, _invoice_event(invoice))
     return invoice
 
 
@@ -305,6 +333,8 @@ def _allocate(payment: Payment, amounts: dict[int, Decimal]) -> list[Allocation]
             allocation.save(update_fields=["amount"])
         allocations.append(allocation)
     Invoice.objects.bulk_update(invoices.values(), ["open_amount"])
+    # «Оплачена»: this allocation brought what is open on the invoice to zero.
+    events.emit_each(INVOICE_PAID, [_invoice_event(invoices[pk]) for pk in amounts if not invoices[pk].open_amount])
     payment.unallocated -= sum(amounts.values())
     payment.save(update_fields=["unallocated"])
     return allocations

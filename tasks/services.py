@@ -14,12 +14,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from clients import completeness
-from crm import merge, roles
+from crm import events, merge, roles
 from tasks.models import Task, TaskAttachment, TaskEvent, TaskItem
 
 State = Task.State
 
 logger = logging.getLogger(__name__)
+
+
+TASK_DONE = events.declare("task.done", _l("Задача выполнена"))
+TASK_ACCEPTED = events.declare("task.accepted", _l("Задача принята"))
+TASK_RETURNED = events.declare("task.returned", _l("Задача возвращена на доработку"))
+EVENTS = {"complete": TASK_DONE, "accept": TASK_ACCEPTED, "return": TASK_RETURNED}
 
 
 class TaskError(Exception):
@@ -98,7 +104,32 @@ def transition(task: Task, user, action: str, *, comment: str = "") -> Task:
     elif action == "return":
         task.iteration += 1
     task.save()
+    if action in EVENTS:
+        events.emit(EVENTS[action], _task_event(task, user, comment, state=t.target))
+    if action == "complete" and task.state == State.ACCEPTED:
+        events.emit(TASK_ACCEPTED, _task_event(task, None, "", state=task.state))
     return task
+
+
+def _task_event(task: Task, user, comment: str, *, state: str):
+    """The payload of a task's event: the task, the state it came to and its iteration, who
+    acted, the comment."""
+    iteration = task.iteration
+
+    def payload() -> dict:
+        return {
+            "id": task.pk,
+            "title": task.title,
+            "state": state,
+            "iteration": iteration,
+            "executor_id": task.executor_id,
+            "reviewer_id": task.reviewer_id,
+            "by": getattr(user, "pk", None),
+            "comment": comment,
+            "url": events.absolute_url(task.get_absolute_url()),
+        }
+
+    return payload
 
 
 # «Отложить»: the quick choices, and until a date and time.

@@ -20,15 +20,16 @@ from dataclasses import field as dataclass_field
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from clients import completeness, extra_fields
 from clients.models import Client, ClientChange, ContactInfo, ContactPerson, ExtraField, ExtraValue, Segment
 from clients.services.extra_values import set_extra_values
 from clients.services.history import contact_info_text, diff, display, extra_key, snapshot
-from crm import merge
+from crm import events, merge
 
 BATCH = 1000
+CLIENT_CHANGED = events.declare("client.changed", gettext_lazy("Клиент изменён"))
 
 
 @dataclass
@@ -153,8 +154,27 @@ def write(change_sets: Sequence[ClientChangeSet], *, user, source: str) -> Write
                     ClientChange(client=client, user=user, source=kind, version=client.version, changes=entry)
                 )
         ClientChange.objects.bulk_create(history, batch_size=BATCH)
+    events.emit_each(CLIENT_CHANGED, [_changed_event(change) for change in history])
     completeness.recompute(Client.objects.filter(pk__in=[c.pk for c in (*result.created, *result.changed)]))
     return result
+
+
+def _changed_event(change: ClientChange):
+    """The payload of «client.changed»: the client and the names of the fields that changed."""
+
+    def payload() -> dict:
+        client = change.client
+        return {
+            "id": client.pk,
+            "name": client.name,
+            "inn": client.inn,
+            "created": client.version == 1,  # a stored client changed is at version 2 or more
+            "version": client.version,
+            "fields": sorted({line["field"] for line in change.changes}),
+            "url": events.absolute_url(client.get_absolute_url()),
+        }
+
+    return payload
 
 
 def _set_fields(change_set: ClientChangeSet) -> list[dict]:

@@ -27,6 +27,7 @@ from sales.models import Invoice, Payment
 from sales.services import Line
 from sales.tests.factories import ContractFactory, ProductFactory
 from tasks import services as task_services
+from webhooks.models import Delivery, Subscription
 
 # The column of each role (a group made by a data migration); managers are the owner and the
 # colleague. A group missing here fails the test: give it a column and regenerate the table.
@@ -98,6 +99,13 @@ def access_world(db, settings, tmp_path) -> World:
         Deal(funnel=funnel, title="Лид-М17", lead_name="Сидоров", lead_email="s@lead.ru", manager=owner), user=owner
     )
 
+    leads = funnel_services.new_public_key(FunnelFactory(name="Матрица-лиды", kind="leads"))
+    stages(leads, "Новый")
+    hook = Subscription.objects.create(name="Матрица-хук", url="https://m.example/hook", events=["deal.won"])
+    delivery = Delivery.objects.create(  # failed: «Повторить» has something to do
+        subscription=hook, event="deal.won", payload={"event": "deal.won", "data": {}}, status="failed", attempts=5
+    )
+
     task = task_services.create_task(
         title="Задача-М17", executor=owner, author=boss, reviewer=boss, items=[], due_date=datetime.date(2026, 12, 31)
     )
@@ -126,6 +134,9 @@ def access_world(db, settings, tmp_path) -> World:
         "option": field.options.first(),
         "group": group,
         "funnel": funnel,
+        "leads": leads,
+        "subscription": hook,
+        "delivery": delivery,
         "stage": stage,
         "next_stage": next_stage,
         "reason": reason("Матрица-причина"),

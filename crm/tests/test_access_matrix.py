@@ -87,12 +87,18 @@ POINTS_AT = {
     "funnel:stage_restore": "stage",
     "funnel:reason_edit": "reason",
     "funnel:reason_toggle": "reason",
+    "funnel:web_form_key": "leads",
+    "webhooks:edit": "subscription",
+    "webhooks:delete": "subscription",
+    "webhooks:deliveries": "subscription",
+    "webhooks:retry": "delivery",
 }
 EXTRA_KWARGS = {
     "tasks:action": lambda o: {"action": "start"},
     "run_retry": lambda o: {"label": "clients.bulkeditrun"},
     "quality:run_step": lambda o: {"step": 2},
     "reports:task_iterations_tasks": lambda o: {"executor_id": o["owner"].pk},
+    "web_lead": lambda o: {"key": o["leads"].public_key},
 }
 
 
@@ -158,6 +164,9 @@ BODIES = {
     "tasks:postpone": lambda o: {"period": "day"},
     "tasks:attachment_upload": lambda o: {"file": SimpleUploadedFile("ещё.txt", b"y")},
     "quality:run_tick": lambda o: {"key": f"c{o['client'].pk}", "ticked": "0"},
+    "web_lead": lambda o: {"company": "Матрица-заявка", "email": "lead@m.ru"},
+    "webhooks:create": lambda o: {"name": "Матрица-2", "url": "https://m.example/2", "events": ["deal.won"]},
+    "webhooks:edit": lambda o: {"name": "Матрица-3", "url": "https://m.example/3", "events": ["task.done"]},
 }
 # Changes made through the form of a page as the owner gets it (page URL name, form id, changes):
 # the colleague, the sales head and the outsider must not be able to send them.

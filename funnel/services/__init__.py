@@ -34,6 +34,7 @@ from funnel.services.setup import (
     retire_stage,
     update_stage,
 )
+from funnel.services.web_leads import create_web_lead, funnel_of_key, may_send, new_public_key
 
 __all__ = [
     "ALL_DEALS_ROLES",
@@ -47,14 +48,18 @@ __all__ = [
     "create_deal",
     "create_funnel",
     "create_invoice",
+    "create_web_lead",
+    "funnel_of_key",
     "invoice_refusal",
     "lead_contacts",
     "lead_duplicates",
     "margin",
     "margin_warnings",
     "may_move",
+    "may_send",
     "move",
     "move_stage_deals",
+    "new_public_key",
     "number",
     "percent",
     "reorder_stages",

@@ -12,17 +12,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from clients import access as client_access
 from clients import services as client_services
 from clients.models import Client, ClientChange, ContactInfo, ContactInfoKind
 from clients.services import Duplicate, find_duplicates
 from clients.validators import clean_email, clean_phone
-from crm import merge, numbers, roles
+from crm import events, merge, numbers, roles
 from funnel.models import Deal, Funnel, LostReason, MarginConfirmation, Stage, StageTransition
 from sales import services as sales_services
 from sales.models import Contract, Invoice
+
+DEAL_MOVED = events.declare("deal.moved", gettext_lazy("Сделка перемещена на другой этап"))
+DEAL_WON = events.declare("deal.won", gettext_lazy("Сделка выиграна"))
+DEAL_LOST = events.declare("deal.lost", gettext_lazy("Сделка проиграна"))
 
 
 class FunnelError(Exception):
@@ -42,19 +46,20 @@ def may_move(user, deal: Deal) -> bool:
 
 
 @transaction.atomic
-def create_deal(deal: Deal, *, user) -> Deal:
+def create_deal(deal: Deal, *, user, comment: str = "") -> Deal:
     """Save a new deal on its funnel's first open stage (unless a stage is given) and record it as
-    the first transition."""
+    the first transition (with `comment`)."""
     if deal.stage_id is None:
-        deal.stage = deal.funnel.stages.filter(is_active=True, kind=Stage.Kind.OPEN).order_by("order", "pk").first()
-        if deal.stage is None:
+        first = deal.funnel.stages.filter(is_active=True, kind=Stage.Kind.OPEN).order_by("order", "pk").first()
+        if first is None:
             raise FunnelError(_("В воронке нет ни одного этапа."))
+        deal.stage = first
     if deal.stage.funnel_id != deal.funnel_id:
         raise FunnelError(_("Этап относится к другой воронке."))
     now = timezone.now()
     deal.created_at = deal.stage_entered_at = now
     deal.save()
-    StageTransition.objects.create(deal=deal, from_stage=None, to_stage=deal.stage, at=now, by=user)
+    StageTransition.objects.create(deal=deal, from_stage=None, to_stage=deal.stage, at=now, by=user, comment=comment)
     return deal
 
 
@@ -115,14 +120,45 @@ def move(
     else:
         deal.lost_reason = None
     now = timezone.now()
+    from_stage = deal.stage
     StageTransition.objects.create(
-        deal=deal, from_stage=deal.stage, to_stage=to_stage, at=now, by=user, comment=comment.strip()
+        deal=deal, from_stage=from_stage, to_stage=to_stage, at=now, by=user, comment=comment.strip()
     )
     deal.stage = to_stage
     deal.stage_entered_at = now
     deal.closed_at = now if to_stage.is_closed else None
     deal.save(update_fields=["stage", "stage_entered_at", "closed_at", "lost_reason", "amount"])
+    payload = _moved_event(deal, from_stage, user)
+    events.emit(DEAL_MOVED, payload)
+    if to_stage.kind in (Stage.Kind.WON, Stage.Kind.LOST):
+        events.emit(DEAL_WON if to_stage.kind == Stage.Kind.WON else DEAL_LOST, payload)
     return deal
+
+
+def _stage_data(stage: Stage) -> dict:
+    return {"id": stage.pk, "name": stage.name, "kind": stage.kind}
+
+
+def _moved_event(deal: Deal, from_stage: Stage, user):
+    """The payload of a move: the deal, where from and where to, by whom."""
+
+    def payload() -> dict:
+        return {
+            "id": deal.pk,
+            "title": deal.title,
+            "funnel": {"id": deal.funnel_id, "name": deal.funnel.name},
+            "from_stage": _stage_data(from_stage),
+            "to_stage": _stage_data(deal.stage),
+            "amount": None if deal.amount is None else str(deal.amount),
+            "client_id": deal.client_id,
+            "manager_id": deal.manager_id,
+            "lost_reason": deal.lost_reason.name if deal.lost_reason else None,
+            "moved_by": getattr(user, "pk", None),
+            "at": deal.stage_entered_at.isoformat(),
+            "url": events.absolute_url(deal.get_absolute_url()),
+        }
+
+    return payload
 
 
 # --- lines and the margin guard ------------------------------------------------------------------------

@@ -26,10 +26,11 @@ from funnel.views.setup import (
     stage_retire,
 )
 from funnel.views.stuck import stuck_list
+from funnel.views.web_leads import web_form_key, web_lead
 
 __all__ = ["board", "board_column", "stuck_list"]
 __all__ += ["client_choices", "deal_convert", "deal_create", "deal_detail", "deal_edit", "deal_invoice"]
-__all__ += ["deal_lines", "deal_move"]
+__all__ += ["deal_lines", "deal_move", "web_form_key", "web_lead"]
 __all__ += [
     "funnel_create",
     "funnel_edit",

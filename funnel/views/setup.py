@@ -21,6 +21,7 @@ from funnel.access import SETTINGS_ROLES
 from funnel.forms import FunnelForm, LostReasonForm, RetireStageForm, StageForm
 from funnel.models import Deal, Funnel, LostReason, Stage
 from funnel.services import FunnelError
+from funnel.views.web_leads import web_form
 
 
 def _settings_url(funnel: Funnel | None = None, anchor: str = "") -> str:
@@ -70,6 +71,7 @@ def _page(
         "retired": retired,
         "reasons": reasons,
         "reason_form": reason_form or LostReasonForm(prefix="reason"),
+        "web_form": web_form(request, funnel) if funnel else None,
     }
     return render(request, "funnel/settings.html", context, status=status)
 
