@@ -23,6 +23,7 @@ urlpatterns = [
     path("service/", views.service_index, name="service"),
     path("runs/<str:label>/<str:pk>/retry/", views.run_retry, name="run_retry"),
     path("reports/", include("reports.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served as public media: each is handed out by a view that checks access.
