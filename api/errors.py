@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -38,7 +37,3 @@ def exception_handler(exc, context):
     if not isinstance(response.data, (dict, list)):
         response.data = {"detail": response.data}
     return response
-
-
-def refused(message: str, code: int = status.HTTP_409_CONFLICT) -> Response:
-    return Response({"detail": message}, status=code)
