@@ -11,12 +11,12 @@ from django.test import Client as HttpClient
 
 from api.services import tokens
 from clients.tests import factories
-from crm import roles
 from funnel.models import Deal
 from funnel.services import create_deal
 from funnel.tests.factories import FunnelFactory, stages
 from sales import services as sales_services
 from sales.models import Invoice
+from sales.tests import conftest as sales_conftest
 from sales.tests.factories import ContractFactory, ProductFactory
 from tasks.tests.factories import TaskFactory
 
@@ -38,38 +38,23 @@ class Api:
         return self.http.patch(path, data, content_type="application/json", headers=headers)
 
 
+# The users of the sales tests: the owner and a colleague (managers), a supervisor, a sales head.
+owner, colleague, boss, head = sales_conftest.owner, sales_conftest.colleague, sales_conftest.boss, sales_conftest.head
+
+
 def api_of(user) -> Api:
     return Api(tokens.create_token(user, "test")[1])
 
 
 @pytest.fixture
-def owner(db):
-    return factories.manager(username="owner")
-
-
-@pytest.fixture
-def colleague(db):
-    return factories.manager(username="colleague")
-
-
-@pytest.fixture
-def boss(db):
-    return factories.supervisor(username="boss")
-
-
-@pytest.fixture
-def head(db):
-    return factories.UserFactory(username="head", role=roles.SALES_HEAD)
-
-
-@pytest.fixture
-def world(owner, colleague):
-    """Per manager: a client, a contract, a shipped invoice, a deal, a task; one unassigned client."""
+def world(db, request):
+    """Per manager (the owner and the colleague): a client, a contract, an invoice, a deal, a task;
+    one unassigned client."""
     rows = {}
     product = ProductFactory(name="Насос")
     funnel = FunnelFactory(name="B2B")
     stages(funnel, "Квалификация", "Предложение")
-    for user in (owner, colleague):
+    for user in (request.getfixturevalue("owner"), request.getfixturevalue("colleague")):
         client = factories.ClientFactory(name=f"Клиент {user.username}", responsible=user)
         contract = ContractFactory(client=client, credit_days=10)
         invoice = sales_services.save_invoice(

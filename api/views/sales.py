@@ -19,21 +19,20 @@ class ContractViewSet(ReadViewSet):
     filterset_fields = ["client", "is_active"]
 
 
+class DocumentViewSet(ReadViewSet):
+    def visible(self, queryset):
+        return access.visible_documents(queryset, self.request.user)
+
+
 @documented
-class InvoiceViewSet(ReadViewSet):
+class InvoiceViewSet(DocumentViewSet):
     queryset = Invoice.objects.prefetch_related("lines__product")
     serializer_class = serializers.InvoiceSerializer
     filterset_class = InvoiceFilterSet
 
-    def visible(self, queryset):
-        return access.visible_documents(queryset, self.request.user)
-
 
 @documented
-class PaymentViewSet(ReadViewSet):
+class PaymentViewSet(DocumentViewSet):
     queryset = Payment.objects.prefetch_related("allocations")
     serializer_class = serializers.PaymentSerializer
     filterset_class = PaymentFilterSet
-
-    def visible(self, queryset):
-        return access.visible_documents(queryset, self.request.user)
