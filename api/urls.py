@@ -6,10 +6,10 @@ A later resource, such as the accounting exchange's PUT by external id
 and one more line here."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api.views import clients, funnel, sales, tasks, tokens
+from api.views import clients, docs, funnel, sales, tasks, tokens
 
 app_name = "api"
 
@@ -27,12 +27,8 @@ router.register("tasks", tasks.TaskViewSet, basename="task")
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path(
-        "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
-        name="docs",
-    ),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
+    path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", docs.RedocView.as_view(url_name="api:schema"), name="redoc"),
     path("keys/", tokens.token_list, name="tokens"),
     path("keys/<int:pk>/revoke/", tokens.token_revoke, name="token_revoke"),
 ]
