@@ -3,6 +3,8 @@ fields' own readers), then handed to the services as plain values — never save
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
@@ -13,7 +15,12 @@ from clients import extra_fields, validators
 from clients.forms.card import CLEANERS_BY_TYPE
 from clients.models import BusinessRegion, Client, ContactInfo, ContactInfoKind, ContactPerson, Segment
 from clients.services import NewPerson
+from crm.models import Project
+from crm.users import assignable
 from funnel.models import LostReason, Stage
+from sales import access as sales_access
+from sales.models import Contract, Product
+from sales.services import Line
 
 BUILT_IN = ["kind", "name", "full_name", "inn", "kpp", "legal_address", "comment", "responsible", "business_region"]
 
@@ -177,3 +184,64 @@ class DealMoveSerializer(serializers.Serializer):
 
 class TaskActionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+class LineInput(serializers.Serializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(is_active=True))
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
+    price = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    discount = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, default=0)
+
+
+class DocumentInput(serializers.Serializer):
+    """What an invoice and a payment have: the client, its contract, the date, the manager (a
+    manager names themself; by default the key's user), the project, a comment."""
+
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
+    contract = serializers.PrimaryKeyRelatedField(queryset=Contract.objects.all(), required=False, allow_null=True)
+    date = serializers.DateField()
+    manager = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.none(), required=False, allow_null=True
+    )
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None:
+            self.fields["manager"].queryset = assignable(user, everyone=sales_access.SEE_ALL)
+
+    def validate_date(self, value):
+        if not 2000 <= value.year <= 2100:
+            raise serializers.ValidationError(_("Дата вне допустимого диапазона."))
+        return value
+
+    def document(self, model):
+        data = self.validated_data
+        return model(
+            client=data["client"],
+            contract=data.get("contract"),
+            date=data["date"],
+            manager=data["manager"] if "manager" in data else self.user,
+            project=data.get("project"),
+            comment=data["comment"],
+        )
+
+
+class InvoiceInput(DocumentInput):
+    lines = LineInput(many=True, allow_empty=False, max_length=500)
+    # Over the contract's credit limit, the invoice is written only when this confirms it.
+    confirm_over_limit = serializers.BooleanField(default=False)
+
+    def lines_of(self) -> list:
+        return [
+            Line(row["product"], row["quantity"], row.get("price", row["product"].price), row["discount"])
+            for row in self.validated_data["lines"]
+        ]
+
+
+class PaymentInput(DocumentInput):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    # Allocated to the client's open invoices, oldest first (as «Распределить» on the page).
+    allocate_oldest = serializers.BooleanField(default=True)

@@ -77,3 +77,53 @@ def test_only_the_executor_completes_and_only_the_reviewer_accepts_or_returns(wo
     returned = api_of(boss).post(f"/api/v1/tasks/{task.pk}/return/", {"comment": "Дозаполнить ИНН"})
     assert returned.json()["state"] == "returned" and returned.json()["iteration"] == 2
     assert [e["kind"] for e in returned.json()["events"]][-2:] == ["done", "returned"]
+
+
+def test_a_manager_makes_an_invoice_and_a_payment_for_their_own_client_only(world, owner, head):
+    from sales.tests.factories import ProductFactory
+
+    mine, theirs = world["owner"], world["colleague"]
+    product = ProductFactory(name="Насос")
+    api = api_of(owner)
+    invoice = {
+        "client": mine["client"].pk,
+        "contract": mine["contract"].pk,
+        "date": "2026-03-10",
+        "lines": [{"product": product.pk, "quantity": "3", "discount": "10"}],
+    }
+    made = api.post("/api/v1/invoices/", invoice)
+    assert made.status_code == 201, made.content
+    assert (made.json()["total"], made.json()["manager"], made.json()["lines"][0]["price"]) == (
+        "270.00",
+        owner.pk,
+        "100.00",
+    )
+    assert api.post("/api/v1/invoices/", {**invoice, "client": theirs["client"].pk}).status_code == 403
+    assert api_of(head).post("/api/v1/invoices/", invoice).status_code == 403
+    other_contract = api.post("/api/v1/invoices/", {**invoice, "contract": theirs["contract"].pk})
+    assert other_contract.status_code == 400 and "другим клиентом" in other_contract.json()["detail"]
+    paid = api.post("/api/v1/payments/", {"client": mine["client"].pk, "date": "2026-03-20", "amount": "400.00"})
+    assert paid.status_code == 201, paid.content
+    # Oldest first: the world's invoice of 300.00, then 100.00 of the new one.
+    assert paid.json()["allocations"] == [
+        {"invoice": mine["invoice"].pk, "amount": "300.00"},
+        {"invoice": made.json()["id"], "amount": "100.00"},
+    ]
+    assert api.get(f"/api/v1/invoices/{made.json()['id']}/").json()["open_amount"] == "170.00"
+
+
+def test_an_invoice_over_the_credit_limit_needs_a_confirmation(world, owner):
+    from sales.tests.factories import ProductFactory
+
+    contract = world["owner"]["contract"]
+    contract.credit_limit = 500
+    contract.save()
+    invoice = {
+        "client": world["owner"]["client"].pk,
+        "contract": contract.pk,
+        "date": "2026-03-10",
+        "lines": [{"product": ProductFactory(name="Насос").pk, "quantity": "3", "price": "100.00"}],
+    }
+    refused = api_of(owner).post("/api/v1/invoices/", invoice)
+    assert refused.status_code == 409 and "confirm_over_limit" in refused.json()["detail"]
+    assert api_of(owner).post("/api/v1/invoices/", {**invoice, "confirm_over_limit": True}).status_code == 201
