@@ -149,3 +149,18 @@ def test_reads_and_writes_are_limited_per_token_with_retry_after(owner):
     assert api.patch(f"/api/v1/clients/{client.pk}/", {"comment": "2"}).status_code == 429
     assert other.get("/api/v1/tasks/").status_code == 200
     cache.clear()
+
+
+def test_extra_fields_are_listed_with_their_keys_and_filter_the_clients(owner, loyalty):
+    high = loyalty.options.get(name="Высокая")
+    api = api_of(owner)
+    fields = api.get("/api/v1/extra-fields/").json()["results"]
+    assert [(f["key"], f["value_type"], [o["name"] for o in f["options"]]) for f in fields] == [
+        (loyalty.key, "list", ["Высокая", "Низкая"])
+    ]
+    loyal = api.post("/api/v1/clients/", {"name": "Верный", "extra": {loyalty.key: "Высокая"}}).json()
+    api.post("/api/v1/clients/", {"name": "Случайный"})
+    found = api.get("/api/v1/clients/", **{loyalty.key: high.pk, "fields": "id,extra"}).json()["results"]
+    assert found == [{"id": loyal["id"], "extra": {loyalty.key: "Высокая"}}]
+    cleared = api.patch(f"/api/v1/clients/{loyal['id']}/", {"extra": {"Лояльность": None}})
+    assert cleared.json()["extra"] == {loyalty.key: None}
