@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clients import extra_fields
-from clients.models import Client, ContactInfo, ContactPerson, ExtraField, ExtraFieldOption
+from clients.models import Client, ContactInfo, ContactPerson, ExtraField, ExtraFieldOption, ExtraValue
 from funnel.models import Deal, StageTransition
 from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment
 from tasks.models import Task, TaskEvent
@@ -57,22 +57,56 @@ class ContactInfoSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "kind_name", "value", "comment"]
 
 
+EXTRA_SCHEMA = {"type": "object", "additionalProperties": {}, "description": "{extra_<id>: value}"}
+
+
+class PageExtras:
+    """The extra fields and the values of a page of clients and of their contact persons: two
+    queries for the page (and the definitions, kept per process), not one per row."""
+
+    def __init__(self, client_ids: list[int]):
+        self.fields = extra_fields.definitions()
+        self.of_clients = extra_fields.values_of_clients(client_ids)
+        self.of_persons: dict[int, dict[int, object]] = {}
+        rows = ExtraValue.objects.filter(contact__client_id__in=client_ids).select_related("value_option")
+        for row in rows:
+            self.of_persons.setdefault(row.contact_id, {})[row.field_id] = row.value
+
+    @staticmethod
+    def of(context: dict, client_id: int) -> PageExtras:
+        """The page's, or (one client answered alone) this client's."""
+        if "extra" not in context:
+            context["extra"] = PageExtras([client_id])
+        return context["extra"]
+
+    def client_json(self, client: Client) -> dict[str, object]:
+        own = self.of_clients.get(client.pk, {})
+        fields = extra_fields.for_client([f for f in self.fields if not f.for_contacts], client)
+        return {field.key: as_json(own.get(field.pk)) for field in fields}
+
+    def person_json(self, person: ContactPerson) -> dict[str, object]:
+        own = self.of_persons.get(person.pk, {})
+        return {field.key: as_json(own.get(field.pk)) for field in extra_fields.for_contacts(self.fields)}
+
+
 class ContactPersonSerializer(serializers.ModelSerializer):
     contact_info = ContactInfoSerializer(many=True, read_only=True)
+    extra = serializers.SerializerMethodField()
 
     class Meta:
         model = ContactPerson
-        fields = ["id", "name", "position", "notes", "contact_info"]
+        fields = ["id", "name", "position", "notes", "contact_info", "extra"]
+
+    @extend_schema_field(EXTRA_SCHEMA)
+    def get_extra(self, person: ContactPerson) -> dict[str, object]:
+        return PageExtras.of(self.context, person.client_id).person_json(person)
 
 
 class ClientListSerializer(serializers.ListSerializer):
     def to_representation(self, data):
-        """The page's extra values in one query, not one per client."""
+        """The page's extra values in two queries, not one per client."""
         rows = list(data.all() if hasattr(data, "all") else data)
-        self._context["extra"] = (
-            extra_fields.client_definitions(),
-            extra_fields.values_of_clients([c.pk for c in rows]),
-        )
+        self._context["extra"] = PageExtras([c.pk for c in rows])
         return super().to_representation(rows)
 
 
@@ -111,13 +145,9 @@ class ClientSerializer(TrimmedMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field({"type": "object", "additionalProperties": {}, "description": "{extra_<id>: value}"})
+    @extend_schema_field(EXTRA_SCHEMA)
     def get_extra(self, client: Client) -> dict[str, object]:
-        if "extra" not in self.context:  # one client: its own values
-            self.context["extra"] = (extra_fields.client_definitions(), extra_fields.values_of_clients([client.pk]))
-        definitions, values = self.context["extra"]
-        own = values.get(client.pk, {})
-        return {field.key: as_json(own.get(field.pk)) for field in extra_fields.for_client(definitions, client)}
+        return PageExtras.of(self.context, client.pk).client_json(client)
 
 
 class ExtraFieldOptionSerializer(serializers.ModelSerializer):
