@@ -41,6 +41,7 @@ def test_a_client_is_created_with_its_contacts_and_extra_values_under_the_tokens
     assert data["contact_persons"][0]["contact_info"][0]["value"] == "ivan@r.ru"
     assert data["extra"] == {loyalty.key: "Высокая"}
     assert data["contact_persons"][0]["extra"] == {hobby.key: None}
+    assert data["responsible"] == owner.pk
     change = ClientChange.objects.get(client_id=data["id"])
     assert (change.user, change.source) == (owner, ClientChange.Source.API)
 

@@ -65,7 +65,9 @@ class ClientViewSet(ReadViewSet):
             raise exceptions.PermissionDenied
         form = ClientCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        client = client_services.create_client(form.edit(), user=request.user)
+        edit = form.edit()
+        edit.fields.setdefault("responsible", request.user)  # as the card page starts a new client
+        client = client_services.create_client(edit, user=request.user)
         return _answer(request, client.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
