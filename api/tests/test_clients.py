@@ -98,7 +98,9 @@ def test_a_patch_with_if_match_merges_by_field_and_refuses_a_field_both_changed(
     )
     sources = set(ClientChange.objects.filter(client=client).values_list("user__username", "source"))
     assert sources == {("boss", "api"), ("owner", "api")}
-    assert mine.patch(f"/api/v1/clients/{client.pk}/", {}, **{"If-Match": "пять"}).status_code == 400
+    for wrong in ("пять", "²", "-1"):
+        assert mine.patch(f"/api/v1/clients/{client.pk}/", {}, **{"If-Match": wrong}).status_code == 400
+    assert mine.patch("/api/v1/clients/²/", {}).status_code == 404
 
 
 def test_cursor_paging_walks_every_client_once(owner):

@@ -37,7 +37,7 @@ def expected_version(request) -> int | None:
     if not raw or raw == "*":
         return None
     raw = raw.removeprefix("W/").strip('"')
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise exceptions.ValidationError({"If-Match": [_("Укажите версию записи (поле version), например 5.")]})
     return int(raw)
 
@@ -76,7 +76,7 @@ class ClientViewSet(ReadViewSet):
         responses={200: serializers.ClientSerializer, 412: OpenApiResponse(description="a field both changed")},
     )
     def partial_update(self, request, pk=None):
-        if not str(pk).isdigit():
+        if not (str(pk).isascii() and str(pk).isdigit()) or len(str(pk)) > 18:
             raise Http404
         client = access.editable_client(request.user, int(pk))
         version = expected_version(request)
