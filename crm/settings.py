@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "funnel",
     "webhooks",
     "reports",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from the package, no CDN
+    "api",
     "devtools",  # last: the developers' tools read every app, none reads them
 ]
 
@@ -245,6 +249,49 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# The REST API (api/, docs/api.md): personal tokens (or a session, for the docs pages), the same
+# access rules as the pages, cursor paging, rate limits per token read from API_RATE_LIMITS.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token (per user for a session) and period, reads and writes counted apart; over
+# the limit the answer is 429 with Retry-After.
+API_RATE_LIMITS = {
+    "read": os.environ.get("API_READ_RATE", "600/min"),
+    "write": os.environ.get("API_WRITE_RATE", "600/min"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Client Card CRM API",
+    "DESCRIPTION": "Клиенты, договоры, накладные, оплаты, сделки и задачи: docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "api.views.base.HasCrmRole"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # ?fields= may leave any field out of an answer: none is required in the answers' schema.
+    "COMPONENT_NO_READ_ONLY_REQUIRED": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ClientKindEnum": "clients.models.Client.Kind",
+        "TaskKindEnum": "tasks.models.Task.Kind",
+        "TaskEventKindEnum": "tasks.models.TaskEvent.Kind",
+    },
+}
+
 # Content-Security-Policy (django-csp): our own files only. No inline script, style or event
 # handler and no eval anywhere — scripts are static files wired by data- attributes, styles are
 # classes in static CSS; Bootstrap's CSS draws its icons from data: URLs. frame-ancestors says what

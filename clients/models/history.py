@@ -19,6 +19,7 @@ class ClientChange(ChoiceLabels):
         BULK = "bulk", _("Групповое изменение")
         IMPORT = "import", _("Загрузка")
         SYSTEM = "system", _("Система")
+        API = "api", _("API")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="changes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

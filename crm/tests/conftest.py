@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from api.services import tokens as api_tokens
 from clients import services as client_services
 from clients.models import BulkEditRun, ClientExport
 from clients.tests import factories
@@ -150,6 +151,7 @@ def access_world(db, settings, tmp_path) -> World:
         "export": export,
         "import": client_import,
         "owner": owner,
+        "api_token": api_tokens.create_token(owner, "Матрица-ключ")[0],
     }
     return World(users=users, objects=objects)
 
