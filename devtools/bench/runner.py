@@ -233,7 +233,7 @@ def measure(scenario: Scenario, http: HttpClient, *, repeat: int, warmup: int) -
 def settle() -> None:
     """What the warm-up loaded out of the garbage collector's sight, as a gunicorn worker puts it
     after its first requests (devtools/load/gunicorn.conf.py): the timed requests then pay what a
-    worker's requests pay, not full collections walking the process's whole heap."""
+    worker's requests pay, not a full collection walking the process's whole heap now and then."""
     gc.collect()
     gc.freeze()
 
