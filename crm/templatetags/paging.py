@@ -1,17 +1,14 @@
-"""{% load paging %}: {{ table.paginator|found }} → the count of a list, «около 1 000 000» when it is
-the planner's estimate (crm/paging.py), the number itself otherwise."""
+"""{% load paging %}: {{ table.paginator|found }} → the count of a list as crm.paging.count_text
+shows it: «около 1 000 000» when it is the planner's estimate, «более 10 000» when it is a bound, the
+number itself otherwise."""
 
 from django import template
-from django.utils.translation import gettext as _
 
-from crm import numbers
+from crm.paging import count_text
 
 register = template.Library()
 
 
 @register.filter
 def found(paginator):
-    count = paginator.count
-    if getattr(count, "estimated", False):
-        return _("около %(count)s") % {"count": numbers.number(count)}
-    return count
+    return count_text(paginator.count)
