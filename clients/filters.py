@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from clients import extra_fields as extra
 from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, Segment
 from crm.forms import DateRangeWidget, list_as_rows
-from crm.paging import offset_rows
 from crm.users import NAME_COLUMNS, name_of
 
 NOT_FILLED = _("— не заполнено —")
@@ -234,14 +233,6 @@ class ClientFilterSet(django_filters.FilterSet):
     def has_active_extra_filters(self) -> bool:
         """Whether the user narrowed by an extra field: the page then shows those filters open."""
         return any(value and key.startswith(tuple(self.extra_filter_names)) for key, value in self.data.items())
-
-    def filter_queryset(self, queryset: QuerySet[Client]) -> QuerySet[Client]:
-        """The filtered clients; narrowed by an extra field, they are counted exactly only as far
-        as a list pages by number (crm.paging.offset_rows) — each client is tested on its values."""
-        queryset = super().filter_queryset(queryset)
-        if self.has_active_extra_filters():
-            queryset = queryset.counted_up_to(offset_rows())
-        return queryset
 
     def by_class(self, queryset: QuerySet[Client], name: str, value: list[str]) -> QuerySet[Client]:
         """Any of the ticked classes; «не заполнено» is a client without a class."""

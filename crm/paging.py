@@ -6,8 +6,6 @@ as it always was: COUNT(*), OFFSET, every page number. A longer one:
 
 - is counted exactly up to `LIST_EXACT_COUNT_UP_TO` rows (100,000 by default; the count stops
   reading there), beyond that the count is the planner's estimate (EXPLAIN), shown as «около N»;
-  rows tested one by one (the client list filtered by extra fields, `count_up_to`) are counted
-  only up to `LIST_OFFSET_ROWS` and shown «более N» beyond, a bound the planner cannot guess;
 - is sorted with the primary key last, so that every row has a place of its own;
 - offers page numbers only for its first LIST_OFFSET_ROWS rows; from there on, «Следующая» carries
   the sort key of the page's last row (`?after=`) and «Предыдущая» that of its first (`?before=`),
@@ -48,20 +46,9 @@ def offset_rows() -> int:
     return getattr(settings, "LIST_OFFSET_ROWS", DEFAULT_OFFSET_ROWS)
 
 
-def exact_count_limit(rows: QuerySet | None = None) -> int:
-    """Up to how many rows a list is counted exactly; beyond, the planner's estimate is shown.
-    Rows that are costly to count — tested one by one, as the client list filtered by extra fields
-    is — name a lower limit themselves (`count_up_to`)."""
-    return getattr(rows, "count_up_to", None) or getattr(settings, "LIST_EXACT_COUNT_UP_TO", DEFAULT_EXACT_COUNT_UP_TO)
-
-
-def past_limit(rows: QuerySet, limit: int) -> Found:
-    """The count of rows known to be more than `limit`: the planner's estimate («около N»), or
-    «более N» for rows with a limit of their own, whose tests the planner cannot judge (its guess
-    for a filter by two extra fields was off by tens of thousands)."""
-    if getattr(rows, "count_up_to", None):
-        return Found(limit, estimated=True, at_least=True)
-    return Found(rounded(max(planned_count(rows), limit + 1)), estimated=True)
+def exact_count_limit() -> int:
+    """Up to how many rows a list is counted exactly; beyond, the planner's estimate is shown."""
+    return getattr(settings, "LIST_EXACT_COUNT_UP_TO", DEFAULT_EXACT_COUNT_UP_TO)
 
 
 def bounded_count(rows: QuerySet, limit: int) -> int | None:
@@ -92,23 +79,18 @@ def rounded(n: int) -> int:
 
 
 class Found(int):
-    """A count that may be an estimate (`estimated`), or only a bound the rows are known to pass
-    (`at_least`); pages do arithmetic with it as with any int."""
+    """A count that may be an estimate (`estimated`); pages do arithmetic with it as with any int."""
 
     estimated: bool = False
-    at_least: bool = False
 
-    def __new__(cls, value: int, *, estimated: bool = False, at_least: bool = False):
+    def __new__(cls, value: int, *, estimated: bool = False):
         found = super().__new__(cls, value)
-        found.estimated, found.at_least = estimated or at_least, at_least
+        found.estimated = estimated
         return found
 
 
 def count_text(count: int) -> int | str:
-    """A count as a page shows it: «около 1 000 000» when it is an estimate, «более 10 000» when it
-    is a bound, the number otherwise."""
-    if getattr(count, "at_least", False):
-        return _("более %(count)s") % {"count": numbers.number(count)}
+    """A count as a page shows it: «около 1 000 000» when it is an estimate, the number otherwise."""
     if getattr(count, "estimated", False):
         return _("около %(count)s") % {"count": numbers.number(count)}
     return count
@@ -271,14 +253,14 @@ class LongListPaginator(Paginator):
     def page(self, number) -> Page:
         number = int(number)
         rows: QuerySet = self.table.data.data
-        small, limit = offset_rows(), max(offset_rows(), exact_count_limit(rows))
-        found = bounded_count(rows, limit)
+        small = offset_rows()
+        found = bounded_count(rows, max(small, exact_count_limit()))
         if found is not None and found <= small:
             self.count = found  # the cached property, filled: one COUNT, as before
             return super().page(number)
         self.long = True
         if found is None:
-            found = past_limit(rows, limit)
+            found = Found(rounded(max(planned_count(rows), exact_count_limit() + 1)), estimated=True)
         self.count = found
         self.keys = sort_keys(rows)
         if self.keys:

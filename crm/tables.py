@@ -44,15 +44,11 @@ class CountingPaginator(Paginator):
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         bottom = (number - 1) * self.per_page
-        # One row more than the page: whether another follows, when the total is an estimate.
-        records, total = self.queryset.page_and_count(bottom, bottom + self.per_page + 1)
+        records, total = self.queryset.page_and_count(bottom, bottom + self.per_page)
         if total is None:
             raise EmptyPage(self.error_messages["no_results"])
         self.count = total  # the cached property, filled
-        page = self._get_page(tables.rows.BoundRows(records[: self.per_page], table=self.table), number, self)
-        if getattr(total, "estimated", False):
-            page.has_next = lambda: len(records) > self.per_page
-        return page
+        return self._get_page(tables.rows.BoundRows(records, table=self.table), number, self)
 
 
 class FastTable(tables.Table):

@@ -66,21 +66,10 @@ class ClientQuerySet(models.QuerySet):
     # The list's sort by an extra field (order_by_extra_field's field id, value path, direction):
     # such a list is paged by page_and_count(), not by crm.paging's keyset.
     _extra_sort: tuple[int, str, bool] | None = None
-    # Up to how many rows the list is counted exactly, when lower than LIST_EXACT_COUNT_UP_TO
-    # (crm.paging.exact_count_limit): see counted_up_to().
-    count_up_to: int | None = None
 
     def _clone(self):
         clone = super()._clone()
-        clone._extra_sort, clone.count_up_to = self._extra_sort, self.count_up_to
-        return clone
-
-    def counted_up_to(self, limit: int) -> ClientQuerySet:
-        """Count these clients exactly only up to `limit` and say «более N» beyond: the list
-        filtered by extra fields tests each client on its values, and counting 85,000 matches
-        of a million that way took most of the page's 300 ms (size XL)."""
-        clone = self._chain()
-        clone.count_up_to = limit
+        clone._extra_sort = self._extra_sort
         return clone
 
     @property
@@ -118,7 +107,7 @@ class ClientQuerySet(models.QuerySet):
             return list(self[bottom:top]), total
         field_id, value, descending = self._extra_sort
         key = f"xf{field_id}__{value}"
-        limit = paging.exact_count_limit(self)
+        limit = paging.exact_count_limit()
         counting, params = self.order_by().values("pk")[: limit + 1].query.sql_with_params()
         bounded = RawSQL(f"SELECT COUNT(*) FROM ({counting}) AS bounded", params, output_field=IntegerField())
         valued = self.prefetch_related(None).filter(**{f"{key}__isnull": False})
@@ -127,7 +116,7 @@ class ClientQuerySet(models.QuerySet):
         found = list(walked.annotate(list_total=bounded).values_list("pk", "list_total")[bottom:top])
         total = found[0][1] if found else self.order_by().values("pk")[: limit + 1].count()
         if total > limit:
-            total = paging.past_limit(self, limit)
+            total = paging.Found(paging.rounded(max(paging.planned_count(self), limit + 1)), estimated=True)
         ids = [pk for pk, _total in found]
         if len(ids) < top - bottom and (getattr(total, "estimated", False) or bottom + len(ids) < total):
             # The page reaches the clients without a value: they follow the others, by name.
