@@ -132,6 +132,13 @@ class _References:
             return None
         return client
 
+    def party(self, document, refusals: _Refusals) -> tuple[Client | None, Contract | None]:
+        """The document's client and contract, checked; (None, None) when it is refused."""
+        client = None if refusals.has(document) else self.client(document, refusals)
+        if client is None:
+            return None, None
+        return client, self.contract(document, client, refusals)
+
     def contract(self, document, client: Client, refusals: _Refusals) -> Contract | None:
         if not document.contract:
             return None
@@ -141,6 +148,16 @@ class _References:
         elif contract.client_id != client.pk:
             refusals.add(document, _("Договор заключён с другим клиентом."))
         return contract
+
+
+def _found_or_new(model, stored: dict, document: Keyed, client: Client):
+    """(the stored document of this key or a new one of the client's manager, whether it is new)."""
+    row = stored.get((document.source, document.external_id))
+    if row is not None:
+        return row, False
+    return model(
+        external_source=document.source, external_id=document.external_id, manager_id=client.responsible_id
+    ), True
 
 
 def _outcome(created: bool, changed: bool) -> str:
@@ -260,19 +277,13 @@ def upsert_invoices(documents: Sequence[InvoiceDocument], *, user) -> dict[int, 
     paid_caps: dict[int, Decimal] = {}  # invoice id → what may stay allocated to it
     now = timezone.now()
     for document in documents:
-        client = None if refusals.has(document) else references.client(document, refusals)
+        client, contract = references.party(document, refusals)
         if client is None:
             continue
-        contract = references.contract(document, client, refusals)
         lines = _lines(document, products, refusals)
         if refusals.has(document):
             continue
-        invoice = stored.get((document.source, document.external_id))
-        created = invoice is None
-        if created:
-            invoice = Invoice(
-                external_source=document.source, external_id=document.external_id, manager_id=client.responsible_id
-            )
+        invoice, created = _found_or_new(Invoice, stored, document, client)
         was_shipped = invoice.status == Status.SHIPPED and not created
         header = _invoice_header(document, client, contract)
         differs = _set(invoice, header)
@@ -401,19 +412,13 @@ def upsert_payments(documents: Sequence[PaymentDocument], *, user) -> dict[int, 
     invoices = by_key(Invoice.objects.select_for_update(), [(d.source, i) for d in documents for i in d.allocations])
     planned: list[tuple[PaymentDocument, Payment, dict[int, Decimal], bool]] = []
     for document in documents:
-        client = None if refusals.has(document) else references.client(document, refusals)
+        client, contract = references.party(document, refusals)
         if client is None:
             continue
-        contract = references.contract(document, client, refusals)
         wanted = _wanted(document, client, invoices, refusals)
         if refusals.has(document):
             continue
-        payment = stored.get((document.source, document.external_id))
-        created = payment is None
-        if created:
-            payment = Payment(
-                external_source=document.source, external_id=document.external_id, manager_id=client.responsible_id
-            )
+        payment, created = _found_or_new(Payment, stored, document, client)
         differs = _set(
             payment,
             {
