@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -85,3 +85,11 @@ def repeated(documents) -> dict[int, str]:
             errors[document.position] = str(_("Документ с этим ключом уже есть в этом пакете."))
         seen.add(key)
     return errors
+
+
+def one_call_at_a_time() -> None:
+    """Hold the exchange's lock to the end of the transaction: two calls creating the same new key
+    at once would otherwise both find it missing (a transaction-level advisory lock)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('crm.exchange'))")

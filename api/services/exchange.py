@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from django.db import transaction
 
 from clients.services.exchange import upsert_clients
-from crm.exchange import KINDS, ExchangeRefused, Keyed
+from crm.exchange import KINDS, ExchangeRefused, Keyed, one_call_at_a_time
 from sales.services.exchange import upsert_contracts, upsert_invoices, upsert_payments
 
 UPSERTS: dict[str, Callable[..., dict[int, str]]] = {
@@ -24,6 +24,7 @@ UPSERTS: dict[str, Callable[..., dict[int, str]]] = {
 def exchange(items: Sequence[tuple[str, Keyed]], *, user) -> dict[int, str]:
     """{position: Outcome} of every document; ExchangeRefused with the message of every refused
     one (each kind is still checked after a refused one, so that one answer names them all)."""
+    one_call_at_a_time()
     outcomes: dict[int, str] = {}
     errors: dict[int, str] = {}
     forbidden: set[int] = set()

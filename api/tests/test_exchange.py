@@ -237,3 +237,12 @@ def test_a_bad_address_or_batch_is_answered_in_json(sent, product):
     twice = [{"kind": "clients", "source": SOURCE, "id": "К-5", "data": client_doc()}] * 2
     assert "уже есть в этом пакете" in batch(api, twice).json()["results"][1]["error"]["detail"]
     assert api.http.put("/api/v1/exchange/clients/1c/К-1/", "{", content_type="application/json").status_code == 400
+
+
+def test_a_batch_counts_as_one_write_request(boss, settings):
+    settings.API_RATE_LIMITS = {"read": "600/min", "write": "2/min"}
+    api = api_of(boss)
+    items = [{"kind": "clients", "source": SOURCE, "id": f"К-{n}", "data": client_doc(f"Клиент {n}")} for n in range(5)]
+    assert batch(api, items).status_code == 200
+    assert batch(api, items).json()["results"][4] == {"index": 4, "result": "unchanged"}
+    assert batch(api, items).status_code == 429
