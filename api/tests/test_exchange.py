@@ -179,6 +179,10 @@ def test_an_unknown_reference_is_refused_with_its_id(sent, product):
     assert answer.status_code == 400 and "Н-404" in answer.json()["detail"]
     assert not Invoice.objects.filter(external_id="Н-9").exists()
     assert not Payment.objects.filter(external_id="П-9").exists()
+    # A paid invoice stays with the client that paid it.
+    assert put(api, "clients", "К-7", client_doc("Другой")).status_code == 201
+    answer = put(api, "invoices", "Н-1", invoice_doc(product, client="К-7", contract=None))
+    assert answer.status_code == 400 and "другому клиенту" in answer.json()["detail"]
 
 
 ONE = [{"product": 1, "quantity": "1", "price": "1"}]

@@ -284,6 +284,9 @@ def upsert_invoices(documents: Sequence[InvoiceDocument], *, user) -> dict[int, 
         if refusals.has(document):
             continue
         invoice, created = _found_or_new(Invoice, stored, document, client)
+        if invoice.client_id not in (None, client.pk) and invoice.open_amount != invoice.total:
+            refusals.add(document, _("Заявку уже оплачивал её клиент: другому клиенту её передать нельзя."))
+            continue
         was_shipped = invoice.status == Status.SHIPPED and not created
         header = _invoice_header(document, client, contract)
         differs = _set(invoice, header)
@@ -314,7 +317,8 @@ def upsert_invoices(documents: Sequence[InvoiceDocument], *, user) -> dict[int, 
     return outcomes
 
 
-_INVOICE_FIELDS = ["client", "contract", "date", "year", "status", "shipped_on", "due_date", "comment"]
+# A stored document keeps the year of its number («№ 5 за 2026»), as on the pages.
+_INVOICE_FIELDS = ["client", "contract", "date", "status", "shipped_on", "due_date", "comment"]
 
 
 def _invoice_header(document: InvoiceDocument, client: Client, contract: Contract | None) -> dict:
@@ -325,7 +329,6 @@ def _invoice_header(document: InvoiceDocument, client: Client, contract: Contrac
         "client_id": client.pk,
         "contract_id": contract.pk if contract is not None else None,
         "date": document.date,
-        "year": document.date.year,
         "status": document.status,
         "shipped_on": shipped_on,
         "due_date": shipped_on + datetime.timedelta(days=days) if shipped_on else None,
@@ -425,7 +428,6 @@ def upsert_payments(documents: Sequence[PaymentDocument], *, user) -> dict[int, 
                 "client_id": client.pk,
                 "contract_id": contract.pk if contract is not None else None,
                 "date": document.date,
-                "year": document.date.year,
                 "amount": document.amount,
                 "comment": document.comment,
             },
@@ -461,7 +463,7 @@ def upsert_payments(documents: Sequence[PaymentDocument], *, user) -> dict[int, 
         (new if payment.pk is None else changed).append(payment)
     refusals.raise_any()
     _number(Payment, new)
-    _save(Payment, new, changed, ["client", "contract", "date", "year", "amount", "comment", "unallocated"])
+    _save(Payment, new, changed, ["client", "contract", "date", "amount", "comment", "unallocated"])
     Allocation.objects.filter(payment_id__in=[p.pk for p in changed]).delete()
     Allocation.objects.bulk_create(allocations, batch_size=BATCH)
     _write_open_amounts(by_id, {a.invoice_id for a in allocations} | {pk for pk, _a in given_back})
