@@ -50,7 +50,8 @@ def upsert_clients(documents: Sequence[ClientDocument], *, user) -> dict[int, st
         if problem:
             errors[document.position] = problem
             continue
-        changes.append((document.position, ClientChangeSet(client, fields=dict(document.fields))))
+        fields = dict(document.fields) if client.pk else {"responsible": user, **document.fields}
+        changes.append((document.position, ClientChangeSet(client, fields=fields)))
     if errors:
         raise ExchangeRefused(errors, forbidden)
     created = {position for position, change in changes if change.creates}
