@@ -23,8 +23,11 @@ KINDS = ("clients", "contracts", "invoices", "payments")
 class ExternalKey(models.Model):
     """The other system's key of a row: empty for rows made in the CRM."""
 
-    external_source = models.CharField(_("Внешняя система"), max_length=SOURCE_MAX, blank=True, default="")
-    external_id = models.CharField(_("Внешний идентификатор"), max_length=ID_MAX, blank=True, default="")
+    # A default in the table too: rows written by COPY or raw SQL (the demo seeder) get it.
+    external_source = models.CharField(
+        _("Внешняя система"), max_length=SOURCE_MAX, blank=True, default="", db_default=""
+    )
+    external_id = models.CharField(_("Внешний идентификатор"), max_length=ID_MAX, blank=True, default="", db_default="")
 
     class Meta:
         abstract = True
