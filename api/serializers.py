@@ -16,6 +16,9 @@ from funnel.models import Deal, StageTransition
 from sales.models import Allocation, Contract, Invoice, InvoiceLine, Payment
 from tasks.models import Task, TaskEvent
 
+# The accounting system's key of a row (api/views/exchange.py), "" for rows made in the CRM.
+EXTERNAL_KEY = ["external_source", "external_id"]
+
 
 class TrimmedMixin:
     """`?fields=a,b` on a GET keeps only those fields of the answer's rows (unknown names are left
@@ -142,6 +145,7 @@ class ClientSerializer(TrimmedMixin, serializers.ModelSerializer):
             "contact_info",
             "contact_persons",
             "extra",
+            *EXTERNAL_KEY,
         ]
         read_only_fields = fields
 
@@ -170,7 +174,7 @@ class ExtraFieldSerializer(TrimmedMixin, serializers.ModelSerializer):
 class ContractSerializer(TrimmedMixin, serializers.ModelSerializer):
     class Meta:
         model = Contract
-        fields = ["id", "client", "number", "date", "credit_limit", "credit_days", "is_active"]
+        fields = ["id", "client", "number", "date", "credit_limit", "credit_days", "is_active", *EXTERNAL_KEY]
         read_only_fields = fields
 
 
@@ -182,7 +186,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         fields = ["id", "product", "product_name", "quantity", "price", "discount", "amount"]
 
 
-DOCUMENT_FIELDS = ["id", "number", "date", "client", "contract", "manager", "project", "comment"]
+DOCUMENT_FIELDS = ["id", "number", "date", "client", "contract", "manager", "project", "comment", *EXTERNAL_KEY]
 
 
 class InvoiceSerializer(TrimmedMixin, serializers.ModelSerializer):

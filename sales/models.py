@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from crm.choices import ChoiceLabels
+from crm.exchange import ExternalKey, external_key_unique
 from crm.models import Project
 from crm.reversing import url_maker
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class Contract(models.Model):
+class Contract(ExternalKey):
     """«Договор»: the credit terms — a credit limit (amount) and credit days («глубина кредита»);
     either may be empty, meaning no limit."""
 
@@ -36,6 +37,7 @@ class Contract(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["client", "number"], name="contract_number_per_client"),
             models.CheckConstraint(condition=Q(credit_limit__gte=0), name="contract_credit_limit_not_negative"),
+            external_key_unique("contract_external_key"),
         ]
 
     def __str__(self) -> str:
@@ -61,7 +63,7 @@ class Product(models.Model):
         return self.name
 
 
-class Document(ChoiceLabels):
+class Document(ExternalKey, ChoiceLabels):
     """What a sales document has, an invoice or a payment: a number, unique within the year of its
     date, the client and its contract, the manager and the project, a comment."""
 
@@ -98,7 +100,10 @@ class Document(ChoiceLabels):
             models.Index(fields=["client", "date"], name="%(class)s_client_date_idx"),
             models.Index(fields=["manager", "date"], name="%(class)s_manager_date_idx"),
         ]
-        constraints = [models.UniqueConstraint(fields=["year", "number"], name="%(class)s_number_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="%(class)s_number_per_year"),
+            external_key_unique("%(class)s_external_key"),
+        ]
 
     def __str__(self) -> str:
         return self.title_format % {"number": self.number, "date": self.date.strftime("%d.%m.%Y")}

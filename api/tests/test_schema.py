@@ -15,6 +15,7 @@ def test_the_schema_validates_without_a_warning_and_names_every_resource(tmp_pat
     paths = set(schema["paths"])
     for resource in RESOURCES:
         assert {f"/api/v1/{resource}/", f"/api/v1/{resource}/{{id}}/"} <= paths, resource
+    assert {"/api/v1/exchange/{kind}/{source}/{external_id}/", "/api/v1/exchange/batch/"} <= paths
     assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert "If-Match" in {p["name"] for p in schema["paths"]["/api/v1/clients/{id}/"]["patch"]["parameters"]}
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.validators import format_phone
 from crm import paging
 from crm.choices import ChoiceLabels
+from crm.exchange import ExternalKey, external_key_unique
 from crm.per_row import per_row_rows
 from crm.reversing import url_maker
 
@@ -150,7 +151,7 @@ class ClientQuerySet(models.QuerySet):
         )
 
 
-class Client(ChoiceLabels):
+class Client(ExternalKey, ChoiceLabels):
     class Kind(models.TextChoices):
         COMPANY = "company", _("Организация")
         INDIVIDUAL = "individual", _("Физическое лицо")
@@ -212,6 +213,7 @@ class Client(ChoiceLabels):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind="company") | Q(kpp=""), name="client_kpp_only_for_company"),
+            external_key_unique("client_external_key"),
         ]
 
     def __str__(self) -> str:

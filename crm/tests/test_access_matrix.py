@@ -112,6 +112,7 @@ EXTRA_KWARGS = {
     "quality:run_step": lambda o: {"step": 2},
     "reports:task_iterations_tasks": lambda o: {"executor_id": o["owner"].pk},
     "web_lead": lambda o: {"key": o["leads"].public_key},
+    "api:exchange": lambda o: {"kind": "clients", "source": "1c-bp", "external_id": "matrix"},
 }
 
 

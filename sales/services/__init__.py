@@ -1,6 +1,7 @@
 """Sales operations: saving an invoice with its lines, moving it through its statuses, and
 allocating payments to invoices. Every operation that touches money locks the rows it changes and
-keeps each invoice's open amount and each payment's unallocated rest in the same transaction."""
+keeps each invoice's open amount and each payment's unallocated rest in the same transaction.
+The exchange with an accounting system, many documents at a time, is `sales.services.exchange`."""
 
 from __future__ import annotations
 
