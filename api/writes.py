@@ -10,11 +10,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from api.services.clients import ClientEdit
+from api.services.clients import ClientEdit, SentPerson, SentRow
 from clients import extra_fields, validators
 from clients.forms.card import CLEANERS_BY_TYPE
-from clients.models import BusinessRegion, Client, ContactInfo, ContactInfoKind, ContactPerson, Segment
-from clients.services import NewPerson
+from clients.models import BusinessRegion, Client, ContactInfoKind, Segment
 from crm.models import Project
 from crm.users import assignable
 from funnel.models import LostReason, Stage
@@ -29,7 +28,13 @@ def _messages(error: DjangoValidationError) -> list[str]:
     return list(error.messages)
 
 
+ROW_ID = {"required": False, "min_value": 1, "max_value": 2**62}
+
+
 class ContactInfoInput(serializers.Serializer):
+    """A contact information row; with `id`, a stored row of this client (or person) as it should be."""
+
+    id = serializers.IntegerField(**ROW_ID)
     kind = serializers.PrimaryKeyRelatedField(queryset=ContactInfoKind.objects.all())
     value = serializers.CharField(max_length=500)
     comment = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
@@ -43,15 +48,20 @@ class ContactInfoInput(serializers.Serializer):
         return attrs
 
     @staticmethod
-    def row(attrs: dict) -> ContactInfo:
-        return ContactInfo(kind=attrs["kind"], value=attrs["value"], comment=attrs["comment"])
+    def sent(attrs: dict) -> SentRow:
+        return SentRow(attrs.get("id"), {"kind": attrs["kind"], "value": attrs["value"], "comment": attrs["comment"]})
 
 
 class ContactPersonInput(serializers.Serializer):
+    """A contact person; with `id`, a stored person of this client as it should be. Its
+    `contact_info`, when sent, is the whole list of its rows; `extra` sets the values sent."""
+
+    id = serializers.IntegerField(**ROW_ID)
     name = serializers.CharField(max_length=255)
     position = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
-    contact_info = ContactInfoInput(many=True, required=False, default=list)
+    contact_info = ContactInfoInput(many=True, required=False, max_length=200)
+    extra = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False, default=dict)
 
 
 class ClientPatchSerializer(serializers.Serializer):
@@ -71,6 +81,10 @@ class ClientPatchSerializer(serializers.Serializer):
     business_region = serializers.PrimaryKeyRelatedField(queryset=BusinessRegion.objects.all(), allow_null=True)
     segments = serializers.PrimaryKeyRelatedField(queryset=Segment.objects.all(), many=True)
     extra = serializers.DictField(child=serializers.JSONField(allow_null=True))
+    # Each, when sent, is the whole list as it should be: a row with an `id` is kept (and changed),
+    # one without is added, a stored row left out is deleted.
+    contact_info = ContactInfoInput(many=True, max_length=200)
+    contact_persons = ContactPersonInput(many=True, max_length=200)
 
     def __init__(self, *args, client: Client | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,19 +112,44 @@ class ClientPatchSerializer(serializers.Serializer):
         if kpp and not company:
             errors["kpp"] = [_("КПП указывается только для организаций.")]
         attrs["extra"] = self._extra(attrs.get("extra", {}), kind, errors)
+        self._rows(attrs, errors)
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
 
+    def _rows(self, attrs: dict, errors: dict) -> None:
+        """The kinds fit their owners, ids only where rows are stored, persons' extra values read."""
+        persons = attrs.get("contact_persons", [])
+        if any(not row["kind"].for_clients for row in attrs.get("contact_info", [])):
+            errors["contact_info"] = [_("Этот вид контактной информации не для клиентов.")]
+        if any(not row["kind"].for_contacts for person in persons for row in person.get("contact_info", [])):
+            errors["contact_persons"] = [_("Этот вид контактной информации не для контактных лиц.")]
+        rows = [*attrs.get("contact_info", []), *persons, *(r for p in persons for r in p.get("contact_info", []))]
+        if self.client is None and any("id" in row for row in rows):
+            errors["id"] = [_("У новой записи ещё нет id: его указывают только при изменении.")]
+        fields = extra_fields.for_contacts(extra_fields.definitions())
+        problems = {}
+        for number, person in enumerate(persons):
+            person["extra"] = self._extra_values(person.get("extra", {}), fields, problems, prefix=f"{number}.")
+        if problems:
+            errors["contact_persons"] = {"extra": problems}
+
     def _extra(self, sent: dict, kind: str, errors: dict) -> dict:
-        probe = Client(kind=kind)
-        fields = extra_fields.for_client(extra_fields.client_definitions(), probe)
+        problems = {}
+        fields = extra_fields.for_client(extra_fields.client_definitions(), Client(kind=kind))
+        values = self._extra_values(sent, fields, problems)
+        if problems:
+            errors["extra"] = problems
+        return values
+
+    @staticmethod
+    def _extra_values(sent: dict, fields: list, problems: dict, prefix: str = "") -> dict:
         by_name = {**{f.name.lower(): f for f in fields}, **{f.key: f for f in fields}}
-        values, problems = {}, {}
+        values = {}
         for name, raw in sent.items():
             field = by_name.get(name) or by_name.get(name.lower())
             if field is None:
-                problems[name] = [_("Нет такого дополнительного поля.")]
+                problems[prefix + name] = [_("Нет такого дополнительного поля.")]
                 continue
             if raw is None or raw == "":
                 values[field] = None
@@ -118,56 +157,38 @@ class ClientPatchSerializer(serializers.Serializer):
             try:
                 values[field] = extra_fields.parse(field, raw)
             except DjangoValidationError as error:
-                problems[name] = _messages(error)
-        if problems:
-            errors["extra"] = problems
+                problems[prefix + name] = _messages(error)
         return values
 
     def edit(self) -> ClientEdit:
         data = self.validated_data
+        infos, persons = data.get("contact_info"), data.get("contact_persons")
         return ClientEdit(
             fields={name: data[name] for name in BUILT_IN if name in data},
             extra=data.get("extra", {}),
             segments=data.get("segments"),
+            contact_info=None if infos is None else [ContactInfoInput.sent(row) for row in infos],
+            persons=None if persons is None else [_sent_person(person) for person in persons],
         )
+
+
+def _sent_person(attrs: dict) -> SentPerson:
+    infos = attrs.get("contact_info")
+    return SentPerson(
+        attrs.get("id"),
+        {name: attrs[name] for name in ("name", "position", "notes")},
+        attrs["extra"],
+        None if infos is None else [ContactInfoInput.sent(row) for row in infos],
+    )
 
 
 class ClientCreateSerializer(ClientPatchSerializer):
     """A new client, with its contact information and contact persons."""
 
-    contact_info = ContactInfoInput(many=True, required=False, default=list)
-    contact_persons = ContactPersonInput(many=True, required=False, default=list)
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.required = name == "name"
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        errors = {}
-        if any(not row["kind"].for_clients for row in attrs.get("contact_info", [])):
-            errors["contact_info"] = [_("Этот вид контактной информации не для клиентов.")]
-        rows = [row for person in attrs.get("contact_persons", []) for row in person["contact_info"]]
-        if any(not row["kind"].for_contacts for row in rows):
-            errors["contact_persons"] = [_("Этот вид контактной информации не для контактных лиц.")]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
-
-    def edit(self) -> ClientEdit:
-        edit = super().edit()
-        data = self.validated_data
-        edit.contact_info = [ContactInfoInput.row(row) for row in data.get("contact_info", [])]
-        edit.persons = [
-            NewPerson(
-                ContactPerson(name=p["name"], position=p["position"], notes=p["notes"]),
-                {},
-                [ContactInfoInput.row(row) for row in p["contact_info"]],
-            )
-            for p in data.get("contact_persons", [])
-        ]
-        return edit
 
 
 class DealMoveSerializer(serializers.Serializer):

@@ -84,7 +84,15 @@ class ClientViewSet(ReadViewSet):
         form.is_valid(raise_exception=True)
         try:
             client_services.update_client(client.pk, form.edit(), user=request.user, expected_version=version)
+        except client_services.UnknownRow as unknown:
+            raise exceptions.ValidationError(unknown.errors)
         except client_services.VersionConflict as conflict:
+            if conflict.ahead:
+                raise PreconditionFailed(
+                    _("Версии %(version)s ещё нет: сохранена версия %(stored)s. Ничего не записано.")
+                    % {"version": version, "stored": conflict.client.version},
+                    {"version": conflict.client.version},
+                )
             raise PreconditionFailed(
                 _("После версии %(version)s другой пользователь изменил эти поля: %(fields)s. Ничего не записано.")
                 % {"version": version, "fields": ", ".join(conflict.conflicts)},
