@@ -115,7 +115,7 @@ class Person(FastHttpUser):
         runner = self.environment.runner
         if MEASURE and runner is not None and next(_logged_in) == runner.target_user_count:
             self.environment.stats.reset_all()
-            journal(kind="measuring", seconds=MEASURE, users=runner.target_user_count)
+            journal(kind="measuring", seconds=MEASURE, users=runner.target_user_count, at=time.time())
             gevent.spawn_later(MEASURE, runner.quit)
 
     def call(self, url: str, name: str, expect: tuple[int, ...] = (200,), headers: dict | None = None) -> str | None:

@@ -21,6 +21,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from devtools.load.cpu import CpuSampler, cpu_table
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = Path(__file__).resolve().with_name("locustfile.py")
@@ -219,6 +222,28 @@ def ramp_crossing(prefix: Path) -> int | None:
     return None
 
 
+def stack_markers(work: Path) -> tuple[str, ...]:
+    """What the command lines of the stack's daemons carry: the work folder (nginx's
+    configuration), PostgreSQL's and Redis's ports."""
+    markers = [str(work)]
+    for variable, template in (("DATABASE_URL", "-p {port} "), ("REDIS_URL", ":{port} ")):
+        port = urlsplit(os.environ.get(variable, "")).port
+        if port:
+            markers.append(template.format(port=port))
+    return tuple(markers)
+
+
+def measured_window(journal: Path, users: int) -> tuple[float, float]:
+    """When the run with `users` users was measured (the locustfile's «measuring» entry)."""
+    start, seconds = 0.0, 0.0
+    with journal.open(encoding="utf-8") as f:
+        for line in f:
+            entry = json.loads(line)
+            if entry.get("kind") == "measuring" and entry.get("users") == users:
+                start, seconds = entry.get("at", 0.0), entry["seconds"]
+    return start, start + seconds
+
+
 def ms(value: str) -> str:
     number = _number(value)
     return "—" if number is None else f"{number:,.0f}".replace(",", " ")
@@ -251,7 +276,10 @@ def measure(options: argparse.Namespace) -> int:
         run_locust(options, 10, work / "warmup", journal, warmup=True)  # one of each role at least
     for users in options.users:
         prefix = work / f"load_{users}"
+        sampler = CpuSampler(markers=stack_markers(work))
+        sampler.start()
         _ramp, code = run_locust(options, users, prefix, journal)
+        sampler.stop()
         rows = read_stats(prefix)
         total = next((r for r in rows if r["Name"] == "Aggregated"), None)
         if total is None or int(total["Request Count"]) == 0:
@@ -260,6 +288,10 @@ def measure(options: argparse.Namespace) -> int:
             return 1
         print("\n".join(page_table(users, rows, options.time)))
         print()
+        window = sampler.window(*measured_window(journal, users))
+        if window is not None:
+            print("\n".join(cpu_table(window, int(total["Request Count"]))))
+            print()
         failed += int(total["Failure Count"])
         summary.append((users, total))
         crossings[users] = ramp_crossing(prefix)

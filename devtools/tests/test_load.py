@@ -9,6 +9,8 @@ import re
 import runpy
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,6 +21,7 @@ from django.core.management import CommandError, call_command
 from clients.models import ClientChange
 from clients.services.writer import ClientChangeSet, write
 from clients.tests.factories import ClientFactory, manager
+from devtools.load.cpu import CpuSampler, cpu_table
 from quality.models import WizardRun
 
 ROOT = Path(settings.BASE_DIR)
@@ -137,6 +140,28 @@ def test_bin_load_runs_the_mix_through_nginx_and_loses_nothing(reference_data):
     assert re.search(r"^  reports:\S+ +[1-9]", result.stdout, re.MULTILINE), result.stdout
     assert "p95 " in result.stdout
     assert re.search(r"Nothing lost: [1-9]\d* card edits", result.stdout), result.stdout
+    # Where the CPU went while measured: the app's workers and PostgreSQL used some of it.
+    for part in (r"gunicorn \(the app's Python\)", "PostgreSQL", r"nginx \(TLS\)"):
+        used = re.search(rf"^  {part} +(\d+\.\d) +\d+% +(\d+\.\d)$", result.stdout, re.MULTILINE)
+        assert used and float(used.group(2)) > 0, f"{part}:\n{result.stdout}"
+
+
+def test_the_cpu_sampler_gives_a_busy_process_its_cpu_seconds_in_the_window():
+    """A process named like the simulated users spins for 0.8 s; the sampler's window over it
+    finds about that much CPU in its part and not in the others."""
+    sampler = CpuSampler(interval=0.1)
+    sampler.start()
+    start = time.time()
+    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.8: pass"
+    subprocess.run([sys.executable, "-c", spin, "locust"], check=True)
+    end = time.time()
+    sampler.stop()
+    parts, busy, idle, wall = sampler.window(start, end)
+    assert 0.6 <= parts["locust (the simulated users)"] <= 1.1, parts
+    assert parts["gunicorn (the app's Python)"] == 0
+    assert busy >= parts["locust (the simulated users)"] * 0.9 and wall >= 0.7
+    table = "\n".join(cpu_table((parts, busy, idle, wall), requests=10))
+    assert re.search(r"locust \(the simulated users\) +0\.\d +\d+% +[6-9]\d\.\d$|1\d\d\.\d$", table, re.M), table
 
 
 def test_a_gunicorn_worker_settles_its_heap_after_its_first_requests():
