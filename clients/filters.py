@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
-from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, Segment
+from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, RecheckProposal, Segment
 from crm.forms import DateRangeWidget, list_as_rows
 from crm.users import NAME_COLUMNS, name_of
 
@@ -261,3 +261,23 @@ class ClientFilterSet(django_filters.FilterSet):
         if len(matches) == 1:
             return queryset.filter(name__icontains=value)
         return queryset.filter(pk__in=matches[0].union(*matches[1:]))
+
+
+class RecheckFilterSet(django_filters.FilterSet):
+    """«Проверка по ИНН»: the open proposals by the card's responsible and the requisite."""
+
+    responsible = _one_of(
+        get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name"),
+        _("Ответственный"),
+        null_label=_("— не назначен —"),
+        label_columns=NAME_COLUMNS,
+        label_of=name_of,
+        field_name="client__responsible",
+    )
+    field = django_filters.ChoiceFilter(
+        choices=RecheckProposal.Field.choices, label=_("Что изменилось"), empty_label=_("Все"), widget=_select()
+    )
+
+    class Meta:
+        model = RecheckProposal
+        fields = ["responsible", "field"]
