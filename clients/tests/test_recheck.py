@@ -3,6 +3,7 @@ what changed becomes proposals, the register's state a red mark; the run is poli
 
 from __future__ import annotations
 
+import datetime
 import json
 import threading
 import time
@@ -10,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from clients import services
 from clients.jobs import recheck_counterparties
@@ -234,6 +236,43 @@ def test_a_provider_that_times_out_stops_the_run_which_resumes_from_its_position
     asked = [inn for inn, _at in register.calls]
     assert asked == [c.inn for c in clients]  # each once, in order
     assert services.start_recheck().pk != run.pk  # a finished run is not continued: a new one starts
+
+
+def test_a_run_whose_worker_died_is_continued_after_its_last_committed_step(db, register, monkeypatch):
+    clients = counterparties(4)
+    run = RecheckRun.objects.create(
+        state=RecheckRun.State.RUNNING,
+        started_at=timezone.now() - datetime.timedelta(minutes=5),  # no step for minutes, no lock
+        position=clients[1].pk,
+        total=4,
+        asked=2,
+    )
+    assert runs.sweep()["failed"] == 1
+
+    monkeypatch.setattr(runs, "queue", lambda run: None)  # the beat's job, its message on the way
+    assert services.start_recheck().pk == run.pk
+    run = recheck.execute_recheck_run(run.pk)
+
+    assert (run.state, run.asked, run.proposed) == (RecheckRun.State.DONE, 4, 2)
+    assert [inn for inn, _at in register.calls] == [clients[2].inn, clients[3].inn]
+
+
+def test_a_run_past_its_time_goes_back_to_the_queue_and_a_duplicate_job_does_nothing(db, register, monkeypatch):
+    monkeypatch.setattr(recheck, "STEP", 2)
+    counterparties(3)
+    queued = []
+    monkeypatch.setattr(runs, "queue", queued.append)
+    run = RecheckRun.objects.create()
+
+    def step(run):
+        run.asked += 1
+        return False
+
+    assert runs.execute_in_steps(RecheckRun, run.pk, step, failure="", budget=0).state == RecheckRun.State.QUEUED
+    assert [r.pk for r in queued] == [run.pk] and RecheckRun.objects.get(pk=run.pk).asked == 1
+    assert recheck.execute_recheck_run(run.pk).state == RecheckRun.State.DONE
+    assert recheck.execute_recheck_run(run.pk) is None  # redelivered: the claim refuses it
+    assert len(register.calls) == 3
 
 
 def test_one_failure_is_counted_and_skipped(db, register):
