@@ -46,16 +46,21 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("clients:recheck") + (f"?{query}" if query else ""))
 
 
+def _id(text: str) -> int | None:
+    """A row id sent by the page; None for anything else (a bigint's range, not an error 500)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
 @require_POST
 @role_required(*WHO)
 def recheck_decide(request: HttpRequest) -> HttpResponse:
     """Accept or reject one proposal (its row's button) or the ticked ones."""
-    if request.POST.get("accept", "").isdigit() or request.POST.get("reject", "").isdigit():
-        accept = request.POST.get("accept", "").isdigit()
-        ids = [int(request.POST["accept" if accept else "reject"])]
+    if _id(request.POST.get("accept", "")) or _id(request.POST.get("reject", "")):
+        accept = bool(_id(request.POST.get("accept", "")))
+        ids = [_id(request.POST["accept" if accept else "reject"])]
     else:
         accept = request.POST.get("bulk") == "accept"
-        ids = [int(pk) for pk in request.POST.getlist("proposal") if pk.isdigit()]
+        ids = [pk for pk in map(_id, request.POST.getlist("proposal")) if pk]
         if not ids or request.POST.get("bulk") not in ("accept", "reject"):
             messages.warning(request, _("Отметьте изменения, которые нужно принять или отклонить."))
             return _back(request)
