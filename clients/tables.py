@@ -197,6 +197,9 @@ class ClientTable(FastTable):
         attrs = {"class": "table table-sm table-hover align-middle", "id": "client-table"}
 
 
+ACCEPT, REJECT = _("Принять"), _("Отклонить")
+
+
 class RecheckTable(FastTable):
     """«Проверка по ИНН»: the open proposals, grouped by client (its name on the first of its rows),
     a tick box each for «Принять выбранные» / «Отклонить выбранные» and a button pair per row."""
@@ -242,9 +245,9 @@ class RecheckTable(FastTable):
         "decide": lambda p: mark_safe(
             '<div class="d-flex gap-1">'
             f'<button type="submit" name="accept" value="{p.pk:d}" class="btn btn-sm btn-outline-success">'
-            f"{esc(_('Принять'))}</button>"
+            f"{esc(ACCEPT)}</button>"
             f'<button type="submit" name="reject" value="{p.pk:d}" class="btn btn-sm btn-outline-secondary">'
-            f"{esc(_('Отклонить'))}</button></div>"
+            f"{esc(REJECT)}</button></div>"
         ),
     }
 

@@ -20,7 +20,7 @@ from clients.services import recheck
 from clients.tests import factories
 from clients.tests.test_company_data import MOSCOW, TOKEN, party
 from crm import roles, runs
-from crm.testing import logged_in
+from crm.testing import logged_in, opened_form
 
 Proposal = RecheckProposal
 LATE = 0.3  # how long the fake makes a «slow» client wait, longer than the timeout below
@@ -178,9 +178,10 @@ def test_ticked_ones_are_accepted_or_rejected_together(proposed, owner):
     browser = logged_in(owner)
 
     browser.post(reverse("clients:recheck_decide"), {"bulk": "reject", "proposal": ids("kpp")})
-    page = browser.post(
-        reverse("clients:recheck_decide"), {"bulk": "accept", "proposal": ids("name", "legal_address")}, follow=True
-    )
+    form = opened_form(browser, reverse("clients:recheck"), "recheck-form")  # as the browser sends it
+    assert form["csrfmiddlewaretoken"] and "proposal" not in form
+    form.update(bulk="accept", proposal=[str(pk) for pk in ids("name", "legal_address")])
+    page = browser.post(reverse("clients:recheck_decide"), form, follow=True)
 
     assert "Принято изменений: 2" in page.content.decode()
     one.refresh_from_db(), two.refresh_from_db()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,7 +35,9 @@ class RecheckList(ListView):
     def get_context_data(self, **context) -> dict:
         may_start = roles.can_manage_all_clients(self.request.user)
         run = RecheckRun.objects.first() if may_start else None
-        return {**context, "run": runs.revive(run) if run else None, "may_start": may_start}
+        run = runs.revive(run) if run else None
+        # The table is drawn without the request's context: its form's token comes from here.
+        return {**context, "run": run, "may_start": may_start, "csrf_token": get_token(self.request)}
 
 
 recheck_list = role_required(*WHO)(RecheckList.as_view())
