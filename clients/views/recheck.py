@@ -84,9 +84,11 @@ def recheck_decide(request: HttpRequest) -> HttpResponse:
 def recheck_start(request: HttpRequest) -> HttpResponse:
     """«Проверить сейчас»: a new run, or the failed one continued."""
     try:
-        services.start_recheck(user=request.user)
+        run = services.start_recheck(user=request.user)
     except runs.QueueUnavailable as error:
         messages.error(request, str(error))
-    else:
+        return redirect("clients:recheck")
+    run.refresh_from_db()  # done already where jobs run in the request (the demo)
+    if run.state != RecheckRun.State.FAILED:
         messages.info(request, _("Проверка по ИНН запущена: изменения появятся здесь по мере проверки."))
     return redirect("clients:recheck")
