@@ -39,6 +39,18 @@ def _one_of(queryset, label, *, null_label=NOT_FILLED, **columns) -> django_filt
     )
 
 
+def _responsible(**kwargs) -> django_filters.ModelChoiceFilter:
+    """By the responsible manager: «Все», the active users, «— не назначен —»."""
+    return _one_of(
+        get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name"),
+        _("Ответственный"),
+        null_label=_("— не назначен —"),
+        label_columns=NAME_COLUMNS,
+        label_of=name_of,
+        **kwargs,
+    )
+
+
 def _select(multiple: bool = False):
     if multiple:
         return forms.SelectMultiple(attrs={"class": "form-select form-select-sm", "size": 3})
@@ -173,13 +185,7 @@ class ClientFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         choices=Client.Kind.choices, label=_("Вид"), empty_label=_("Все"), widget=_select()
     )
-    responsible = _one_of(
-        get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name"),
-        _("Ответственный"),
-        null_label=_("— не назначен —"),
-        label_columns=NAME_COLUMNS,
-        label_of=name_of,
-    )
+    responsible = _responsible()
     business_region = _one_of(BusinessRegion.objects.all(), _("Бизнес-регион"))
     segments = _one_of(Segment.objects.all(), _("Сегмент"))
     abc_class = django_filters.MultipleChoiceFilter(
@@ -266,14 +272,7 @@ class ClientFilterSet(django_filters.FilterSet):
 class RecheckFilterSet(django_filters.FilterSet):
     """«Проверка по ИНН»: the open proposals by the card's responsible and the requisite."""
 
-    responsible = _one_of(
-        get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name"),
-        _("Ответственный"),
-        null_label=_("— не назначен —"),
-        label_columns=NAME_COLUMNS,
-        label_of=name_of,
-        field_name="client__responsible",
-    )
+    responsible = _responsible(field_name="client__responsible")
     field = django_filters.ChoiceFilter(
         choices=RecheckProposal.Field.choices, label=_("Что изменилось"), empty_label=_("Все"), widget=_select()
     )

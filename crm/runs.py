@@ -101,14 +101,18 @@ def execute(
     except refusals as error:
         message = str(error)
     except SoftTimeLimitExceeded:
-        message = _("Выполнение остановлено: оно заняло больше %(minutes)s мин. Сообщите администратору.") % {
-            "minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
-        }
+        message = _time_limit_message()
     except Exception:
         logger.exception("%s %s failed", model._meta.label, pk)
         message = failure
     fail(model, pk, message)
     return model.objects.get(pk=pk)
+
+
+def _time_limit_message() -> str:
+    return _("Выполнение остановлено: оно заняло больше %(minutes)s мин. Сообщите администратору.") % {
+        "minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
+    }
 
 
 class Halt(Exception):
@@ -156,9 +160,7 @@ def execute_in_steps(
         except QueueUnavailable as error:
             message = str(error)
         except SoftTimeLimitExceeded:
-            message = _("Выполнение остановлено: оно заняло больше %(minutes)s мин. Сообщите администратору.") % {
-                "minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
-            }
+            message = _time_limit_message()
         except Exception:
             logger.exception("%s %s failed", model._meta.label, pk)
             message = failure

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
@@ -18,7 +16,7 @@ from clients.jobs import recheck_counterparties
 from clients.models import Client, ClientChange, RecheckProposal, RecheckRun
 from clients.services import recheck
 from clients.tests import factories
-from clients.tests.test_company_data import MOSCOW, TOKEN, party
+from clients.tests.test_company_data import MOSCOW, TOKEN, FakeDadata, party, serving
 from crm import roles, runs
 from crm.testing import logged_in, opened_form
 
@@ -26,43 +24,25 @@ Proposal = RecheckProposal
 LATE = 0.3  # how long the fake makes a «slow» client wait, longer than the timeout below
 
 
-class FakeRegister(BaseHTTPRequestHandler):
+class FakeRegister(FakeDadata):
     """The parties it knows (ИНН → its answer), the ИНН it answers too late for, and every call."""
 
     parties: dict[str, dict] = {}
     late: set[str] = set()
     calls: list[tuple[str, float]] = []
 
-    def log_message(self, format, *args):
-        pass
-
     def do_POST(self):
         inn = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))["query"]
         self.calls.append((inn, time.monotonic()))
         if inn in self.late:
             time.sleep(LATE)
-        found = [self.parties[inn]] if inn in self.parties else []
-        raw = json.dumps({"suggestions": found}, ensure_ascii=False).encode()
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-        except OSError:
-            pass  # the client gave up waiting
+        self.reply(200, {"suggestions": [self.parties[inn]] if inn in self.parties else []})
 
 
 @pytest.fixture(scope="module")
 def register_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRegister)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(FakeRegister) as url:
+        yield url
 
 
 @pytest.fixture
