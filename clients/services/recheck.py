@@ -143,7 +143,8 @@ def differences(client: Client, data: CompanyData) -> dict[str, str]:
 
 def record(run: RecheckRun, found: dict[int, CompanyData]) -> None:
     """What a step found: the register's state written to the cards, differences proposed (an open
-    proposal of the same requisite takes the newer value instead of a second one)."""
+    proposal of the same requisite takes the newer value instead of a second one, and goes when the
+    card and the register agree again)."""
     if not found:
         return
     clients = list(Client.objects.select_for_update(of=("self",)).filter(pk__in=found).order_by("pk"))
@@ -161,7 +162,7 @@ def record(run: RecheckRun, found: dict[int, CompanyData]) -> None:
     new, renewed = [], []
     for client in clients:
         for name, value in differences(client, found[client.pk]).items():
-            proposal = open_ones.get((client.pk, name))
+            proposal = open_ones.pop((client.pk, name), None)
             if proposal is None:
                 new.append(RecheckProposal(client=client, field=name, old_value=getattr(client, name), new_value=value))
             elif proposal.new_value != value or proposal.old_value != getattr(client, name):
@@ -171,6 +172,8 @@ def record(run: RecheckRun, found: dict[int, CompanyData]) -> None:
         proposal.run = run
     RecheckProposal.objects.bulk_create(new)
     RecheckProposal.objects.bulk_update(renewed, ["old_value", "new_value", "run"])
+    # What the card and the register now agree on (someone set it by hand) is no longer a proposal.
+    RecheckProposal.objects.filter(pk__in=[p.pk for p in open_ones.values()]).delete()
     run.proposed += len(new) + len(renewed)
 
 

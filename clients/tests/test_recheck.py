@@ -120,6 +120,10 @@ def test_a_second_run_does_not_repeat_an_open_proposal_and_renews_a_changed_one(
     assert proposals() == {("Моторика", "name", "Моторика", "АО «МОТОРИКА»", "proposed")}
     assert Proposal.objects.get().pk == first.pk
 
+    Client.objects.filter(pk=moved.pk).update(name="АО «Моторика»")  # set by hand meanwhile
+    check()
+    assert not Proposal.objects.exists()
+
 
 @pytest.fixture
 def proposed(db, register, owner):
@@ -316,8 +320,10 @@ def test_the_owner_sees_their_proposals_a_colleague_does_not(proposed, owner, co
     assert Proposal.objects.get(field="name").state == Proposal.State.PROPOSED
 
 
-def test_a_supervisor_sees_every_proposal_and_the_last_run(proposed, boss):
-    page = logged_in(boss).get(reverse("clients:recheck") + "?field=kpp").content.decode()
+def test_a_supervisor_sees_every_proposal_and_the_last_run(proposed, boss, django_assert_max_num_queries):
+    browser = logged_in(boss)
+    with django_assert_max_num_queries(8):
+        page = browser.get(reverse("clients:recheck") + "?field=kpp").content.decode()
     assert "773602002" in page and "новый адрес" not in page
     assert 'id="recheck-start"' in page and "Проверено 2 из 2" in page
 
