@@ -45,6 +45,8 @@ class CompanyData:
     region: str = ""  # «Москва», «Московская область», «Республика Татарстан»
     region_with_type: str = ""  # the service's short form: «г Москва», «Московская обл», «Респ Татарстан»
     kind: str = Client.Kind.COMPANY
+    # The state in the state register (Client.RegistryStatus), "" when the service does not say.
+    status: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -79,6 +81,16 @@ def russian_quotes(text: str) -> str:
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+# DaData's data.state.status → Client.RegistryStatus.
+STATUSES = {
+    "ACTIVE": Client.RegistryStatus.ACTIVE,
+    "LIQUIDATING": Client.RegistryStatus.LIQUIDATING,
+    "LIQUIDATED": Client.RegistryStatus.LIQUIDATED,
+    "BANKRUPT": Client.RegistryStatus.BANKRUPT,
+    "REORGANIZING": Client.RegistryStatus.REORGANIZING,
+}
 
 
 def _region_name(address: dict) -> str:
@@ -149,6 +161,7 @@ class DadataProvider:
             region=_region_name(address_data),
             region_with_type=_text(address_data.get("region_with_type")),
             kind=kind,
+            status=STATUSES.get(_text((data.get("state") or {}).get("status")), ""),
         )
 
     def _post(self, method: str, payload: dict) -> dict:

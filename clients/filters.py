@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
-from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, Segment
+from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, RecheckProposal, Segment
 from crm.forms import DateRangeWidget, list_as_rows
 from crm.users import NAME_COLUMNS, name_of
 
@@ -36,6 +36,18 @@ def _one_of(queryset, label, *, null_label=NOT_FILLED, **columns) -> django_filt
     by their name, or by `label_of(*label_columns)`."""
     return _RowsChoiceFilter(
         queryset=queryset, label=label, empty_label=_("Все"), null_label=null_label, widget=_select(), **columns
+    )
+
+
+def _responsible(**kwargs) -> django_filters.ModelChoiceFilter:
+    """By the responsible manager: «Все», the active users, «— не назначен —»."""
+    return _one_of(
+        get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name"),
+        _("Ответственный"),
+        null_label=_("— не назначен —"),
+        label_columns=NAME_COLUMNS,
+        label_of=name_of,
+        **kwargs,
     )
 
 
@@ -173,13 +185,7 @@ class ClientFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         choices=Client.Kind.choices, label=_("Вид"), empty_label=_("Все"), widget=_select()
     )
-    responsible = _one_of(
-        get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name"),
-        _("Ответственный"),
-        null_label=_("— не назначен —"),
-        label_columns=NAME_COLUMNS,
-        label_of=name_of,
-    )
+    responsible = _responsible()
     business_region = _one_of(BusinessRegion.objects.all(), _("Бизнес-регион"))
     segments = _one_of(Segment.objects.all(), _("Сегмент"))
     abc_class = django_filters.MultipleChoiceFilter(
@@ -261,3 +267,16 @@ class ClientFilterSet(django_filters.FilterSet):
         if len(matches) == 1:
             return queryset.filter(name__icontains=value)
         return queryset.filter(pk__in=matches[0].union(*matches[1:]))
+
+
+class RecheckFilterSet(django_filters.FilterSet):
+    """«Проверка по ИНН»: the open proposals by the card's responsible and the requisite."""
+
+    responsible = _responsible(field_name="client__responsible")
+    field = django_filters.ChoiceFilter(
+        choices=RecheckProposal.Field.choices, label=_("Что изменилось"), empty_label=_("Все"), widget=_select()
+    )
+
+    class Meta:
+        model = RecheckProposal
+        fields = ["responsible", "field"]

@@ -30,3 +30,17 @@ def export_clients(export_id: int) -> int | None:
 def remove_old_exports() -> int:
     """Daily: delete the files of large exports older than CLIENTS_EXPORT_KEEP_DAYS."""
     return services.remove_old_exports()
+
+
+@shared_task(name="clients.recheck_counterparties")
+def recheck_counterparties() -> int:
+    """Weekly (CLIENTS_RECHECK_EVERY_DAYS): «Проверка по ИНН» — a new run, or the failed one
+    continued. Returns the run's id."""
+    return services.start_recheck().pk
+
+
+@shared_task(name="clients.recheck_run")
+def recheck_run(run_id: int) -> int | None:
+    """Do a stored «Проверка по ИНН» from its position; None if another job has it."""
+    run = services.execute_recheck_run(run_id)
+    return run.asked if run is not None else None

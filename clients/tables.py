@@ -7,7 +7,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
-from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField, attach_listed_contacts
+from clients.models import Client, ContactInfo, ContactInfoKind, ExtraField, RecheckProposal, attach_listed_contacts
 from crm import roles
 from crm.html import esc
 from crm.reversing import url_maker
@@ -78,6 +78,19 @@ def completeness_cell(client: Client) -> str:
     return mark_safe(f'<span class="text-{tone}">{client.completeness:d}&nbsp;%</span>')
 
 
+def closing_mark(client: Client) -> str:
+    """The red mark of a counterparty the register lists as liquidated or closing ("" otherwise)."""
+    if not client.is_closing:
+        return ""
+    return f' <span class="badge text-bg-danger closing-mark">{esc(client.get_registry_status_display())}</span>'
+
+
+def client_link(client: Client) -> str:
+    return mark_safe(
+        f'<a href="{esc(url_maker("clients:detail")(client.pk))}">{esc(client.name)}</a>{closing_mark(client)}'
+    )
+
+
 def extra_column_name(field: ExtraField) -> str:
     return field.key
 
@@ -119,7 +132,7 @@ class ClientTable(FastTable):
         "selection": lambda c: mark_safe(
             f'<input type="checkbox" name="pk" value="{c.pk:d}" class="form-check-input" aria-label="{esc(c.name)}">'
         ),
-        "name": lambda c: mark_safe(f'<a href="{esc(url_maker("clients:detail")(c.pk))}">{esc(c.name)}</a>'),
+        "name": client_link,
         "kind": lambda c: c.get_kind_display(),
         "inn": lambda c: c.inn or EMPTY,
         "kpp": lambda c: c.kpp or EMPTY,
@@ -182,3 +195,65 @@ class ClientTable(FastTable):
         order_by = ("name",)
         empty_text = _("Ничего не найдено. Измените условия отбора.")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "client-table"}
+
+
+ACCEPT, REJECT = _("Принять"), _("Отклонить")
+
+
+class RecheckTable(FastTable):
+    """«Проверка по ИНН»: the open proposals, grouped by client (its name on the first of its rows),
+    a tick box each for «Принять выбранные» / «Отклонить выбранные» and a button pair per row."""
+
+    selection = tables.Column(verbose_name="", orderable=False, empty_values=())
+    client = tables.Column(verbose_name=_("Клиент"), orderable=False)
+    responsible = tables.Column(verbose_name=_("Ответственный"), orderable=False, empty_values=())
+    field = tables.Column(verbose_name=_("Реквизит"), orderable=False)
+    old_value = tables.Column(verbose_name=_("На карточке"), orderable=False)
+    new_value = tables.Column(verbose_name=_("По данным реестра"), orderable=False)
+    created_at = tables.Column(verbose_name=_("Найдено"), orderable=False)
+    decide = tables.Column(verbose_name="", orderable=False, empty_values=())
+
+    def html_rows(self):
+        shown: set[int] = set()
+
+        def first_of_client(render):
+            def cell(proposal: RecheckProposal) -> str:
+                return render(proposal.client) if proposal.client_id not in shown else ""
+
+            return cell
+
+        cells = {
+            **self.cells,
+            "client": first_of_client(client_link),
+            "responsible": first_of_client(lambda c: user_name(c.responsible)),
+        }
+        rows = []
+        for row in self.page.object_list:
+            rows.append(mark_safe("".join(f"<td>{esc(cells[c.name](row.record))}</td>" for c in self.columns)))
+            shown.add(row.record.client_id)
+        return rows
+
+    cells = {
+        "selection": lambda p: mark_safe(
+            f'<input type="checkbox" name="proposal" value="{p.pk:d}" class="form-check-input"'
+            f' aria-label="{esc(p.get_field_display())}">'
+        ),
+        "field": lambda p: p.get_field_display(),
+        "old_value": lambda p: p.old_value or EMPTY,
+        "new_value": lambda p: mark_safe(f"<strong>{esc(p.new_value)}</strong>"),
+        "created_at": lambda p: short_date(localtime(p.created_at)),
+        "decide": lambda p: mark_safe(
+            '<div class="d-flex gap-1">'
+            f'<button type="submit" name="accept" value="{p.pk:d}" class="btn btn-sm btn-outline-success">'
+            f"{esc(ACCEPT)}</button>"
+            f'<button type="submit" name="reject" value="{p.pk:d}" class="btn btn-sm btn-outline-secondary">'
+            f"{esc(REJECT)}</button></div>"
+        ),
+    }
+
+    class Meta(FastTable.Meta):
+        model = RecheckProposal
+        fields = ()
+        sequence = ("selection", "client", "responsible", "field", "old_value", "new_value", "created_at", "decide")
+        empty_text = _("Изменений для проверки нет.")
+        attrs = {"class": "table table-sm align-middle", "id": "recheck-table"}

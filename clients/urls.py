@@ -37,4 +37,7 @@ urlpatterns = [
     path("export/<int:pk>/download/", views.client_export_download, name="export_download"),
     path("import/", views.client_import, name="import"),
     path("import/<int:pk>/", views.client_import_detail, name="import_detail"),
+    path("recheck/", views.recheck_list, name="recheck"),
+    path("recheck/decide/", views.recheck_decide, name="recheck_decide"),
+    path("recheck/start/", views.recheck_start, name="recheck_start"),
 ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections.abc import Callable, Sequence
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -100,14 +101,77 @@ def execute(
     except refusals as error:
         message = str(error)
     except SoftTimeLimitExceeded:
-        message = _("Выполнение остановлено: оно заняло больше %(minutes)s мин. Сообщите администратору.") % {
-            "minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
-        }
+        message = _time_limit_message()
     except Exception:
         logger.exception("%s %s failed", model._meta.label, pk)
         message = failure
     fail(model, pk, message)
     return model.objects.get(pk=pk)
+
+
+def _time_limit_message() -> str:
+    return _("Выполнение остановлено: оно заняло больше %(minutes)s мин. Сообщите администратору.") % {
+        "minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
+    }
+
+
+class Halt(Exception):
+    """Raised by a step of `execute_in_steps`: what the step did is kept, then the run fails with
+    this text (and may be run again: it continues from there)."""
+
+
+def execute_in_steps(
+    model: type[Run], pk, step: Callable[[Run], bool], *, failure: str, budget: float | None = None
+) -> Run | None:
+    """Do a long stored run step by step, for a job that must keep its place (a failed or stopped
+    run continues where it stopped, instead of doing everything again): `step(run)` does a short
+    piece of the work, sets the run's position and counts, and returns True when nothing is left.
+    Each step is one transaction that holds the run's row (locked) and ends by saving it, so what
+    a step did is kept together with the position. A step that raises Halt keeps its work and fails
+    the run with its text; any other exception rolls the step back and fails the run with `failure`.
+    After `budget` seconds (by default half the soft time limit) the run goes back to the queue and
+    a fresh job continues it. `started_at` moves with every step: it is the sweep's clock, and a
+    run is dead only when no step came for DEAD_AFTER. Returns the run; None when another job has it
+    (a run between two steps holds no lock: only the job that claimed it goes on)."""
+    if not claim(model, pk):
+        return None
+    began = time.monotonic()
+    budget = settings.CELERY_TASK_SOFT_TIME_LIMIT / 2 if budget is None else budget
+    while True:
+        halted = None
+        try:
+            with transaction.atomic():
+                run = model.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk).first()
+                if run is None or run.state != Run.State.RUNNING:
+                    return None
+                try:
+                    finished = step(run)
+                except Halt as error:
+                    finished, halted = False, str(error)
+                now = timezone.now()
+                if finished:
+                    run.state, run.finished_at = Run.State.DONE, now
+                elif halted is None and time.monotonic() - began > budget:
+                    run.state, run.queued_at, run.started_at = Run.State.QUEUED, now, None
+                    queue(run)
+                else:
+                    run.started_at = now
+                run.save()
+        except QueueUnavailable as error:
+            message = str(error)
+        except SoftTimeLimitExceeded:
+            message = _time_limit_message()
+        except Exception:
+            logger.exception("%s %s failed", model._meta.label, pk)
+            message = failure
+        else:
+            if halted is None:
+                if run.state == Run.State.RUNNING:
+                    continue
+                return run
+            message = halted
+        fail(model, pk, message)
+        return model.objects.get(pk=pk)
 
 
 def _progress_key(model: type[Run], pk) -> str:

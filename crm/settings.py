@@ -159,6 +159,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     "sales-classes": {"task": "sales.recalculate_classes", "schedule": 24 * 60 * 60},
     "clients-old-exports": {"task": "clients.remove_old_exports", "schedule": 24 * 60 * 60},
+    # «Проверка по ИНН» of every card (clients.services.recheck).
+    "clients-recheck": {
+        "task": "clients.recheck_counterparties",
+        "schedule": float(os.environ.get("CLIENTS_RECHECK_EVERY_DAYS", "7")) * 24 * 60 * 60,
+    },
     # Background runs whose queue message or worker was lost (crm.runs).
     "crm-sweep-runs": {"task": "crm.sweep_runs", "schedule": 5 * 60},
     # Webhook deliveries whose queue message was lost (webhooks.services.send_pending).
@@ -323,6 +328,10 @@ if not DEBUG:
 DADATA_TOKEN = os.environ.get("DADATA_TOKEN", "")
 DADATA_URL = os.environ.get("DADATA_URL", "https://suggestions.dadata.ru/suggestions/api/4_1/rs")
 COMPANY_DATA_TIMEOUT = float(os.environ.get("COMPANY_DATA_TIMEOUT", "5"))
+# «Проверка по ИНН» (weekly, CLIENTS_RECHECK_EVERY_DAYS in the beat schedule): requests a second to
+# the service, and failures in a row after which the run stops (to be continued later).
+CLIENTS_RECHECK_RATE = float(os.environ.get("CLIENTS_RECHECK_RATE", "5"))
+CLIENTS_RECHECK_MAX_ERRORS = int(os.environ.get("CLIENTS_RECHECK_MAX_ERRORS", "10"))
 
 # The site's own address, for the links in what it sends out (webhook payloads).
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")

@@ -1,6 +1,7 @@
 """The clients app's models, by topic; every name is importable from clients.models as before."""
 
 from clients.models.clients import (
+    CLOSING_STATUSES,
     BusinessRegion,
     Client,
     ClientQuerySet,
@@ -15,10 +16,12 @@ from clients.models.clients import (
 )
 from clients.models.extra_fields import ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
 from clients.models.history import EXTRA_HISTORY_LABELS, ClientChange, field_label
+from clients.models.recheck import RecheckProposal, RecheckRun
 from clients.models.runs import BulkEditRun, ClientExport, ClientImport, _export_file_path, _import_file_path
 
 # With the upload paths: migrations 0009 and 0012 name them here.
 __all__ = [
+    "CLOSING_STATUSES",
     "EXTRA_HISTORY_LABELS",
     "BulkEditRun",
     "BusinessRegion",
@@ -35,6 +38,8 @@ __all__ = [
     "ExtraValue",
     "FieldGroup",
     "ListedContact",
+    "RecheckProposal",
+    "RecheckRun",
     "Reference",
     "RequiredProperty",
     "Segment",

@@ -172,6 +172,15 @@ class Client(ExternalKey, ChoiceLabels):
         Y = "Y", "Y"
         Z = "Z", "Z"
 
+    class RegistryStatus(models.TextChoices):
+        """The counterparty's state in the state register, as «Проверка по ИНН» last found it."""
+
+        ACTIVE = "active", _("Действующая")
+        LIQUIDATING = "liquidating", _("В процессе ликвидации")
+        LIQUIDATED = "liquidated", _("Ликвидирована")
+        BANKRUPT = "bankrupt", _("Банкротство")
+        REORGANIZING = "reorganizing", _("Реорганизация")
+
     kind = models.CharField(_("Вид"), max_length=10, choices=Kind.choices, default=Kind.COMPANY)
     name = models.CharField(_("Наименование"), max_length=255)
     full_name = models.CharField(_("Полное наименование"), max_length=500, blank=True)
@@ -200,6 +209,16 @@ class Client(ExternalKey, ChoiceLabels):
     # «Заполненность»: the share of the required properties, contact information and extra fields
     # that are filled (clients.completeness.recompute keeps it); None while nothing is required.
     completeness = models.PositiveSmallIntegerField(_("Заполненность, %"), null=True, blank=True, editable=False)
+    # A fact of the register, not a proposal: «Проверка по ИНН» sets it (clients.services.recheck).
+    registry_status = models.CharField(
+        _("Состояние по ЕГРЮЛ"),
+        max_length=12,
+        choices=RegistryStatus.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
 
     objects = ClientQuerySet.as_manager()
 
@@ -231,6 +250,16 @@ class Client(ExternalKey, ChoiceLabels):
     @property
     def is_company(self) -> bool:
         return self.kind == self.Kind.COMPANY
+
+    @property
+    def is_closing(self) -> bool:
+        """Liquidated, being liquidated or bankrupt: the card and the list mark it red."""
+        return self.registry_status in CLOSING_STATUSES
+
+
+CLOSING_STATUSES = frozenset(
+    {Client.RegistryStatus.LIQUIDATING, Client.RegistryStatus.LIQUIDATED, Client.RegistryStatus.BANKRUPT}
+)
 
 
 class ContactPerson(models.Model):

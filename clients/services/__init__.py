@@ -11,7 +11,8 @@ duplicate detection. Multi-row writes happen here and only here.
 - `bulk`: «Изменить выделенные» (bulk_edit_clients and its stored runs);
 - `imports`: «Загрузка клиентов», the upload, the preview and the import (it reads files with
   clients.imports);
-- `exports`: a large «Excel» of the list, written by a Celery job.
+- `exports`: a large «Excel» of the list, written by a Celery job;
+- `recheck`: «Проверка по ИНН», the register's changes to the cards as proposals.
 
 Every public name is re-exported here, for callers (`services.save_card`). Inside the package a name
 is read from its defining module: a test that changes BULK_EDIT_BATCH patches clients.services.bulk."""
@@ -73,6 +74,7 @@ from clients.services.imports import (
     preview_client_import,
     run_client_import,
 )
+from clients.services.recheck import Decision, decide, execute_recheck_run, start_recheck, visible_proposals
 from clients.services.writer import ClientChangeSet, NewPerson, RowEdit, WriteResult, set_classes, write
 
 __all__ = [
@@ -89,6 +91,7 @@ __all__ = [
     "BulkEditResult",
     "CardInput",
     "ClientChangeSet",
+    "Decision",
     "Duplicate",
     "EditConflict",
     "FieldSettingsRefused",
@@ -107,6 +110,7 @@ __all__ = [
     "create_client_import",
     "create_field",
     "create_group",
+    "decide",
     "delete_field",
     "delete_group",
     "delete_option",
@@ -114,6 +118,7 @@ __all__ = [
     "discard_stale_imports",
     "execute_bulk_edit_run",
     "execute_export",
+    "execute_recheck_run",
     "export_keep_days",
     "export_progress",
     "export_sync_limit",
@@ -139,6 +144,8 @@ __all__ = [
     "snapshot",
     "start_bulk_edit",
     "start_export",
+    "start_recheck",
     "update_field",
+    "visible_proposals",
     "write",
 ]

@@ -7,6 +7,8 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -129,9 +131,10 @@ class FakeDadata(BaseHTTPRequestHandler):
         return self.reply(200, {"suggestions": PARTIES.get(inn, [])})
 
 
-@pytest.fixture(scope="module")
-def dadata_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeDadata)
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A local HTTP server of `handler` in a thread, while the block runs; its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -140,6 +143,12 @@ def dadata_server():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def dadata_server():
+    with serving(FakeDadata) as url:
+        yield url
 
 
 @pytest.fixture

@@ -20,7 +20,17 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from clients import completeness
-from clients.models import BusinessRegion, Client, ClientChange, ContactInfo, ContactInfoKind, ContactPerson, Segment
+from clients.models import (
+    BusinessRegion,
+    Client,
+    ClientChange,
+    ContactInfo,
+    ContactInfoKind,
+    ContactPerson,
+    RecheckProposal,
+    RecheckRun,
+    Segment,
+)
 from devtools.seed.client_fields import (
     FIELD_MODELS,
     ExtraValues,
@@ -364,7 +374,41 @@ def seed_clients(
             counts["contact info"] += len(contact_info)
             counts["segment links"] += len(links)
             bar.update(count)
+    counts.update(seed_recheck(rng_seed, until))
     return counts
+
+
+def seed_recheck(rng_seed: int, until: datetime) -> dict[str, int]:
+    """«Проверка по ИНН» as after a weekly run: a few closing counterparties, and open proposals
+    (the register's name in capitals, a moved legal address) for about 3 % of the cards with an
+    ИНН. A stream of its own: the clients above are drawn as before."""
+    rng = random.Random(f"clients-recheck:{rng_seed}")
+    rows = list(Client.objects.exclude(inn="").order_by("pk").values_list("pk", "name", "legal_address"))
+    run = RecheckRun.objects.create(state=RecheckRun.State.DONE, total=len(rows), asked=len(rows))
+    closing_ids: dict[str, list[int]] = {"liquidated": [], "liquidating": []}
+    proposals = []
+    for pk, name, address in rows:
+        draw = rng.random()
+        if draw < 0.02:
+            closing_ids["liquidated" if draw < 0.01 else "liquidating"].append(pk)
+        if rng.random() < 0.03:
+            proposals.append(RecheckProposal(client_id=pk, field="name", old_value=name, new_value=name.upper()))
+        if address and rng.random() < 0.02:
+            moved = f"{address.rsplit(',', 1)[0]}, д {rng.randint(1, 120)}"
+            proposals.append(
+                RecheckProposal(client_id=pk, field="legal_address", old_value=address, new_value=moved[:500])
+            )
+    closing = [pk for ids in closing_ids.values() for pk in ids]
+    Client.objects.exclude(inn="").exclude(pk__in=closing).update(registry_status=Client.RegistryStatus.ACTIVE)
+    for status, ids in closing_ids.items():
+        Client.objects.filter(pk__in=ids).update(registry_status=status)
+    for proposal in proposals:
+        proposal.run = run
+    RecheckProposal.objects.bulk_create(proposals, batch_size=BATCH_SIZE)
+    RecheckRun.objects.filter(pk=run.pk).update(
+        proposed=len(proposals), closing=len(closing), started_at=until, finished_at=until
+    )
+    return {"closing counterparties": len(closing), "recheck proposals": len(proposals)}
 
 
 def finish() -> None:
@@ -384,6 +428,8 @@ SEED_MODELS = (
     ClientChange,
     Client.segments.through,
     *FIELD_MODELS,
+    RecheckRun,
+    RecheckProposal,
 )
 # seed_demo refuses to seed while this model holds rows, unless --reset is given.
 SEED_GUARD = Client
