@@ -265,6 +265,7 @@ def test_every_list_offers_its_views_under_its_own_key(anna, boris):
         "payments": reverse("sales:payment_list"),
         "contracts": reverse("sales:contract_list"),
         "deals": reverse("funnel:board"),
+        "stuck_deals": reverse("funnel:stuck"),
         "tasks": reverse("tasks:my"),
     }
     for key in pages:
