@@ -34,15 +34,11 @@ class SavedViewError(ValueError):
     """What was wrong with a name or a choice, for the page."""
 
 
-def normalised_query(query: str) -> str:
+def normalised_query(query: str | QueryDict) -> str:
     """The query string as a view keeps it: keys in order, no empty values, no page number."""
-    pairs = [
-        (key, value)
-        for key, values in QueryDict(query).lists()
-        if key not in NOT_SAVED
-        for value in values
-        if value != ""
-    ]
+    if isinstance(query, str):
+        query = QueryDict(query)
+    pairs = [(key, value) for key, values in query.lists() if key not in NOT_SAVED for value in values if value != ""]
     return urlencode(sorted(pairs, key=lambda pair: pair[0]))  # a key's values keep their order
 
 
@@ -208,11 +204,11 @@ class Picker:
     def url_of(self, view: SavedView) -> str:
         return view_address(self.path, view)
 
-    @property
+    @cached_property
     def query(self) -> str:
         """The list's query string as the page was drawn (the browser sends the one of the
         moment, which htmx may have changed since)."""
-        return normalised_query(self.request.GET.urlencode())
+        return normalised_query(self.request.GET)
 
     @property
     def share_choices(self) -> list[tuple[str, str]]:
