@@ -119,7 +119,7 @@ def saved_views_menu(context) -> SafeString:
     csrf = context.get("csrf_token") or get_token(picker.request)
     state = _state(picker, str(csrf))
     current = picker.current
-    title = _("Отбор") + f": «{current.name}»" if current else _("Сохранённые отборы")
+    title = _("Отбор: «%(name)s»") % {"name": current.name} if current else _("Сохранённые отборы")
     note = _(
         "Отбор хранит условия, сортировку и настройки списка; каждый, кому он доступен, "
         "видит в нём только доступные ему строки."
