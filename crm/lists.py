@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from io import BytesIO
 
 from django.contrib import messages
@@ -33,7 +34,7 @@ from django_filters import FilterSet
 from django_tables2 import RequestConfig
 from openpyxl import Workbook
 
-from crm import paging, xlsx
+from crm import paging, saved_views, xlsx
 from crm.models import ListSettings
 from crm.numbers import XLSX_MONEY, number
 from crm.tables import FastTable
@@ -86,7 +87,8 @@ class ListView(View):
     rules), `filterset_class`, `table_class` (a FastTable) and `template_name` (extending
     crm/list.html); `columns_key` offers «Колонки» (the table's OPTIONAL columns); `export_name`
     gives the «Excel» button, served by the same class with `exporting=True` at the list's address
-    + "export/", with the list's query string."""
+    + "export/", with the list's query string. «Сохранённые отборы» (crm.saved_views) are kept
+    under `views_key`, the `columns_key` by default."""
 
     http_method_names = ["get", "head"]
     queryset: QuerySet | None = None
@@ -96,6 +98,7 @@ class ListView(View):
     table_template_name = "crm/_list_table.html"
     page_sizes = PAGE_SIZES
     columns_key = ""
+    views_key = ""
     export_name = ""
     exporting = False
 
@@ -111,11 +114,19 @@ class ListView(View):
         """(name, label) of the columns «Колонки» offers."""
         return [(name, self.table_class.base_columns[name].verbose_name) for name in self.table_class.OPTIONAL]
 
+    @cached_property
+    def saved_views(self) -> saved_views.Picker | None:
+        key = self.views_key or self.columns_key
+        return saved_views.Picker(self.request, key) if key else None
+
     def visible_columns(self) -> list[str] | None:
-        """The optional columns shown: the user's choice where the page offers one."""
+        """The optional columns shown: those of the saved view picked, or the user's own choice,
+        where the page offers one."""
         if not self.columns_key:
             return None
         known = [name for name, _label in self.column_choices()]
+        if self.saved_views is not None and (of_view := self.saved_views.current_columns(known)) is not None:
+            return of_view
         return chosen_columns(self.request, self.columns_key, known, self.table_class.default_columns())
 
     def get_table(self, rows: QuerySet, columns: list[str] | None) -> FastTable:
@@ -143,6 +154,8 @@ class ListView(View):
         if self.exporting:
             return self.export(table)
         per_page = page_size(request, self.page_sizes)
+        if self.saved_views is not None:
+            self.saved_views.columns = columns
         paging.paginate(table, request, per_page, page_number(request))  # long lists: crm/paging.py
         table.body  # drawn here, at a shallow stack (see FastTable.body)  # noqa: B018
         context = self.get_context_data(
@@ -152,6 +165,7 @@ class ListView(View):
             per_page=per_page,
             columns=self.column_menu(columns),
             export_url=f"{request.path}export/" if self.export_name else None,
+            saved_views=self.saved_views,
         )
         # The table is drawn here, not included deep in the page's templates (see FastTable.body).
         table_html = render_to_string(self.table_template_name, {**context, "request": request})

@@ -72,3 +72,39 @@ class ListSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.key}"
+
+
+class SavedView(models.Model):
+    """«Сохранённый отбор» of a list: the query string of its filters, sort and page size, and the
+    columns chosen, under a name; private, or shared with a role or with everyone. It stores no
+    rows: whoever opens it gets the list's own rows for them (crm.saved_views)."""
+
+    class Sharing(models.TextChoices):
+        PRIVATE = "private", _("Только мне")
+        ROLE = "role", _("Роли")
+        EVERYONE = "everyone", _("Всем")
+
+    key = models.CharField(max_length=50)  # the list's (ListView.columns_key, or the page's own)
+    name = models.CharField(_("Наименование"), max_length=100)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    query = models.TextField(blank=True)  # normalised: no page number, no empty value
+    columns = models.JSONField(null=True, blank=True)  # None: the list has no «Колонки»
+    sharing = models.CharField(_("Доступ"), max_length=10, choices=Sharing.choices, default=Sharing.PRIVATE)
+    # Roles are the groups of the data migration: nobody deletes one under a view shared with it.
+    role = models.ForeignKey("auth.Group", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["key", "sharing"], name="saved_view_key_sharing")]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "key", "name"], name="saved_view_name_once_per_list"),
+            models.CheckConstraint(
+                condition=models.Q(sharing="role", role__isnull=False)
+                | (~models.Q(sharing="role") & models.Q(role__isnull=True)),
+                name="saved_view_role_when_shared_with_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from crm import views
+from crm import saved_view_views, views
 
 # The admin's login goes through the same limiter as ours (crm.login_limits) and says so.
 admin.site.login_form = views.RateLimitedAdminAuthenticationForm
@@ -24,6 +24,10 @@ urlpatterns = [
     path("service/", views.service_index, name="service"),
     path("service/webhooks/", include("webhooks.urls")),
     path("runs/<str:label>/<str:pk>/retry/", views.run_retry, name="run_retry"),
+    path("saved-views/", saved_view_views.saved_view_create, name="saved_view_create"),
+    path("saved-views/<int:pk>/", saved_view_views.saved_view_update, name="saved_view_update"),
+    path("saved-views/<int:pk>/rename/", saved_view_views.saved_view_rename, name="saved_view_rename"),
+    path("saved-views/<int:pk>/delete/", saved_view_views.saved_view_delete, name="saved_view_delete"),
     path("reports/", include("reports.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),

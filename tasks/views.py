@@ -16,6 +16,7 @@ from clients.models import Client, ContactPerson
 from crm import merge
 from crm.access import role_required
 from crm.panels import MY_WORK
+from crm.saved_views import Picker
 from tasks import services
 from tasks.forms import AttachmentForm, DecisionForm, PostponeForm, TaskEssentialsForm
 from tasks.models import Task, TaskAttachment
@@ -80,6 +81,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "importances": Task.Importance.choices,
         "today": today,
         "panels": MY_WORK.draw(request.user),
+        "saved_views": Picker(request, "tasks"),
     }
     return render(request, "tasks/my_tasks.html", context)
 

@@ -17,7 +17,7 @@ from api.services import tokens as api_tokens
 from clients import services as client_services
 from clients.models import BulkEditRun, ClientExport
 from clients.tests import factories
-from crm import roles
+from crm import roles, saved_views
 from crm.tests.processes import OwnRedis, Worker
 from funnel import services as funnel_services
 from funnel.models import Deal
@@ -123,6 +123,8 @@ def access_world(db, settings, tmp_path) -> World:
     export.file.save("x.xlsx", ContentFile(b"PK\x03\x04"))
     upload = SimpleUploadedFile("clients.csv", "Наименование;ИНН\nООО «Новый»;7707083893\n".encode())
     client_import = client_services.create_client_import(upload, user=boss)
+    # shared with the managers: the colleague picks it (and may not change it), the others do not see it
+    saved_view = saved_views.save_view(owner, "invoices", "Матрица-отбор", "status=shipped", share=roles.MANAGER)
 
     objects = {
         "client": client,
@@ -152,6 +154,7 @@ def access_world(db, settings, tmp_path) -> World:
         "import": client_import,
         "owner": owner,
         "api_token": api_tokens.create_token(owner, "Матрица-ключ")[0],
+        "saved_view": saved_view,
     }
     return World(users=users, objects=objects)
 

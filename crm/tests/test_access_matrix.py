@@ -105,6 +105,9 @@ POINTS_AT = {
     "api:task-complete": "task",
     "api:task-accept": "task",
     "api:task-return": "task",
+    "saved_view_update": "saved_view",
+    "saved_view_rename": "saved_view",
+    "saved_view_delete": "saved_view",
 }
 EXTRA_KWARGS = {
     "tasks:action": lambda o: {"action": "start"},
@@ -181,6 +184,9 @@ BODIES = {
     "web_lead": lambda o: {"company": "Матрица-заявка", "email": "lead@m.ru"},
     "webhooks:create": lambda o: {"name": "Матрица-2", "url": "https://m.example/2", "events": ["deal.won"]},
     "webhooks:edit": lambda o: {"name": "Матрица-3", "url": "https://m.example/3", "events": ["task.done"]},
+    "saved_view_create": lambda o: {"key": "clients", "name": "Матрица-2", "query": "q=1", "next": "/clients/"},
+    "saved_view_update": lambda o: {"query": "status=request", "share": "", "next": "/sales/invoices/"},
+    "saved_view_rename": lambda o: {"name": "Матрица-3", "next": "/sales/invoices/"},
 }
 # Changes made through the form of a page as the owner gets it (page URL name, form id, changes):
 # the colleague, the sales head and the outsider must not be able to send them.
@@ -195,9 +201,9 @@ FORMS = {
 # The owner's rows that a column may never change, whatever the answer (the sales head and the
 # supervisor move any deal; the supervisor and the administrator edit any card).
 PROTECTED = {
-    "out": ("client", "contract", "invoice", "request", "payment", "deal", "lead", "task"),
-    "col": ("client", "contract", "invoice", "request", "payment", "deal", "lead", "task"),
-    "head": ("client", "contract", "invoice", "request", "payment", "task"),
+    "out": ("client", "contract", "invoice", "request", "payment", "deal", "lead", "task", "saved_view"),
+    "col": ("client", "contract", "invoice", "request", "payment", "deal", "lead", "task", "saved_view"),
+    "head": ("client", "contract", "invoice", "request", "payment", "task", "saved_view"),
 }
 # Words on the owner's objects that a user who may not see them must not find on any page (the
 # sales head reads the task's title in «Итерации задач», a report given to him).

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from crm.access import role_required
+from crm.saved_views import Picker
 from funnel import access
 from funnel.forms import BoardFilterForm, MoveForm
 from funnel.models import Deal, Funnel, Stage
@@ -40,6 +41,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "move_form": MoveForm(),
         "may_set_up": access.may_set_up_funnels(request.user),
         "reset_url": f"?funnel={funnel.pk}" if funnel else "",
+        "saved_views": Picker(request, "deals"),
     }
     return render(request, "funnel/board.html", context)
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from crm.access import role_required
+from crm.saved_views import Picker
 from funnel import access
 from funnel.forms import BoardFilterForm
 from funnel.models import Deal
@@ -32,5 +33,6 @@ def stuck_list(request: HttpRequest) -> HttpResponse:
         "filter_query": form.querystring(),
         "may_set_up": access.may_set_up_funnels(request.user),
         "reset_url": reverse("funnel:stuck"),
+        "saved_views": Picker(request, "stuck_deals"),
     }
     return render(request, "funnel/stuck_list.html", context)

@@ -236,8 +236,9 @@ def test_list_and_payment_queries_do_not_grow(client, owner, buyer, widget, coun
         pay(buyer, "1")
     client.force_login(owner)
     client.get(LIST)
-    # session, user, roles, manager and project choices, count, page, the top bar's task counters
-    with django_assert_max_num_queries(8):
+    # session, user, roles, manager and project choices, count, page, the top bar's task counters,
+    # the list's saved views (crm.saved_views)
+    with django_assert_max_num_queries(9):
         response = client.get(LIST, {"per_page": 100})
     assert response.context["table"].paginator.count == count + 1
     # session, user, roles, the payment with its joins, allocations, open invoices, task counters

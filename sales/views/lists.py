@@ -50,6 +50,7 @@ class DocumentList(ListView):
 
 class InvoiceList(DocumentList):
     model = Invoice
+    views_key = "invoices"
     title = _("Заявки-накладные")
     filterset_class = InvoiceFilterSet
     table_class = InvoiceTable
@@ -57,6 +58,7 @@ class InvoiceList(DocumentList):
 
 class PaymentList(DocumentList):
     model = Payment
+    views_key = "payments"
     title = _("Оплаты от покупателей")
     filterset_class = PaymentFilterSet
     table_class = PaymentTable
@@ -68,6 +70,7 @@ class ContractList(ListView):
     table_class = ContractTable
     template_name = "sales/contract_list.html"
     export_name = "contracts"
+    views_key = "contracts"
     client: Client | None = None
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

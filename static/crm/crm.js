@@ -99,3 +99,16 @@ document.addEventListener("click", (event) => {
   const link = event.target.closest("a[data-current-query]");
   if (link) link.href = link.pathname + window.location.search;
 });
+
+// «Сохранённые отборы»: the filter changes the page's address through htmx, so a form saving the
+// list's state sends the query string of the moment it is sent.
+document.addEventListener("submit", (event) => {
+  const field = event.target.closest("form[data-saved-view-form]")?.querySelector("[data-current-query-value]");
+  if (field) field.value = window.location.search.replace(/^\?/, "");
+});
+
+// A form that asks before it is sent (deleting a saved view).
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});
