@@ -194,7 +194,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "clients:list"
+LOGIN_REDIRECT_URL = "home"  # the role's home page (reports.home)
 LOGOUT_REDIRECT_URL = "login"
 # Every login door checks the same limits (crm.login_limits): failed logins allowed per account at
 # one address, and per account from anywhere, before a pause; an address alone is never locked.
