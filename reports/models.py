@@ -40,11 +40,7 @@ class CompletenessFigure(models.Model):
     not_scored = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["snapshot", "responsible_id"], name="completeness_figure_once", nulls_distinct=False
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "responsible_id"], name="completeness_figure_once")]
 
     def __str__(self) -> str:
         return f"{self.snapshot_id}: {self.responsible_id}"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm import roles
-from crm.numbers import money
+from crm.numbers import money, number
 from crm.panels import Panel, Registry
 from reports.funnel.charts import Bar, bar_chart
 from reports.home import figures, snapshots
@@ -27,6 +27,10 @@ SECTIONS = {
 }
 
 HOME = Registry()
+
+
+def percent_text(value) -> str:
+    return "—" if value is None else f"{number(value, 1)} %"
 
 
 def block(name: str, place: str, order: int) -> Callable:
@@ -71,7 +75,7 @@ def completeness(user, now, today) -> dict:
     change = figures.completeness_change(today)
     lines = [(row, change.change(row.responsible_id, row.counts.average)) for row in change.table.rows]
     bars = [
-        Bar(row.name, [float(row.counts.average or 0)], [f"{row.counts.average or '—'} %"]) for row in change.table.rows
+        Bar(row.name, [float(row.counts.average or 0)], [percent_text(row.counts.average)]) for row in change.table.rows
     ]
     chart = bar_chart(
         bars, [_("Заполненность")], title=_("Заполненность по менеджерам"), chart_id="home-completeness-chart"

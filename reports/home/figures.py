@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -174,31 +174,13 @@ class WizardLine:
 
 def wizard_tasks() -> list[WizardLine]:
     """The wizards' tasks by kind: in work, on review, accepted and their rounds — one GROUP BY query."""
-    accepted = Q(state=Task.State.ACCEPTED)
-    grouped = {
-        r["kind"]: r
-        for r in Task.objects.filter(kind__in=WIZARD_KINDS)
-        .order_by()
-        .values("kind")
-        .annotate(
-            total=Count("pk"),
-            open=Count("pk", filter=Q(state__in=Task.OPEN_STATES)),
-            waiting=Count("pk", filter=Q(state=Task.State.DONE)),
-            accepted=Count("pk", filter=accepted),
-            iterations=Coalesce(Sum("iteration", filter=accepted), 0),
-            max_iteration=Max("iteration", filter=accepted),
+    grouped = iterations.counts_by(Task.objects.filter(kind__in=WIZARD_KINDS), "kind")
+    return [
+        WizardLine(
+            kind, str(kind.label), grouped.get(kind, iterations.Counts()), link("reports:task_iterations", kind=kind)
         )
-    }
-    lines = []
-    for kind in WIZARD_KINDS:
-        r = grouped.get(kind)
-        counts = iterations.Counts()
-        if r:
-            counts = iterations.Counts(
-                r["total"], r["open"], r["waiting"], r["accepted"], r["iterations"], r["max_iteration"]
-            )
-        lines.append(WizardLine(kind, str(kind.label), counts, link("reports:task_iterations", kind=kind)))
-    return lines
+        for kind in WIZARD_KINDS
+    ]
 
 
 # --- a sales head's ---------------------------------------------------------------------------------
