@@ -168,6 +168,8 @@ CELERY_BEAT_SCHEDULE = {
     "crm-sweep-runs": {"task": "crm.sweep_runs", "schedule": 5 * 60},
     # Webhook deliveries whose queue message was lost (webhooks.services.send_pending).
     "webhooks-send-pending": {"task": "webhooks.send_pending", "schedule": 5 * 60},
+    # «Заполненность» by manager each day, for the home page's change over 30 days.
+    "reports-completeness-snapshot": {"task": "reports.take_completeness_snapshot", "schedule": 24 * 60 * 60},
 }
 # Days a large client export's file is kept for its author to download.
 CLIENTS_EXPORT_KEEP_DAYS = int(os.environ.get("CLIENTS_EXPORT_KEEP_DAYS", "7"))
@@ -197,7 +199,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "clients:list"
+LOGIN_REDIRECT_URL = "home"  # the role's home page (reports.home)
 LOGOUT_REDIRECT_URL = "login"
 # Every login door checks the same limits (crm.login_limits): failed logins allowed per account at
 # one address, and per account from anywhere, before a pause; an address alone is never locked.

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from crm import saved_view_views, views
@@ -11,7 +10,7 @@ from crm import saved_view_views, views
 admin.site.login_form = views.RateLimitedAdminAuthenticationForm
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="clients:list"), name="home"),
+    path("", include("reports.home.urls")),  # `home`: the role's home page
     path("login/", views.RateLimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -49,6 +49,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "open")
     importance = request.GET.get("importance", "")
     overdue = request.GET.get("overdue") == "1"
+    due_today = request.GET.get("due") == "today"  # the home page's «на сегодня»
     show_postponed = request.GET.get("postponed") == "1"
     now, today = timezone.now(), timezone.localdate()
 
@@ -58,6 +59,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         mine = mine.filter(importance=importance)
     if overdue:
         mine = mine.filter(due_date__lt=today, state__in=Task.OPEN_STATES)
+    if due_today:
+        mine = mine.filter(due_date=today)
     if not show_postponed:
         mine = mine.filter(Q(postponed_until__isnull=True) | Q(postponed_until__lte=now))
     mine = mine.order_by("due_date", "-importance", "-id")
@@ -77,6 +80,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "state": state,
         "importance": importance,
         "overdue": overdue,
+        "due_today": due_today,
         "show_postponed": show_postponed,
         "importances": Task.Importance.choices,
         "today": today,

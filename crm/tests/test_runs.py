@@ -16,10 +16,11 @@ from clients.tests import factories
 from crm import runs
 from crm.models import Run
 from quality.models import WizardRun
+from reports.models import CompletenessSnapshot
 
 
 def test_every_stored_run_follows_the_protocol():
-    assert set(runs.run_models()) == {BulkEditRun, ClientExport, RecheckRun, WizardRun}
+    assert set(runs.run_models()) == {BulkEditRun, ClientExport, RecheckRun, WizardRun, CompletenessSnapshot}
     assert all(model.job for model in runs.run_models())
 
 

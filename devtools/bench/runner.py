@@ -138,6 +138,7 @@ MODULES = (
     "reports_funnel",
     "forms",
     "deep",
+    "home",
 )
 
 

@@ -23,6 +23,7 @@ FUNNEL_REPORTS = [
     "reports:funnel_managers",
     "reports:repeat_sales",
 ]
+HOME = ["home manager", "home supervisor", "home sales head"]
 
 
 def test_bench_seeds_measures_and_writes_json(db, tmp_path):
@@ -56,7 +57,7 @@ def test_bench_reuses_data_and_runs_chosen_scenarios(db, tmp_path):
     assert [r["scenario"] for r in json.loads(path.read_text())] == ["clients:detail"]
 
 
-@pytest.mark.parametrize("scenarios", [FUNNEL, FUNNEL_REPORTS], ids=["funnel", "funnel reports"])
+@pytest.mark.parametrize("scenarios", [FUNNEL, FUNNEL_REPORTS, HOME], ids=["funnel", "funnel reports", "home"])
 def test_the_chosen_scenarios_run_with_their_queries_and_floors(db, tmp_path, scenarios):
     call_command("seed_demo", size="XS", verbosity=0)
     path = tmp_path / "bench.json"
