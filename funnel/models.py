@@ -138,6 +138,8 @@ class Deal(ChoiceLabels):
             models.Index(fields=["funnel", "stage"], include=["amount"], name="deal_stage_totals_idx"),
             models.Index(fields=["manager", "stage"], name="deal_manager_idx"),
             models.Index(fields=["client"], name="deal_client_idx"),
+            # The deals made in a period: «Воронка по менеджерам» and the home page's month.
+            models.Index(fields=["created_at"], name="deal_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(client=None) | ~Q(lead_name=""), name="deal_client_or_lead"),
