@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0021_recheck'),
-        ('funnel', '0005_funnel_public_key'),
-        ('sales', '0004_external_key'),
+        ("clients", "0021_recheck"),
+        ("funnel", "0005_funnel_public_key"),
+        ("sales", "0004_external_key"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='deal',
-            index=models.Index(fields=['created_at'], name='deal_created_idx'),
+            model_name="deal",
+            index=models.Index(fields=["created_at"], name="deal_created_idx"),
         ),
     ]
