@@ -37,4 +37,9 @@ urlpatterns = [
     path("export/<int:pk>/download/", views.client_export_download, name="export_download"),
     path("import/", views.client_import, name="import"),
     path("import/<int:pk>/", views.client_import_detail, name="import_detail"),
+    path("segments/", views.segment_list, name="segments"),
+    path("segments/new/", views.segment_create, name="segment_create"),
+    path("segments/<int:pk>/", views.segment_edit, name="segment_edit"),
+    path("segments/<int:pk>/delete/", views.segment_delete, name="segment_delete"),
+    path("mailing/", views.client_mailing, name="mailing"),
 ]

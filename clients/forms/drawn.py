@@ -40,9 +40,11 @@ def info_row(form: Form) -> SafeString:
     return mark_safe(
         '<div class="row g-1 mb-1">\n'
         f"  {hidden}\n"
-        f'  <div class="col-4">{kind}{_errors(kind)}</div>\n'
+        f'  <div class="col-3">{kind}{_errors(kind)}</div>\n'
         f'  <div class="col-4">{value}{_errors(value)}</div>\n'
-        f'  <div class="col-3">{form["comment"]}</div>\n'
+        f'  <div class="col-2">{form["comment"]}</div>\n'
+        f'  <div class="col-2 small text-nowrap" title="{esc(_("Не отправлять рассылки"))}">'
+        f"{form['no_mailing']} {esc(_('без рассылок'))}</div>\n"
         f'  <div class="col-1 small">{delete}</div>\n'
         "</div>\n"
     )

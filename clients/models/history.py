@@ -20,6 +20,7 @@ class ClientChange(ChoiceLabels):
         IMPORT = "import", _("Загрузка")
         SYSTEM = "system", _("Система")
         API = "api", _("API")
+        MAILING = "mailing", _("Рассылка")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="changes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -48,6 +49,7 @@ EXTRA_HISTORY_LABELS = {
     "segments": _("Сегменты"),
     "contact_info": _("Контактная информация"),
     "contacts": _("Контактные лица"),
+    "mailing": _("Рассылка"),
 }
 
 

@@ -43,7 +43,11 @@ class ClientList(ListView):
 
     def get_filterset(self, rows) -> ClientFilterSet:
         return ClientFilterSet(
-            self.request.GET or None, queryset=rows, extra_fields=self.fields, lazy_extra=not self.every_filter
+            self.request.GET or None,
+            queryset=rows,
+            extra_fields=self.fields,
+            lazy_extra=not self.every_filter,
+            user=self.request.user,
         )
 
     def column_choices(self) -> list[tuple[str, str]]:
