@@ -107,9 +107,7 @@ class ClientExport(Run):
         LIST = "list", _("Список клиентов")
         MAILING = "mailing", _("Рассылка")
 
-    class Format(models.TextChoices):
-        XLSX = "xlsx", "xlsx"
-        CSV = "csv", "csv"
+    Format = ClientImport.Format
 
     job = "clients.export_clients"
 

@@ -64,7 +64,7 @@ def extra_key(field: ExtraField) -> str:
 
 def contact_info_text(infos: Iterable[ContactInfo]) -> str:
     """Contact information rows (with their kind and person) as one line of the history."""
-    refused = f" ({_('не отправлять рассылки')})"
+    refused = " ({})".format(_("не отправлять рассылки"))
     return "; ".join(
         f"{f'{info.contact.name}, ' if info.contact_id else ''}{info.kind.name}: {info.display_value}"
         f"{refused if info.no_mailing else ''}"
