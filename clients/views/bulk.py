@@ -44,6 +44,8 @@ class BadFilter(Exception):
 
 def _selection(params: QueryDict, fields: list[ExtraField], user) -> Selection:
     query = params.get("filter", "")
+    if "\x00" in query:  # no list sends it, and PostgreSQL stores no NUL in text
+        raise BadFilter
     if params.get("all"):
         data = QueryDict(query)
         filterset = ClientFilterSet(data or None, queryset=Client.objects.all(), extra_fields=fields, user=user)
