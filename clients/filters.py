@@ -155,6 +155,11 @@ class ExtraSetFilter(django_filters.ChoiceFilter):
         return qs if condition is None else qs.filter(condition)
 
 
+def segment_label(name: str, kind: str) -> str:
+    """A segment as the filter offers it: a dynamic one says it is a saved filter."""
+    return _("%(name)s (по отбору)") % {"name": name} if kind == Segment.Kind.DYNAMIC else name
+
+
 def extra_filter_name(field: ExtraField) -> str:
     return field.key
 
@@ -183,7 +188,9 @@ class ClientFilterSet(django_filters.FilterSet):
         label_of=name_of,
     )
     business_region = _one_of(BusinessRegion.objects.all(), _("Бизнес-регион"))
-    segments = _one_of(Segment.objects.all(), _("Сегмент"), method="in_segment")
+    segments = _one_of(
+        Segment.objects.all(), _("Сегмент"), method="in_segment", label_columns=("name", "kind"), label_of=segment_label
+    )
     abc_class = django_filters.MultipleChoiceFilter(
         choices=[*Client.ABC.choices, (NOT_SET, _("не заполнено"))],
         label=_("ABC-класс"),

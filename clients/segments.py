@@ -11,6 +11,7 @@ with (clients.access), nobody else's."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
@@ -20,6 +21,9 @@ from clients import access
 from clients import extra_fields as extra
 from clients.models import Client, Segment
 from crm import roles
+
+if TYPE_CHECKING:
+    from clients.filters import ClientFilterSet
 
 # Who sees every client of a segment (and sends a mailing to any): a manager sees their own and the
 # unassigned ones, as on their cards.
@@ -36,7 +40,7 @@ def filter_query(params: QueryDict) -> str:
     return query.urlencode()
 
 
-def stored_filter(query: str, *, nested: bool = True):
+def stored_filter(query: str, *, nested: bool = True) -> ClientFilterSet:
     """The client filter a dynamic segment stores, as a bound ClientFilterSet (not yet checked).
     `nested`: it is a segment's own filter, which may not name a dynamic segment."""
     from clients.filters import ClientFilterSet  # the filter asks this module what a segment holds
@@ -51,7 +55,7 @@ def query_problem(query: str) -> str | None:
     return _problem_of(stored_filter(query))
 
 
-def _problem_of(filterset) -> str | None:
+def _problem_of(filterset: ClientFilterSet) -> str | None:
     if not filterset.is_bound or filterset.is_valid():
         return None
     form = filterset.form
@@ -62,7 +66,7 @@ def _problem_of(filterset) -> str | None:
     return "; ".join(problems)
 
 
-def _checked_filter(segment: Segment):
+def _checked_filter(segment: Segment) -> ClientFilterSet:
     """The dynamic segment's filter, checked once per segment object."""
     cached = getattr(segment, "_checked_filter", None)
     if cached is None:

@@ -97,7 +97,9 @@ def _contacts(client_ids: list[int]) -> dict[int, list[tuple[str, list[str], lis
     return result
 
 
-def mailing_rows(clients, written: Written, on_progress: Callable[[int], None] | None = None) -> Iterator[list]:
+def mailing_rows(
+    clients: QuerySet[Client], written: Written, on_progress: Callable[[int], None] | None = None
+) -> Iterator[list]:
     """The file's rows (see the module's docstring), chunk by chunk; `written` counts them and
     keeps the clients that got one."""
     iterator = clients.iterator(chunk_size=CHUNK_SIZE)
@@ -119,7 +121,9 @@ def mailing_rows(clients, written: Written, on_progress: Callable[[int], None] |
             on_progress(done)
 
 
-def write_mailing(clients, file_format: str, out: IO[bytes], on_progress=None) -> Written:
+def write_mailing(
+    clients: QuerySet[Client], file_format: str, out: IO[bytes], on_progress: Callable[[int], None] | None = None
+) -> Written:
     """Write the mailing file of `clients` (mailing_clients) to `out` as xlsx or csv."""
     written = Written()
     rows = mailing_rows(clients, written, on_progress)

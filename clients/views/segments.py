@@ -8,6 +8,7 @@ import tempfile
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clients import segments as segment_rules
 from clients import services
 from clients.forms.segments import SegmentForm
-from clients.models import ClientExport, ContactInfo, Segment
+from clients.models import Client, ClientExport, ContactInfo, Segment
 from clients.services import mailing
 from clients.services.segments import SegmentRefused, create_segment, delete_segment, update_segment
 from clients.views.exports import send_export_file
@@ -128,7 +129,7 @@ def client_mailing(request: HttpRequest) -> HttpResponse:
     return render(request, "clients/mailing.html", context)
 
 
-def _send_mailing(request: HttpRequest, clients, query: str, file_format: str) -> HttpResponse:
+def _send_mailing(request: HttpRequest, clients: QuerySet[Client], query: str, file_format: str) -> HttpResponse:
     total = clients.count()
     if total > services.export_sync_limit():
         try:

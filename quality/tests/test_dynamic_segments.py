@@ -10,7 +10,7 @@ from quality import services
 def test_step3_with_a_dynamic_segment_looks_at_its_clients_now(base, email_run):
     segment = create_segment(name="Класс A", kind=Segment.Kind.DYNAMIC, query="abc_class=A")
     offered = [label for _value, label in services.filterset(email_run).form.fields["segments"].choices]
-    assert "Класс A" in offered
+    assert "Класс A (по отбору)" in offered
     email_run.filter_query = f"segments={segment.pk}"
     assert [c.name for c in services.clients_in_selection(email_run)] == ["Бета", "Гамма"]
     base["delta"].abc_class = "A"
