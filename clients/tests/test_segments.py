@@ -77,6 +77,8 @@ def test_a_hand_picked_segment_holds_the_clients_filed_under_it(base, boss):
     base["Гамма"].segments.add(wholesale)
     assert names(segments.clients_in(wholesale)) == {"Гамма"}
     assert listed(logged_in(boss), f"segments={wholesale.pk}") == ["Гамма"]
+    page = logged_in(boss).get(f"{LIST_URL}?segments={wholesale.pk}").content.decode()
+    assert "сегмент «Опт» (вручную)" in page
 
 
 def test_a_manager_sees_only_own_and_unassigned_clients_of_a_segment(base, loyal_a, owner, colleague):
