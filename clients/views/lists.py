@@ -59,6 +59,7 @@ class ClientList(ListView):
 
     def get_context_data(self, **context) -> dict:
         """A segment's page is the list filtered by it: the heading names the segment."""
+        context = super().get_context_data(**context)
         filterset = context.get("filter")
         chosen = filterset.form.cleaned_data.get("segments") if filterset and filterset.is_valid() else None
         return {**context, "segment": chosen if isinstance(chosen, Segment) else None}
