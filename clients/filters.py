@@ -7,11 +7,13 @@ from functools import reduce
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from clients import extra_fields as extra
+from clients import segments as segment_rules
 from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, RecheckProposal, Segment
 from crm.forms import DateRangeWidget, list_as_rows
 from crm.users import NAME_COLUMNS, name_of
@@ -165,6 +167,11 @@ class ExtraSetFilter(django_filters.ChoiceFilter):
         return qs if condition is None else qs.filter(condition)
 
 
+def segment_label(name: str, kind: str) -> str:
+    """A segment as the filter offers it: a dynamic one says it is a saved filter."""
+    return _("%(name)s (по отбору)") % {"name": name} if kind == Segment.Kind.DYNAMIC else name
+
+
 def extra_filter_name(field: ExtraField) -> str:
     return field.key
 
@@ -187,7 +194,9 @@ class ClientFilterSet(django_filters.FilterSet):
     )
     responsible = _responsible()
     business_region = _one_of(BusinessRegion.objects.all(), _("Бизнес-регион"))
-    segments = _one_of(Segment.objects.all(), _("Сегмент"))
+    segments = _one_of(
+        Segment.objects.all(), _("Сегмент"), method="in_segment", label_columns=("name", "kind"), label_of=segment_label
+    )
     abc_class = django_filters.MultipleChoiceFilter(
         choices=[*Client.ABC.choices, (NOT_SET, _("не заполнено"))],
         label=_("ABC-класс"),
@@ -210,11 +219,23 @@ class ClientFilterSet(django_filters.FilterSet):
         model = Client
         fields = ["q", "kind", "responsible", "business_region", "segments", "abc_class", "xyz_class", "created"]
 
-    def __init__(self, *args, extra_fields: list[ExtraField] = (), lazy_extra: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        extra_fields: list[ExtraField] = (),
+        lazy_extra: bool = False,
+        user=None,
+        nested: bool = False,
+        **kwargs,
+    ):
         """`lazy_extra`: build the extra fields' filters only when the data use one — a page that
         draws them on demand (the list's «Дополнительные поля») saves their building and checking,
-        three quarters of the filter's time with 25 fields."""
+        three quarters of the filter's time with 25 fields. `user`: a segment's clients are those
+        the user works with (clients.segments). `nested`: a dynamic segment's own filter, which may
+        not name a dynamic segment."""
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.nested = nested
         # Extra fields of clients (not of contact persons) filter by their type.
         self.extra_filter_names = []
         extra_fields = [field for field in extra_fields if not field.for_contacts]
@@ -229,6 +250,31 @@ class ClientFilterSet(django_filters.FilterSet):
             if field_type.offers_isset:
                 self.filters[f"{name}_isset"] = ExtraSetFilter(field)
                 self.extra_filter_names.append(f"{name}_isset")
+
+    @property
+    def form(self) -> forms.Form:
+        if not hasattr(self, "_form"):
+            form = super().form
+            form.clean_segments = lambda: self.clean_segment(form.cleaned_data.get("segments"))
+        return self._form
+
+    def clean_segment(self, segment):
+        """A dynamic segment is refused inside a dynamic segment's filter, and when its own filter
+        went wrong: the page then says why instead of showing every client."""
+        if isinstance(segment, Segment) and segment.kind == Segment.Kind.DYNAMIC:
+            if self.nested:
+                raise ValidationError(
+                    _("Отбор динамического сегмента не может ссылаться на другой динамический сегмент.")
+                )
+            problem = segment_rules.segment_problem(segment)
+            if problem:
+                raise ValidationError(problem)
+        return segment
+
+    def in_segment(self, queryset: QuerySet[Client], name: str, value) -> QuerySet[Client]:
+        if isinstance(value, Segment):
+            return segment_rules.in_segment(queryset, value, self.user)
+        return queryset.filter(segments__isnull=True)  # «— не заполнено —»
 
     def builtin_fields(self) -> list[forms.BoundField]:
         return [self.form[name] for name in self.form.fields if name not in self.extra_filter_names]

@@ -40,4 +40,9 @@ urlpatterns = [
     path("recheck/", views.recheck_list, name="recheck"),
     path("recheck/decide/", views.recheck_decide, name="recheck_decide"),
     path("recheck/start/", views.recheck_start, name="recheck_start"),
+    path("segments/", views.segment_list, name="segments"),
+    path("segments/new/", views.segment_create, name="segment_create"),
+    path("segments/<int:pk>/", views.segment_edit, name="segment_edit"),
+    path("segments/<int:pk>/delete/", views.segment_delete, name="segment_delete"),
+    path("mailing/", views.client_mailing, name="mailing"),
 ]

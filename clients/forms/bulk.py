@@ -44,7 +44,7 @@ class BulkEditForm(MarksInvalidFieldsMixin, forms.Form):
         self._add("kind", forms.ChoiceField(choices=[("", EMPTY), *Client.Kind.choices], label=_("Вид")))
         self._add("abc_class", forms.ChoiceField(choices=[("", EMPTY), *Client.ABC.choices], label=_("ABC-класс")))
         self._add("xyz_class", forms.ChoiceField(choices=[("", EMPTY), *Client.XYZ.choices], label=_("XYZ-класс")))
-        segments = Segment.objects.all()
+        segments = Segment.objects.filter(kind=Segment.Kind.MANUAL)  # a dynamic one is its filter's
         self._add("add_segment", forms.ModelChoiceField(segments, label=_("Сегмент: добавить"), empty_label=EMPTY))
         self._add("remove_segment", forms.ModelChoiceField(segments, label=_("Сегмент: исключить"), empty_label=EMPTY))
         for field in self.extra_fields:

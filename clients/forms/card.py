@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from clients import extra_fields as extra
 from clients import validators
 from clients.forms import drawn
-from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson, ExtraField, FieldGroup
+from clients.models import Client, ContactInfo, ContactInfoKind, ContactPerson, ExtraField, FieldGroup, Segment
 from clients.services.cards import CardInput, RowInput
 from clients.services.history import TRACKED_FIELDS
 from crm import fragments
@@ -58,6 +58,7 @@ class ClientForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         self.fields["business_region"].empty_label = _("— не указан —")
         list_as_rows(self.fields["responsible"], label_columns=NAME_COLUMNS, label_of=name_of)
         list_as_rows(self.fields["business_region"])
+        self.fields["segments"].queryset = Segment.objects.filter(kind=Segment.Kind.MANUAL)
         list_as_rows(self.fields["segments"])
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
@@ -131,7 +132,7 @@ class OfferedKinds:
 class ContactInfoForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
     class Meta:
         model = ContactInfo
-        fields = ["kind", "value", "comment"]
+        fields = ["kind", "value", "comment", "no_mailing"]
         field_classes = {"kind": KindChoiceField}
 
     def __init__(self, *args, kinds: OfferedKinds | None = None, **kwargs):
@@ -147,6 +148,9 @@ class ContactInfoForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         self.fields["value"].widget.attrs["class"] = "form-control form-control-sm"
         self.fields["comment"].widget.attrs.update(
             {"class": "form-control form-control-sm", "placeholder": _("Комментарий")}
+        )
+        self.fields["no_mailing"].widget.attrs.update(
+            {"class": "form-check-input", "title": _("Не отправлять рассылки")}
         )
         if self.instance.pk:
             self.initial["value"] = self.instance.display_value

@@ -37,12 +37,14 @@ def info_row(form: Form) -> SafeString:
     if form.instance.pk:
         delete = f'<label title="{esc(_("Удалить"))}">{form["DELETE"]} ✕</label>'
     kind, value = form["kind"], form["value"]
+    refuses, refuses_title = esc(_("без рассылок")), esc(_("Не отправлять рассылки"))
     return mark_safe(
         '<div class="row g-1 mb-1">\n'
         f"  {hidden}\n"
-        f'  <div class="col-4">{kind}{_errors(kind)}</div>\n'
+        f'  <div class="col-3">{kind}{_errors(kind)}</div>\n'
         f'  <div class="col-4">{value}{_errors(value)}</div>\n'
-        f'  <div class="col-3">{form["comment"]}</div>\n'
+        f'  <div class="col-2">{form["comment"]}</div>\n'
+        f'  <div class="col-2 small text-nowrap" title="{refuses_title}">{form["no_mailing"]} {refuses}</div>\n'
         f'  <div class="col-1 small">{delete}</div>\n'
         "</div>\n"
     )

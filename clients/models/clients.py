@@ -42,6 +42,19 @@ class BusinessRegion(Reference):
 
 
 class Segment(Reference):
+    """«Сегмент»: hand-picked (its clients are listed on their cards) or dynamic — a saved filter of
+    the client list, evaluated when used (clients.segments)."""
+
+    class Kind(models.TextChoices):
+        MANUAL = "manual", _("Вручную")
+        DYNAMIC = "dynamic", _("Динамически, по отбору")
+
+    kind = models.CharField(
+        _("Способ формирования"), max_length=10, choices=Kind.choices, default=Kind.MANUAL, db_default=Kind.MANUAL
+    )
+    # A dynamic segment's filter: the client list's query string (built-in and extra fields' filters).
+    query = models.TextField(_("Отбор"), blank=True, default="", db_default="")
+
     class Meta(Reference.Meta):
         verbose_name = _("Сегмент")
         verbose_name_plural = _("Сегменты")
@@ -316,6 +329,8 @@ class ContactInfo(models.Model):
     )
     value = models.CharField(_("Значение"), max_length=500)
     comment = models.CharField(_("Комментарий"), max_length=255, blank=True)
+    # Left out of «Рассылка» (clients.services.mailing).
+    no_mailing = models.BooleanField(_("Не отправлять рассылки"), default=False, db_default=False)
 
     class Meta:
         ordering = ["kind__order", "id"]

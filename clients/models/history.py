@@ -21,6 +21,7 @@ class ClientChange(ChoiceLabels):
         SYSTEM = "system", _("Система")
         API = "api", _("API")
         RECHECK = "recheck", _("Проверка по ИНН")
+        MAILING = "mailing", _("Рассылка")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="changes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -49,6 +50,7 @@ EXTRA_HISTORY_LABELS = {
     "segments": _("Сегменты"),
     "contact_info": _("Контактная информация"),
     "contacts": _("Контактные лица"),
+    "mailing": _("Рассылка"),
 }
 
 

@@ -94,15 +94,25 @@ class ClientImport(models.Model):
 
 
 def _export_file_path(instance: ClientExport, filename: str) -> str:
-    return f"exports/{uuid.uuid4().hex}.xlsx"
+    extension = "csv" if filename.endswith(".csv") else "xlsx"
+    return f"exports/{uuid.uuid4().hex}.{extension}"
 
 
 class ClientExport(Run):
-    """A large «Excel» of the client list, written by a Celery job; its author downloads the file
+    """A large «Excel» of the client list, or a large «Рассылка» (the contacts of the list's
+    clients, clients.services.mailing), written by a Celery job; its author downloads the file
     from the export's page once it is ready."""
+
+    class Purpose(models.TextChoices):
+        LIST = "list", _("Список клиентов")
+        MAILING = "mailing", _("Рассылка")
+
+    Format = ClientImport.Format
 
     job = "clients.export_clients"
 
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.LIST, db_default=Purpose.LIST)
+    file_format = models.CharField(max_length=4, choices=Format.choices, default=Format.XLSX, db_default=Format.XLSX)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     # The list's query string (filter and sort) and the columns as (name, header) pairs.
     query = models.TextField(blank=True)

@@ -88,7 +88,7 @@ class BulkChanges:
                 )
         add, remove = data.get("add_segment"), data.get("remove_segment")
         wanted = [pk for pk in (add, remove) if pk is not None]
-        segments = {s.pk: s for s in Segment.objects.filter(pk__in=wanted)} if wanted else {}
+        segments = {s.pk: s for s in Segment.objects.filter(pk__in=wanted, kind=Segment.Kind.MANUAL)} if wanted else {}
         if (add is not None and add not in segments) or (remove is not None and remove not in segments):
             raise BulkEditError(_("Сегмент удалён, пока шло изменение."))
         return cls(builtin, extra, segments.get(add), segments.get(remove))

@@ -21,6 +21,7 @@ from clients import exports
 from clients import extra_fields as extra
 from clients.filters import ClientFilterSet
 from clients.models import Client, ClientExport
+from clients.services import mailing
 from clients.tables import ClientTable
 from crm import replica, runs
 
@@ -50,11 +51,12 @@ def remove_old_exports(now: datetime.datetime | None = None) -> int:
     return removed
 
 
-def exported_clients(query: str, visible: list[str]) -> tuple[QuerySet[Client], list]:
-    """The list's clients for a stored query string — filter and `sort` — and its extra fields."""
+def exported_clients(query: str, visible: list[str], user=None) -> tuple[QuerySet[Client], list]:
+    """The list's clients for a stored query string — filter and `sort` — and its extra fields
+    (a segment's clients: those `user` works with)."""
     params = QueryDict(query)
     fields = extra.client_definitions()
-    filterset = ClientFilterSet(params or None, queryset=Client.objects.for_list(), extra_fields=fields)
+    filterset = ClientFilterSet(params or None, queryset=Client.objects.for_list(), extra_fields=fields, user=user)
     clients = filterset.qs if filterset.is_bound and filterset.is_valid() else Client.objects.for_list()
     table = ClientTable(clients, visible=visible, extra_fields=fields)
     if params.getlist("sort"):
@@ -63,18 +65,33 @@ def exported_clients(query: str, visible: list[str]) -> tuple[QuerySet[Client], 
 
 
 @transaction.atomic
-def start_export(*, author, query: str, columns: list[tuple[str, str]], total: int) -> ClientExport:
-    """A large export of the list for its author: the one already queued or running with the same
-    filter and columns (a second click, a reload of the address), or a new one, queued. Raises
-    crm.runs.QueueUnavailable (and keeps nothing) when the queue is down."""
+def start_export(
+    *,
+    author,
+    query: str,
+    columns: list[tuple[str, str]],
+    total: int,
+    purpose: str = ClientExport.Purpose.LIST,
+    file_format: str = ClientExport.Format.XLSX,
+) -> ClientExport:
+    """A large export of the list (or «Рассылка», `purpose`) for its author: the one already queued
+    or running with the same filter, columns and file (a second click, a reload of the address),
+    or a new one, queued. Raises crm.runs.QueueUnavailable (and keeps nothing) when the queue is
+    down."""
     get_user_model().objects.select_for_update().filter(pk=author.pk).first()  # one start at a time
     pending = ClientExport.objects.filter(
-        author=author, query=query, state__in=[ClientExport.State.QUEUED, ClientExport.State.RUNNING]
+        author=author,
+        query=query,
+        purpose=purpose,
+        file_format=file_format,
+        state__in=[ClientExport.State.QUEUED, ClientExport.State.RUNNING],
     )
     for export in pending:
         if [list(c) for c in export.columns] == [list(c) for c in columns]:
             return export
-    export = ClientExport.objects.create(author=author, query=query, columns=columns, total=total)
+    export = ClientExport.objects.create(
+        author=author, query=query, columns=columns, total=total, purpose=purpose, file_format=file_format
+    )
     runs.queue(export)
     return export
 
@@ -89,10 +106,13 @@ def execute_export(export_id: int) -> ClientExport | None:
     one. Returns the export if this call wrote it."""
 
     def work(export: ClientExport) -> None:
+        if export.purpose == ClientExport.Purpose.MAILING:
+            write_mailing_file(export)
+            return
         names = [name for name, _header in export.columns]
         # The clients are read from the replica when there is one (crm.replica); the run is written here.
         with replica.reading(), tempfile.TemporaryFile() as out:
-            clients, fields = exported_clients(export.query, names)
+            clients, fields = exported_clients(export.query, names, export.author)
             export.rows = exports.write_clients(
                 clients,
                 [tuple(column) for column in export.columns],
@@ -104,5 +124,25 @@ def execute_export(export_id: int) -> ClientExport | None:
             export.file.save("clients.xlsx", File(out), save=False)
 
     return runs.execute(
-        ClientExport, export_id, work, failure=_("Не удалось выгрузить клиентов из-за ошибки на сервере.")
+        ClientExport,
+        export_id,
+        work,
+        refusals=(mailing.MailingRefused,),
+        related=["author"],
+        failure=_("Не удалось выгрузить клиентов из-за ошибки на сервере."),
     )
+
+
+def write_mailing_file(export: ClientExport) -> None:
+    """A large «Рассылка»: its file, then the history line of each client in it."""
+
+    def progress(done: int) -> None:
+        runs.report_progress(ClientExport, export.pk, done)
+
+    with replica.reading(), tempfile.TemporaryFile() as out:
+        clients = mailing.mailing_clients(export.query, export.author)
+        written = mailing.write_mailing(clients, export.file_format, out, on_progress=progress)
+        out.seek(0)
+        export.file.save(f"mailing.{export.file_format}", File(out), save=False)
+    export.rows = len(written.clients)
+    mailing.record_mailing(written, user=export.author, file_format=export.file_format)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from clients import extra_fields
@@ -63,8 +64,11 @@ def extra_key(field: ExtraField) -> str:
 
 def contact_info_text(infos: Iterable[ContactInfo]) -> str:
     """Contact information rows (with their kind and person) as one line of the history."""
+    refused = " ({})".format(_("не отправлять рассылки"))
     return "; ".join(
-        f"{f'{info.contact.name}, ' if info.contact_id else ''}{info.kind.name}: {info.display_value}" for info in infos
+        f"{f'{info.contact.name}, ' if info.contact_id else ''}{info.kind.name}: {info.display_value}"
+        f"{refused if info.no_mailing else ''}"
+        for info in infos
     )
 
 

@@ -355,3 +355,17 @@ def set_classes(*, abc: dict[int, str], xyz: dict[int, str]) -> None:
             by_class[value].append(client_id)
         for value, ids in by_class.items():
             Client.objects.filter(pk__in=ids).exclude(**{field: value}).update(**{field: value})
+
+
+def note(clients: Iterable[tuple[int, int]], *, user, source: str, line: dict[str, str]) -> int:
+    """A history entry that changes nothing on the clients (a mailing export): `line` in the
+    history of each of `clients` — (id, version) pairs, the version it stays at —, written by one
+    INSERT for all of them (on PostgreSQL; SQLite splits it by its parameter limit). Returns how
+    many entries were written."""
+    now = timezone.now()
+    entries = [
+        ClientChange(client_id=pk, user=user, at=now, source=source, version=version, changes=[line])
+        for pk, version in clients
+    ]
+    ClientChange.objects.bulk_create(entries)
+    return len(entries)

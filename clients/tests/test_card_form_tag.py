@@ -29,11 +29,13 @@ REPLACED = (
 REPLACED_ROW = (
     '{% load i18n %}<div class="row g-1 mb-1">\n'
     "  {% for hidden in info_form.hidden_fields %}{{ hidden }}{% endfor %}\n"
-    '  <div class="col-4">{{ info_form.kind }}{% for error in info_form.kind.errors %}'
+    '  <div class="col-3">{{ info_form.kind }}{% for error in info_form.kind.errors %}'
     '<div class="invalid-feedback d-block">{{ error }}</div>{% endfor %}</div>\n'
     '  <div class="col-4">{{ info_form.value }}{% for error in info_form.value.errors %}'
     '<div class="invalid-feedback d-block">{{ error }}</div>{% endfor %}</div>\n'
-    '  <div class="col-3">{{ info_form.comment }}</div>\n'
+    '  <div class="col-2">{{ info_form.comment }}</div>\n'
+    '  <div class="col-2 small text-nowrap" title="{% translate \'Не отправлять рассылки\' %}">'
+    "{{ info_form.no_mailing }} {% translate 'без рассылок' %}</div>\n"
     '  <div class="col-1 small">{% if info_form.instance.pk %}<label title="{% translate \'Удалить\' %}">'
     "{{ info_form.DELETE }} ✕</label>{% endif %}</div>\n"
     "</div>\n"

@@ -30,6 +30,7 @@ from clients.views.fields import (
 from clients.views.imports import client_import, client_import_detail
 from clients.views.lists import client_export, client_list
 from clients.views.recheck import recheck_decide, recheck_list, recheck_start
+from clients.views.segments import client_mailing, segment_create, segment_delete, segment_edit, segment_list
 
 __all__ = ["client_create", "client_detail", "client_edit", "client_list", "contact_info_kinds", "fill_by_inn"]
 __all__ += [
@@ -49,5 +50,6 @@ __all__ += [
     "field_settings",
 ]
 __all__ += ["bulk_edit", "bulk_edit_run", "client_completeness", "required_fields"]
+__all__ += ["client_mailing", "segment_create", "segment_delete", "segment_edit", "segment_list"]
 __all__ += ["client_export", "client_export_detail", "client_export_download", "client_import", "client_import_detail"]
 __all__ += ["recheck_decide", "recheck_list", "recheck_start"]

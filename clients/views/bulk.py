@@ -27,8 +27,6 @@ from crm.access import role_required
 # Who may change clients at all; a sales head only reads.
 BULK_EDIT_ROLES = (roles.MANAGER, roles.SUPERVISOR, roles.ADMINISTRATOR)
 PREVIEW_SIZE = 10
-# List parameters that are not part of the filter.
-NOT_FILTER = ("page", "after", "before", "sort", "per_page", "columns")
 
 
 @dataclass
@@ -44,19 +42,13 @@ class BadFilter(Exception):
     pass
 
 
-def filter_query(params: QueryDict) -> str:
-    """The list's query string without paging, sorting and columns."""
-    query = params.copy()
-    for name in NOT_FILTER:
-        query.pop(name, None)
-    return query.urlencode()
-
-
-def _selection(params: QueryDict, fields: list[ExtraField]) -> Selection:
+def _selection(params: QueryDict, fields: list[ExtraField], user) -> Selection:
     query = params.get("filter", "")
+    if "\x00" in query:  # no list sends it, and PostgreSQL stores no NUL in text
+        raise BadFilter
     if params.get("all"):
         data = QueryDict(query)
-        filterset = ClientFilterSet(data or None, queryset=Client.objects.all(), extra_fields=fields)
+        filterset = ClientFilterSet(data or None, queryset=Client.objects.all(), extra_fields=fields, user=user)
         if filterset.is_bound and not filterset.is_valid():
             raise BadFilter
         return Selection(filterset.qs, True, query, [], 0)
@@ -78,7 +70,7 @@ def bulk_edit(request: HttpRequest) -> HttpResponse:
     params = request.POST if request.method == "POST" else request.GET
     fields = extra.client_definitions()
     try:
-        selection = _selection(params, fields)
+        selection = _selection(params, fields, request.user)
     except BadFilter:
         messages.error(request, _("Условия отбора не распознаны: задайте отбор в списке ещё раз."))
         return redirect("clients:list")

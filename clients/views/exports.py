@@ -4,9 +4,10 @@ downloaded from the export's page."""
 from __future__ import annotations
 
 import tempfile
+from typing import IO
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -44,8 +45,17 @@ def export_clients(request: HttpRequest, table: ClientTable, fields: list[ExtraF
     return xlsx_response(out, _export_name())
 
 
-def _export_name() -> str:
-    return f"clients-{timezone.localdate():%Y-%m-%d}.xlsx"
+def _export_name(export: ClientExport | None = None) -> str:
+    mailing = export is not None and export.purpose == ClientExport.Purpose.MAILING
+    extension = export.file_format if export is not None else ClientExport.Format.XLSX
+    return f"{'mailing' if mailing else 'clients'}-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+def send_export_file(content: IO[bytes], filename: str, file_format: str) -> HttpResponse:
+    """An export's file as a download: a workbook, or csv text."""
+    if file_format == ClientExport.Format.CSV:
+        return FileResponse(content, as_attachment=True, filename=filename, content_type="text/csv; charset=utf-8")
+    return xlsx_response(content, filename)
 
 
 def _own_export(request: HttpRequest, pk: int) -> ClientExport:
@@ -74,4 +84,4 @@ def client_export_download(request: HttpRequest, pk: int) -> HttpResponse:
     export = _own_export(request, pk)
     if export.state != ClientExport.State.DONE or not export.file:
         raise Http404
-    return xlsx_response(export.file.open("rb"), _export_name())
+    return send_export_file(export.file.open("rb"), _export_name(export), export.file_format)

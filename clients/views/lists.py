@@ -11,7 +11,7 @@ from django.shortcuts import render
 
 from clients import extra_fields as extra
 from clients.filters import ClientFilterSet, uses_extra_filters
-from clients.models import Client, ExtraField
+from clients.models import Client, ExtraField, Segment
 from clients.tables import ClientTable, extra_column_name
 from clients.views.exports import export_clients
 from crm.access import role_required
@@ -43,7 +43,11 @@ class ClientList(ListView):
 
     def get_filterset(self, rows) -> ClientFilterSet:
         return ClientFilterSet(
-            self.request.GET or None, queryset=rows, extra_fields=self.fields, lazy_extra=not self.every_filter
+            self.request.GET or None,
+            queryset=rows,
+            extra_fields=self.fields,
+            lazy_extra=not self.every_filter,
+            user=self.request.user,
         )
 
     def column_choices(self) -> list[tuple[str, str]]:
@@ -52,6 +56,13 @@ class ClientList(ListView):
     def get_table(self, rows, columns: list[str]) -> ClientTable:
         rows = rows.for_list(None if self.exporting else columns)
         return ClientTable(rows, visible=columns, extra_fields=self.fields)
+
+    def get_context_data(self, **context) -> dict:
+        """A segment's page is the list filtered by it: the heading names the segment."""
+        context = super().get_context_data(**context)
+        filterset = context.get("filter")
+        chosen = filterset.form.cleaned_data.get("segments") if filterset and filterset.is_valid() else None
+        return {**context, "segment": chosen if isinstance(chosen, Segment) else None}
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.htmx and request.GET.get("extra_filters"):

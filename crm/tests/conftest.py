@@ -136,6 +136,7 @@ def access_world(db, settings, tmp_path) -> World:
         "field": field,
         "option": field.options.first(),
         "group": group,
+        "segment": factories.SegmentFactory(name="Матрица-сегмент"),
         "funnel": funnel,
         "leads": leads,
         "subscription": hook,

@@ -54,6 +54,8 @@ POINTS_AT = {
     "clients:export_detail": "export",
     "clients:export_download": "export",
     "clients:import_detail": "import",
+    "clients:segment_edit": "segment",
+    "clients:segment_delete": "segment",
     "sales:invoice_detail": "invoice",
     "sales:invoice_edit": "request",
     "sales:invoice_status": "request",

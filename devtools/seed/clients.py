@@ -64,6 +64,11 @@ from devtools.seed.users import ensure_users
 
 HISTORY_YEARS = 3
 SEGMENTS = ("Оптовые покупатели", "Розничные сети", "Дистрибьюторы", "Госзаказчики", "HoReCa", "Интернет-магазины")
+# Dynamic segments (saved client-list filters): no random draw, so the data set stays the same.
+DYNAMIC_SEGMENTS = (
+    ("Клиенты класса A", "abc_class=A"),
+    ("Организации без ABC-класса", "kind=company&abc_class=__none__"),
+)
 
 
 def _kinds() -> dict[str, ContactInfoKind]:
@@ -88,6 +93,8 @@ def _kinds() -> dict[str, ContactInfoKind]:
 def _reference_data() -> tuple[list[BusinessRegion], list[Segment]]:
     BusinessRegion.objects.bulk_create([BusinessRegion(name=r[0]) for r in REGIONS], ignore_conflicts=True)
     Segment.objects.bulk_create([Segment(name=s) for s in SEGMENTS], ignore_conflicts=True)
+    dynamic = [Segment(name=name, kind=Segment.Kind.DYNAMIC, query=query) for name, query in DYNAMIC_SEGMENTS]
+    Segment.objects.bulk_create(dynamic, ignore_conflicts=True)
     by_name = {r.name: r for r in BusinessRegion.objects.filter(name__in=[r[0] for r in REGIONS])}
     segments = {s.name: s for s in Segment.objects.filter(name__in=SEGMENTS)}
     return [by_name[r[0]] for r in REGIONS], [segments[s] for s in SEGMENTS]

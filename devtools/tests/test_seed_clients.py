@@ -110,7 +110,8 @@ def test_clients_have_valid_requisites(seeded):
     assert sum(1 for c in clients if c.responsible_id) >= 40
     assert sum(1 for c in clients if c.business_region_id) >= 40
     assert BusinessRegion.objects.count() == len(names.REGIONS) >= 25
-    assert Segment.objects.count() == len(clients_seed.SEGMENTS)
+    assert Segment.objects.filter(kind=Segment.Kind.MANUAL).count() == len(clients_seed.SEGMENTS)
+    assert Segment.objects.filter(kind=Segment.Kind.DYNAMIC).count() == len(clients_seed.DYNAMIC_SEGMENTS)
 
 
 def test_created_at_spreads_over_three_years_and_history_starts_there(seeded):

@@ -44,7 +44,7 @@ class ClientAnalysis(ReportView):
         return Client.objects.all()
 
     def filterset_kwargs(self) -> dict:
-        return {"extra_fields": self.fields}
+        return {"extra_fields": self.fields, "user": self.request.user}
 
     def report(self, filtered: Filtered) -> Report:
         rows, columns = self.dimensions[self.rows_key], self.dimensions.get(self.columns_key)
