@@ -79,7 +79,8 @@ class ClientPatchSerializer(serializers.Serializer):
         queryset=get_user_model().objects.filter(is_active=True), allow_null=True
     )
     business_region = serializers.PrimaryKeyRelatedField(queryset=BusinessRegion.objects.all(), allow_null=True)
-    segments = serializers.PrimaryKeyRelatedField(queryset=Segment.objects.all(), many=True)
+    # Only hand-picked segments hold clients; a dynamic one is a filter (clients.segments).
+    segments = serializers.PrimaryKeyRelatedField(queryset=Segment.objects.filter(kind=Segment.Kind.MANUAL), many=True)
     extra = serializers.DictField(child=serializers.JSONField(allow_null=True))
     # Each, when sent, is the whole list as it should be: a row with an `id` is kept (and changed),
     # one without is added, a stored row left out is deleted.

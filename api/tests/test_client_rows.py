@@ -151,3 +151,10 @@ def test_if_match_naming_a_version_not_yet_stored_is_refused(owner, card):
     assert answer.json()["conflicts"] == {"version": client.version}
     client.refresh_from_db()
     assert client.comment != "из будущего"
+
+
+def test_a_dynamic_segment_cannot_be_given_to_a_client(owner, card):
+    dynamic = factories.SegmentFactory(name="Крупные", kind="dynamic", query="kind=company")
+    answer = api_of(owner).patch(_url(card["client"]), {"segments": [dynamic.pk]})
+    assert answer.status_code == 400 and "segments" in answer.json()
+    assert not card["client"].segments.exists()
