@@ -17,6 +17,8 @@ class CompletenessFilterSet(django_filters.FilterSet):
     kind = ClientFilterSet.declared_filters["kind"]
     abc_class = ClientFilterSet.declared_filters["abc_class"]
     by_class = ClientFilterSet.by_class  # the method abc_class names
+    in_segment = ClientFilterSet.in_segment  # the method segments names: a dynamic segment too
+    user = None  # the report reads every manager's clients: a segment is not narrowed to a user
 
     class Meta:
         model = Client

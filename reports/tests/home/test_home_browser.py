@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "secret-pass-1"  # the user factory's
 
 
-def test_each_role_lands_on_its_home_page(page, live_server, login, transactional_db, home_base):
+def test_each_role_lands_on_its_home_page(page, live_server, login, reference_data, home_base):
     login(page, live_server, "anna", PASSWORD)
     expect(page.locator("h1")).to_have_text("Главная")
     expect(page.locator("#home-tasks-overdue [data-figure]")).to_have_text("2")
