@@ -25,6 +25,7 @@ urlpatterns = [
     path("service/webhooks/", include("webhooks.urls")),
     path("runs/<str:label>/<str:pk>/retry/", views.run_retry, name="run_retry"),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

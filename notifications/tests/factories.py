@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from clients.tests.factories import manager, supervisor
+from notifications.models import Notification
+
+
+def person(name: str, *, boss: bool = False):
+    """A manager (or a supervisor) with an e-mail address."""
+    make = supervisor if boss else manager
+    return make(username=name, email=f"{name}@example.ru")
+
+
+def notification(recipient, key: str = "k", **fields) -> Notification:
+    values = {"kind": Notification.Kind.ASSIGNED, "text": f"Уведомление {key}", "link": "/tasks/"} | fields
+    return Notification.objects.create(recipient=recipient, key=key, **values)
