@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,8 +32,10 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def bell_count(request: HttpRequest) -> HttpResponse:
-    """The bell's badge (htmx, every minute at most)."""
-    return render(request, "notifications/_bell_count.html", {"count": services.unread_count(request.user)})
+    """The bell's badge (htmx, every minute at most): the count alone, none of the pages' context."""
+    return HttpResponse(
+        render_to_string("notifications/_bell_count.html", {"count": services.unread_count(request.user)})
+    )
 
 
 @require_GET

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from clients.tests.factories import manager, supervisor
+from notifications import services
 from notifications.models import Notification
 
 
@@ -12,4 +13,6 @@ def person(name: str, *, boss: bool = False):
 
 def notification(recipient, key: str = "k", **fields) -> Notification:
     values = {"kind": Notification.Kind.ASSIGNED, "text": f"Уведомление {key}", "link": "/tasks/"} | fields
-    return Notification.objects.create(recipient=recipient, key=key, **values)
+    made = Notification.objects.create(recipient=recipient, key=key, **values)
+    services.forget_counts([recipient.pk])
+    return made

@@ -20,7 +20,7 @@ class Letter:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        return str(self.message["Subject"]).strip()  # a folded header starts with its fold
 
     @property
     def body(self) -> str:
