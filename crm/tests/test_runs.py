@@ -15,11 +15,12 @@ from clients.models import BulkEditRun, Client, ClientExport
 from clients.tests import factories
 from crm import runs
 from crm.models import Run
+from notifications.models import Scan
 from quality.models import WizardRun
 
 
 def test_every_stored_run_follows_the_protocol():
-    assert set(runs.run_models()) == {BulkEditRun, ClientExport, WizardRun}
+    assert set(runs.run_models()) == {BulkEditRun, ClientExport, WizardRun, Scan}
     assert all(model.job for model in runs.run_models())
 
 
