@@ -63,7 +63,9 @@ def task_drafts(name: str, task: dict) -> Iterator[Draft]:
         kind, key, whom = Kind.REVIEW, f"task:{pk}:done:{iteration}", [task["reviewer_id"]]
         text = _("Задача «%(title)s» выполнена и ждёт вашей проверки") % {"title": title}
     elif name == "task.accepted":
-        kind, key, whom = Kind.ACCEPTED, f"task:{pk}:accepted", [task["executor_id"], task.get("author_id")]
+        # Done without a reviewer, it was accepted by its executor's own «Выполнено»: only the author hears.
+        executor = task["executor_id"] if task.get("reviewer_id") else None
+        kind, key, whom = Kind.ACCEPTED, f"task:{pk}:accepted", [executor, task.get("author_id")]
         text = _("Задача «%(title)s» принята") % {"title": title}
     else:
         return

@@ -55,6 +55,14 @@ def test_a_task_given_returned_done_and_accepted_reaches_each_person_once(django
     assert returned.text == "Задача «Позвонить» возвращена вам на доработку: Нет телефона"
 
 
+def test_a_task_done_without_a_reviewer_tells_its_author_only(django_capture_on_commit_callbacks):
+    executor, author = person("ivanov"), person("sidorov", boss=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        task = task_services.create_task(title="Позвонить", executor=executor, author=author)
+        task_services.transition(task, executor, "complete")
+    assert kinds_of(executor) == [Kind.ASSIGNED] and kinds_of(author) == [Kind.ACCEPTED]
+
+
 def test_hearing_an_event_twice_makes_its_notice_once(django_capture_on_commit_callbacks):
     executor = person("ivanov")
     payload = {"id": 5, "title": "Т", "executor_id": executor.pk, "by": None, "iteration": 1}
