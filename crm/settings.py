@@ -4,6 +4,7 @@ Unset DATABASE_URL means a local SQLite file and unset REDIS_URL means Celery ru
 are for the quick demo only. Tests, CI and production set both.
 """
 
+import datetime
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from the package, no CDN
     "api",
+    "notifications",
     "devtools",  # last: the developers' tools read every app, none reads them
 ]
 
@@ -95,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.user_roles",
                 "tasks.context_processors.my_tasks_counts",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -170,6 +173,8 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-send-pending": {"task": "webhooks.send_pending", "schedule": 5 * 60},
     # «Заполненность» by manager each day, for the home page's change over 30 days.
     "reports-completeness-snapshot": {"task": "reports.take_completeness_snapshot", "schedule": 24 * 60 * 60},
+    # Overdue tasks, stuck deals, overdue clients, the digests, lost e-mail (notifications.scan).
+    "notifications-scan": {"task": "notifications.start_scan", "schedule": 60},
 }
 # Days a large client export's file is kept for its author to download.
 CLIENTS_EXPORT_KEEP_DAYS = int(os.environ.get("CLIENTS_EXPORT_KEEP_DAYS", "7"))
@@ -335,7 +340,7 @@ COMPANY_DATA_TIMEOUT = float(os.environ.get("COMPANY_DATA_TIMEOUT", "5"))
 CLIENTS_RECHECK_RATE = float(os.environ.get("CLIENTS_RECHECK_RATE", "5"))
 CLIENTS_RECHECK_MAX_ERRORS = int(os.environ.get("CLIENTS_RECHECK_MAX_ERRORS", "10"))
 
-# The site's own address, for the links in what it sends out (webhook payloads).
+# The site's own address, for the links in what it sends out (webhook payloads, e-mail).
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 # Webhooks (webhooks.services): attempts per delivery, the first retry's wait (doubling after each
 # failed attempt: 1, 2, 4, 8 minutes), the timeout of one attempt, how much of an answer is kept.
@@ -348,6 +353,26 @@ WEBHOOK_RESPONSE_KEEP = 2000
 WEB_LEAD_RATE_LIMIT = int(os.environ.get("WEB_LEAD_RATE_LIMIT", "20"))
 WEB_LEAD_RATE_SECONDS = int(os.environ.get("WEB_LEAD_RATE_SECONDS", "3600"))
 WEB_LEAD_MAX_BYTES = int(os.environ.get("WEB_LEAD_MAX_BYTES", str(16 * 1024)))
+
+# Notifications (notifications/): e-mail through SMTP when EMAIL_HOST is set, else printed to the
+# console (the demo). Attempts per letter and the first retry's wait (doubling after each failure);
+# the beat's pass every NOTIFICATIONS_SCAN_MINUTES (the digests come within that of their time);
+# the daily overdue, stuck and debt notices on the day's first pass after NOTIFICATIONS_DAILY_AT.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CRM <crm@localhost>")
+NOTIFICATIONS_EMAIL_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_EMAIL_ATTEMPTS", "5"))
+NOTIFICATIONS_EMAIL_RETRY_SECONDS = float(os.environ.get("NOTIFICATIONS_EMAIL_RETRY_SECONDS", "60"))
+NOTIFICATIONS_SCAN_MINUTES = int(os.environ.get("NOTIFICATIONS_SCAN_MINUTES", "5"))
+NOTIFICATIONS_DAILY_AT = datetime.time.fromisoformat(os.environ.get("NOTIFICATIONS_DAILY_AT", "08:00"))
 
 # Our company as documents name it: «Акт сверки» is between it and the client.
 COMPANY_NAME = os.environ.get("COMPANY_NAME", "ООО «Наша компания»")

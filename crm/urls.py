@@ -28,6 +28,7 @@ urlpatterns = [
     path("saved-views/<int:pk>/rename/", saved_view_views.saved_view_rename, name="saved_view_rename"),
     path("saved-views/<int:pk>/delete/", saved_view_views.saved_view_delete, name="saved_view_delete"),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

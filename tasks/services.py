@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 TASK_DONE = events.declare("task.done", _l("Задача выполнена"))
 TASK_ACCEPTED = events.declare("task.accepted", _l("Задача принята"))
 TASK_RETURNED = events.declare("task.returned", _l("Задача возвращена на доработку"))
+# A task given to its executor: made (by hand, by a wizard's run, through the API).
+TASK_ASSIGNED = events.declare("task.assigned", _l("Задача поручена"))
 EVENTS = {"complete": TASK_DONE, "accept": TASK_ACCEPTED, "return": TASK_RETURNED}
 
 
@@ -111,10 +113,11 @@ def transition(task: Task, user, action: str, *, comment: str = "") -> Task:
     return task
 
 
-def _task_event(task: Task, user, comment: str, *, state: str):
+def _task_event(task: Task, user, comment: str, *, state: str, by_id: int | None = None):
     """The payload of a task's event: the task, the state it came to and its iteration, who
-    acted, the comment."""
+    acted (`user`, or the id `by_id`), the comment."""
     iteration = task.iteration
+    by = getattr(user, "pk", by_id)
 
     def payload() -> dict:
         return {
@@ -124,7 +127,9 @@ def _task_event(task: Task, user, comment: str, *, state: str):
             "iteration": iteration,
             "executor_id": task.executor_id,
             "reviewer_id": task.reviewer_id,
-            "by": getattr(user, "pk", None),
+            "author_id": task.author_id,
+            "due_date": str(task.due_date) if task.due_date else None,
+            "by": by,
             "comment": comment,
             "url": events.absolute_url(task.get_absolute_url()),
         }
@@ -194,6 +199,7 @@ def create_task(*, items: Iterable[completeness.Item] = (), author=None, origin:
     task = Task.objects.create(author=author, origin=origin, **fields)
     TaskItem.objects.bulk_create(_items(task, items), batch_size=ITEMS_BATCH)
     _event(task, author, TaskEvent.Kind.CREATED)
+    events.emit(TASK_ASSIGNED, _task_event(task, author, "", state=task.state))
     return task
 
 
@@ -207,6 +213,7 @@ def ensure_task(*, origin: str, executor_id: int, items: Iterable[completeness.I
     TaskItem.objects.bulk_create(_items(task, items), batch_size=ITEMS_BATCH, ignore_conflicts=True)
     if created:
         TaskEvent.objects.create(task=task, user_id=author_id, kind=TaskEvent.Kind.CREATED, iteration=1)
+        events.emit(TASK_ASSIGNED, _task_event(task, None, "", state=task.state, by_id=author_id))
     return task
 
 

@@ -22,6 +22,7 @@ from crm.tests.processes import OwnRedis, Worker
 from funnel import services as funnel_services
 from funnel.models import Deal
 from funnel.tests.factories import FunnelFactory, reason, stages
+from notifications.models import Notification
 from quality.models import WizardRun
 from sales import services as sales_services
 from sales.models import Invoice, Payment
@@ -111,6 +112,9 @@ def access_world(db, settings, tmp_path) -> World:
         title="Задача-М17", executor=owner, author=boss, reviewer=boss, items=[], due_date=datetime.date(2026, 12, 31)
     )
     attachment = task_services.attach(task, owner, SimpleUploadedFile("список.txt", b"x"))
+    notice = Notification.objects.create(
+        recipient=owner, kind="task_assigned", key="matrix", text="Вам поручена задача «Задача-М17»", link="/tasks/"
+    )
     check = f"info:{factories.kind('Email').pk}"
     draft = WizardRun.objects.create(kind="contact_info", author=boss, client_checks=[check])
     done = WizardRun.objects.create(
@@ -148,6 +152,7 @@ def access_world(db, settings, tmp_path) -> World:
         "lead": lead,
         "task": task,
         "attachment": attachment,
+        "notification": notice,
         "draft_run": draft,
         "done_run": done,
         "bulk_run": bulk_run,

@@ -94,6 +94,8 @@ POINTS_AT = {
     "webhooks:delete": "subscription",
     "webhooks:deliveries": "subscription",
     "webhooks:retry": "delivery",
+    "notifications:open": "notification",
+    "notifications:read": "notification",
     "api:token_revoke": "api_token",
     "api:client-detail": "client",
     "api:extra-field-detail": "field",

@@ -15,12 +15,13 @@ from clients.models import BulkEditRun, Client, ClientExport, RecheckRun
 from clients.tests import factories
 from crm import runs
 from crm.models import Run
+from notifications.models import Scan
 from quality.models import WizardRun
 from reports.models import CompletenessSnapshot
 
 
 def test_every_stored_run_follows_the_protocol():
-    assert set(runs.run_models()) == {BulkEditRun, ClientExport, RecheckRun, WizardRun, CompletenessSnapshot}
+    assert set(runs.run_models()) == {BulkEditRun, ClientExport, RecheckRun, WizardRun, CompletenessSnapshot, Scan}
     assert all(model.job for model in runs.run_models())
 
 

@@ -31,7 +31,7 @@ from types import ModuleType
 
 from devtools.seed.common import SIZES
 
-SEEDERS = ("clients", "sales", "tasks", "quality", "funnel")
+SEEDERS = ("clients", "sales", "tasks", "quality", "funnel", "notifications")
 
 
 def seeders() -> list[ModuleType]:
