@@ -104,7 +104,8 @@ class Reconciliation(LedgerReport):
         if self.ledger is not None:
             act = figures.reconciliation_act(self.ledger, settings.COMPANY_NAME)
             report.context["act"] = act
-            report.context["make_act_url"] = self.make_act_url()
+            if not self.exporting and not self.printing:
+                report.context["make_act_url"] = self.make_act_url()
             if not self.exporting:
                 report.context["table_html"] = tables.reconciliation_table_html(
                     self.ledger, act.company, act.counterparty
