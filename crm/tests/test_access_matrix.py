@@ -61,6 +61,11 @@ POINTS_AT = {
     "sales:payment_allocate": "payment",
     "sales:payment_allocate_oldest": "payment",
     "sales:payment_release": "payment",
+    "sales:reconciliation_detail": "reconciliation",
+    "sales:reconciliation_move": "reconciliation",
+    "sales:reconciliation_answer": "reconciliation",
+    "sales:reconciliation_file": "reconciliation",
+    "sales:reconciliation_scan": "reconciliation",
     "sales:contract_detail": "contract",
     "sales:contract_edit": "contract",
     "tasks:detail": "task",
@@ -139,6 +144,7 @@ QUERIES = {
     "sales:contract_create": lambda o: f"?client={o['client'].pk}",
     "sales:invoice_create": lambda o: f"?client={o['client'].pk}",
     "sales:payment_create": lambda o: f"?client={o['client'].pk}",
+    "sales:reconciliation_create": lambda o: f"?client={o['client'].pk}&end=2026-03-31",
     "funnel:deal_create": lambda o: f"?client={o['client'].pk}",
     "funnel:board_column": lambda o: "?" + urlencode({"after": f"{timezone.now().isoformat()}_{10**9}"}),
     "reports:client_ledger": lambda o: f"?client={o['client'].pk}",
@@ -163,6 +169,9 @@ BODIES = {
         "lines-0-price": "100.00",
     },
     "sales:payment_create": lambda o: {"client": o["client"].pk, "date": "05.03.2026", "amount": "10.00"},
+    "sales:reconciliation_create": lambda o: {"client": o["client"].pk, "end": "31.03.2026"},
+    "sales:reconciliation_move": lambda o: {"state": "signed"},
+    "sales:reconciliation_answer": lambda o: {"answered_on": "03.04.2026", "their_closing": "2,00"},
     "funnel:deal_move": lambda o: {"stage": o["next_stage"].pk, "seen_stage": o["stage"].pk},
     "funnel:deal_convert": lambda o: {"create": "1"},
     "funnel:deal_create": lambda o: {"funnel": o["funnel"].pk, "title": "Новая", "client": o["client"].pk},
@@ -195,9 +204,9 @@ FORMS = {
 # The owner's rows that a column may never change, whatever the answer (the sales head and the
 # supervisor move any deal; the supervisor and the administrator edit any card).
 PROTECTED = {
-    "out": ("client", "contract", "invoice", "request", "payment", "deal", "lead", "task"),
-    "col": ("client", "contract", "invoice", "request", "payment", "deal", "lead", "task"),
-    "head": ("client", "contract", "invoice", "request", "payment", "task"),
+    "out": ("client", "contract", "invoice", "request", "payment", "reconciliation", "deal", "lead", "task"),
+    "col": ("client", "contract", "invoice", "request", "payment", "reconciliation", "deal", "lead", "task"),
+    "head": ("client", "contract", "invoice", "request", "payment", "reconciliation", "task"),
 }
 # Words on the owner's objects that a user who may not see them must not find on any page (the
 # sales head reads the task's title in «Итерации задач», a report given to him).

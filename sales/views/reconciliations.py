@@ -7,8 +7,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -47,8 +48,11 @@ def reconciliation_create(request: HttpRequest) -> HttpResponse:
         raise Http404
     if not client_access.works_with(client, request.user):
         raise PermissionDenied
+    if request.method != "POST":
+        form = MakeReconciliationForm(initial=_initial(client, data), client=client)
+        return render(request, "sales/reconciliation_create.html", {"form": form, "client": client})
     form = MakeReconciliationForm(data, client=client)
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         try:
             act = services.make_reconciliation(form.scope(), request.user)
         except SalesError as error:
@@ -56,8 +60,18 @@ def reconciliation_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Сформирован %(act)s.") % {"act": act})
             return redirect(act)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "sales/reconciliation_create.html", {"form": form, "client": client}, status=status)
+    return render(request, "sales/reconciliation_create.html", {"form": form, "client": client}, status=400)
+
+
+def _initial(client: Client, data: QueryDict) -> dict:
+    """The form's values as the report's link gives them (ISO dates; one that cannot be read is left empty)."""
+    initial = {"client": client.pk, "contract": data.get("contract", "")}
+    for name in ("start", "end"):
+        try:
+            initial[name] = parse_date(data.get(name, ""))
+        except ValueError:
+            initial[name] = None
+    return initial
 
 
 def _page(request: HttpRequest, act: Reconciliation, *, answer_form=None, status: int = 200) -> HttpResponse:
