@@ -154,7 +154,7 @@ class ReconciliationFilterSet(DocumentFilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters.pop("project")
-        self.filters["manager"].label = _("Ответственный")
+        self.filters["manager"].field.label = _("Ответственный")
 
     def only_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         # The services' own condition, so that the list and «Мои дела» count the same acts.

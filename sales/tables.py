@@ -205,6 +205,9 @@ class ReconciliationTable(DocumentTable):
     answered_on = tables.Column(verbose_name=_("Дата ответа"))
     their_closing = tables.Column(verbose_name=_("Сальдо клиента"))
     difference = tables.Column(verbose_name=_("Расхождение"), orderable=False)
+    manager = tables.Column(
+        verbose_name=_("Ответственный"), order_by=("manager__last_name", "manager__first_name", "-date")
+    )
 
     numeric = ("number", "closing", "their_closing", "difference")
     cells = {
