@@ -287,7 +287,7 @@ class Reconciliation(Document):
     class Meta(Document.Meta):
         verbose_name = _("Акт сверки")
         verbose_name_plural = _("Акты сверки")
-        # Document's indexes, the manager's under a shorter name (PostgreSQL's limit on names is Django's 30).
+        # Document's indexes, the manager's under a shorter name (Django takes index names of 30 characters at most).
         indexes = [
             models.Index(fields=["date", "number"], name="reconciliation_date_number_idx"),
             models.Index(fields=["client", "date"], name="reconciliation_client_date_idx"),
