@@ -237,7 +237,8 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Task attachments («Поручение»): size and type limits; served only through tasks:attachment.
+# Task attachments («Поручение») and the scans of answers to «Акты сверки»: size and type limits
+# (crm.uploads); served only through tasks:attachment and sales:reconciliation_scan.
 TASK_ATTACHMENT_MAX_BYTES = int(os.environ.get("TASK_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024
 TASK_ATTACHMENT_EXTENSIONS = {
     "pdf",
@@ -254,6 +255,8 @@ TASK_ATTACHMENT_EXTENSIONS = {
     "jpeg",
     "zip",
 }
+# «Мои дела» reminds the manager of an «Акт сверки» sent and not answered after this many days.
+RECONCILIATION_ANSWER_DAYS = int(os.environ.get("RECONCILIATION_ANSWER_DAYS", "10"))
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}

@@ -15,7 +15,8 @@ from clients.models import Client
 from crm.forms import DateRangeWidget
 from crm.models import Project
 from crm.users import user_name
-from sales.models import Contract, Invoice, Payment
+from sales.models import Contract, Invoice, Payment, Reconciliation
+from sales.services.reconciliations import answer_overdue
 
 
 def _select() -> forms.Select:
@@ -135,3 +136,26 @@ class PaymentFilterSet(DocumentFilterSet):
 
     def only_unallocated(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(unallocated__gt=0) if value else queryset
+
+
+class ReconciliationFilterSet(DocumentFilterSet):
+    state = django_filters.ChoiceFilter(
+        choices=Reconciliation.State.choices, label=_("Состояние"), empty_label=_("Все"), widget=_select()
+    )
+    overdue = _tick(_("Ответ просрочен"), "only_overdue")
+    ends = django_filters.DateFromToRangeFilter(
+        field_name="end", label=_("Конец периода сверки"), widget=DateRangeWidget()
+    )
+
+    class Meta(DocumentFilterSet.Meta):
+        model = Reconciliation
+        fields = ["q", "client", "contract", "state", "overdue", "manager", "period", "ends"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters.pop("project")
+        self.filters["manager"].field.label = _("Ответственный")
+
+    def only_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        # The services' own condition, so that the list and «Мои дела» count the same acts.
+        return queryset.filter(answer_overdue()) if value else queryset

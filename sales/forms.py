@@ -16,8 +16,11 @@ from clients.models import Client
 from crm.forms import DateInput, MarksInvalidFieldsMixin, TypedDecimalField, style_widgets
 from crm.merge import KeepsVanishedRowsMixin, MergeFormMixin
 from crm.models import Project
+from crm.uploads import checked_upload
 from crm.users import assignable, user_name
 from sales import access
+from sales.filters import PERIOD_YEARS
+from sales.ledger import Scope
 from sales.models import Contract, Invoice, InvoiceLine, Payment, Product
 from sales.services import Line, lines_fingerprint
 
@@ -332,3 +335,70 @@ class ContractForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
         if same.exists():
             raise forms.ValidationError(_("У клиента уже есть договор с этим номером."))
         return number
+
+
+# --- «Акт сверки» -------------------------------------------------------------------------------------
+
+ALL_CONTRACTS, WITHOUT_CONTRACT = "", "none"
+
+
+class MakeReconciliationForm(MarksInvalidFieldsMixin, forms.Form):
+    """What an act covers — as the report «Акт сверки взаиморасчетов» passes it: the client (by id),
+    one of its contracts, the documents without one, or all, and the period."""
+
+    client = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    contract = forms.ChoiceField(label=_("Договор"), required=False)
+    start = forms.DateField(label=_("Начало периода"), required=False, widget=DATE_WIDGET)
+    end = forms.DateField(label=_("Конец периода"), widget=DATE_WIDGET)
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.contracts = {str(c.pk): c for c in Contract.objects.filter(client=client).order_by("-date", "number")}
+        choices = [(ALL_CONTRACTS, _("Все договоры")), (WITHOUT_CONTRACT, NO_CONTRACT)]
+        self.fields["contract"].choices = choices + [(pk, str(c)) for pk, c in self.contracts.items()]
+        style_widgets(self.fields)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        for name, value in (("start", start), ("end", end)):
+            if value and not PERIOD_YEARS[0] <= value.year <= PERIOD_YEARS[1]:
+                first, last = PERIOD_YEARS
+                self.add_error(name, _("Годы — от %(first)s до %(last)s.") % {"first": first, "last": last})
+        if start and end and start > end:
+            self.add_error("end", _("Конец периода раньше его начала."))
+        return cleaned
+
+    def scope(self) -> Scope:
+        chosen = self.cleaned_data.get("contract") or ALL_CONTRACTS
+        return Scope(
+            client=self.client,
+            start=self.cleaned_data.get("start"),
+            end=self.cleaned_data["end"],
+            contract=self.contracts.get(chosen),
+            without_contract=chosen == WITHOUT_CONTRACT,
+        )
+
+
+class ReconciliationAnswerForm(MarksInvalidFieldsMixin, forms.Form):
+    """The client's answer: its date, their closing balance, a comment and the scan."""
+
+    answered_on = forms.DateField(label=_("Дата ответа"), widget=DATE_WIDGET)
+    their_closing = money_field(_("Сальдо конечное по данным клиента"), required=False)
+    comment = forms.CharField(label=_("Комментарий"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    scan = forms.FileField(label=_("Скан ответа"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self.fields)
+
+    def clean_scan(self):
+        scan = self.cleaned_data.get("scan")
+        return checked_upload(scan) if scan else None
+
+    def clean_answered_on(self):
+        answered_on = self.cleaned_data["answered_on"]
+        if answered_on > timezone.localdate():
+            raise forms.ValidationError(_("Дата ответа ещё не наступила."))
+        return answered_on

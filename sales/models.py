@@ -1,13 +1,17 @@
-"""Sales documents: contracts with credit terms, products, invoices («заявки-накладные») and
-payments allocated to them. Money is Decimal with two places. Each invoice keeps its open amount
-(what is still unpaid) and each payment its unallocated rest; sales.services keeps both in step
-with the allocations, in the same transaction, and the database checks their bounds."""
+"""Sales documents: contracts with credit terms, products, invoices («заявки-накладные»), payments
+allocated to them, and «Акты сверки» with the client's answer. Money is Decimal with two places.
+Each invoice keeps its open amount (what is still unpaid) and each payment its unallocated rest;
+sales.services keeps both in step with the allocations, in the same transaction, and the database
+checks their bounds."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
@@ -241,3 +245,99 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id} → {self.invoice_id}: {self.amount}"
+
+
+def reconciliation_path(act: Reconciliation, filename: str) -> str:
+    # The stored name is not the user's: the file is found by the act, handed out under its name.
+    return f"sales/reconciliations/{act.year}/{uuid.uuid4().hex}"
+
+
+class Reconciliation(Document):
+    """«Акт сверки взаиморасчетов» as a document: the client (a contract, or the documents without
+    one, or all), the period, the figures as they were when it was made (frozen: later documents do
+    not change an act that was sent), the file that was sent, its state and the client's answer."""
+
+    class State(models.TextChoices):
+        MADE = "made", _("Сформирован")
+        SENT = "sent", _("Отправлен")
+        SIGNED = "signed", _("Подписан")
+        DISPUTED = "disputed", _("Разногласия")
+
+    title_format = _("Акт сверки № %(number)s от %(date)s")
+
+    without_contract = models.BooleanField(_("Без договора"), default=False)
+    start = models.DateField(_("Начало периода"), null=True, blank=True)
+    end = models.DateField(_("Конец периода"))
+    opening = models.DecimalField(_("Сальдо начальное"), **MONEY)
+    debit = models.DecimalField(_("Отгружено"), **MONEY)
+    credit = models.DecimalField(_("Оплачено"), **MONEY)
+    closing = models.DecimalField(_("Сальдо конечное"), **MONEY)
+    file = models.FileField(_("Файл акта"), upload_to=reconciliation_path, max_length=255)
+    state = models.CharField(_("Состояние"), max_length=10, choices=State.choices, default=State.MADE)
+    sent_at = models.DateTimeField(_("Отправлен"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Автор")
+    )
+    # The client's answer: a scan of the act they signed (or of their version), its date, their closing balance.
+    answer_file = models.FileField(_("Скан ответа"), upload_to=reconciliation_path, max_length=255, blank=True)
+    answer_name = models.CharField(_("Имя файла"), max_length=255, blank=True)
+    answered_on = models.DateField(_("Дата ответа"), null=True, blank=True)
+    their_closing = models.DecimalField(_("Сальдо конечное по данным клиента"), null=True, blank=True, **MONEY)
+
+    class Meta(Document.Meta):
+        verbose_name = _("Акт сверки")
+        verbose_name_plural = _("Акты сверки")
+        # Document's indexes, the manager's under a shorter name (Django takes index names of 30 characters at most).
+        indexes = [
+            models.Index(fields=["date", "number"], name="reconciliation_date_number_idx"),
+            models.Index(fields=["client", "date"], name="reconciliation_client_date_idx"),
+            models.Index(fields=["manager", "date"], name="reconciliation_manager_idx"),
+            # «Ответ просрочен» and «Мои дела»: the acts sent and not answered, by when they were sent.
+            models.Index(fields=["manager", "sent_at"], name="reconciliation_waiting_idx", condition=Q(state="sent")),
+        ]
+        constraints = [
+            *Document.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(start__isnull=True) | Q(start__lte=F("end")), name="reconciliation_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(contract__isnull=True) | Q(without_contract=False), name="reconciliation_one_contract_scope"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="made") | Q(sent_at__isnull=False), name="reconciliation_sent_has_time"
+            ),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return url_maker("sales:reconciliation_detail")(self.pk)
+
+    @property
+    def difference(self):
+        """Ours minus theirs at the end of the period; None until the client answers with a balance."""
+        return None if self.their_closing is None else self.closing - self.their_closing
+
+
+class ReconciliationEvent(ChoiceLabels):
+    """The act's history: who made it, sent it, recorded the answer, marked it signed or disputed, and when."""
+
+    class Kind(models.TextChoices):
+        MADE = "made", _("Сформирован")
+        SENT = "sent", _("Отправлен")
+        SIGNED = "signed", _("Подписан")
+        DISPUTED = "disputed", _("Разногласия")
+        ANSWERED = "answered", _("Получен ответ")
+
+    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="events")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("Когда"), default=timezone.now)
+    kind = models.CharField(_("Событие"), max_length=10, choices=Kind.choices)
+    comment = models.TextField(_("Комментарий"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("Событие акта сверки")
+        verbose_name_plural = _("История актов сверки")
+        indexes = [models.Index(fields=["reconciliation", "at"], name="reconciliationevent_act_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.reconciliation_id} {self.kind}"

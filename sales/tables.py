@@ -1,10 +1,11 @@
-"""The lists of invoices, payments and contracts, on the project's FastTable."""
+"""The lists of invoices, payments, «Акты сверки» and contracts, on the project's FastTable."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import django_tables2 as tables
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,7 @@ from crm import numbers
 from crm.reversing import url_maker
 from crm.tables import FastTable, short_date
 from crm.users import user_name
-from sales.models import Contract, Invoice, Payment
+from sales.models import Contract, Invoice, Payment, Reconciliation
 
 EMPTY = "—"
 STATUS_TONES = {
@@ -49,7 +50,11 @@ class SalesTable(FastTable):
         attrs = {"class": "table table-sm table-hover align-middle"}
 
 
-DETAIL_URLS = {Invoice: "sales:invoice_detail", Payment: "sales:payment_detail"}
+DETAIL_URLS = {
+    Invoice: "sales:invoice_detail",
+    Payment: "sales:payment_detail",
+    Reconciliation: "sales:reconciliation_detail",
+}
 
 
 def _project(document: Invoice | Payment) -> str | None:
@@ -166,3 +171,81 @@ class ContractTable(SalesTable):
         order_by = ("-date", "number")
         empty_text = _("Договоров нет.")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "contract-table"}
+
+
+RECONCILIATION_TONES = {
+    Reconciliation.State.MADE: "secondary",
+    Reconciliation.State.SENT: "primary",
+    Reconciliation.State.SIGNED: "success",
+    Reconciliation.State.DISPUTED: "danger",
+}
+
+
+def state_badge(act: Reconciliation) -> SafeString:
+    tone = RECONCILIATION_TONES[act.state]
+    return format_html('<span class="badge text-bg-{} border">{}</span>', tone, act.get_state_display())
+
+
+def act_period(act: Reconciliation) -> str:
+    return f"{day(act.start)} — {day(act.end)}" if act.start else f"— {day(act.end)}"
+
+
+def difference_cell(act: Reconciliation) -> str:
+    difference = act.difference
+    if not difference:
+        return EMPTY if difference is None else money(difference)
+    return format_html('<span class="text-danger">{}</span>', money(difference))
+
+
+class ReconciliationTable(DocumentTable):
+    period = tables.Column(verbose_name=_("Период"), order_by=("end", "start"))
+    closing = tables.Column(verbose_name=_("Сальдо конечное"))
+    state = tables.Column(verbose_name=_("Состояние"), order_by=("state", "-date"))
+    sent_at = tables.Column(verbose_name=_("Отправлен"))
+    answered_on = tables.Column(verbose_name=_("Дата ответа"))
+    their_closing = tables.Column(verbose_name=_("Сальдо клиента"))
+    difference = tables.Column(verbose_name=_("Расхождение"), orderable=False)
+    manager = tables.Column(
+        verbose_name=_("Ответственный"), order_by=("manager__last_name", "manager__first_name", "-date")
+    )
+
+    numeric = ("number", "closing", "their_closing", "difference")
+    cells = {
+        **DocumentTable.cells,
+        "period": act_period,
+        "closing": lambda a: money(a.closing),
+        "state": state_badge,
+        "sent_at": lambda a: day(a.sent_at and timezone.localtime(a.sent_at)),
+        "answered_on": lambda a: day(a.answered_on),
+        "their_closing": lambda a: money(a.their_closing),
+        "difference": difference_cell,
+    }
+    values = {
+        **DocumentTable.values,
+        "period": act_period,
+        "closing": lambda a: a.closing,
+        "state": lambda a: a.get_state_display(),
+        "sent_at": lambda a: a.sent_at and timezone.localtime(a.sent_at).date(),
+        "answered_on": lambda a: a.answered_on,
+        "their_closing": lambda a: a.their_closing,
+        "difference": lambda a: a.difference,
+    }
+
+    class Meta(DocumentTable.Meta):
+        model = Reconciliation
+        exclude = ("project",)
+        sequence = (
+            "number",
+            "date",
+            "client",
+            "period",
+            "closing",
+            "state",
+            "sent_at",
+            "answered_on",
+            "their_closing",
+            "difference",
+            "manager",
+        )
+        empty_text = _("Актов сверки не найдено. Измените условия отбора.")
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "reconciliation-table"}

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import DateInput, DateTimeInput, MarksInvalidFieldsMixin, style_widgets
 from crm.merge import MergeFormMixin
+from crm.uploads import checked_upload
 from tasks.models import Task
 
 
@@ -61,16 +61,4 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("Файл"))
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.TASK_ATTACHMENT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("Файл больше %(limit)s МБ: загрузите файл поменьше.") % {"limit": limit // (1024 * 1024)}
-            )
-        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-        if extension not in settings.TASK_ATTACHMENT_EXTENSIONS:
-            raise forms.ValidationError(
-                _("Файлы «.%(ext)s» не принимаются. Можно: %(allowed)s.")
-                % {"ext": extension or "?", "allowed": ", ".join(sorted(settings.TASK_ATTACHMENT_EXTENSIONS))}
-            )
-        return upload
+        return checked_upload(self.cleaned_data["file"])

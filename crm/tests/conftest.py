@@ -25,8 +25,10 @@ from funnel.tests.factories import FunnelFactory, reason, stages
 from notifications.models import Notification
 from quality.models import WizardRun
 from sales import services as sales_services
+from sales.ledger import Scope
 from sales.models import Invoice, Payment
 from sales.services import Line
+from sales.services import reconciliations as reconciliation_services
 from sales.tests.factories import ContractFactory, ProductFactory
 from tasks import services as task_services
 from webhooks.models import Delivery, Subscription
@@ -89,6 +91,17 @@ def access_world(db, settings, tmp_path) -> World:
             number=8818,
         )
     )
+    act = reconciliation_services.make_reconciliation(  # sent and answered: each button has something to do
+        Scope(client=client, end=datetime.date(2026, 3, 31)), owner, date=datetime.date(2026, 4, 1)
+    )
+    act = reconciliation_services.move(act, "sent", owner)
+    act = reconciliation_services.record_answer(
+        act,
+        owner,
+        answered_on=datetime.date(2026, 4, 2),
+        their_closing=D("1.00"),
+        scan=SimpleUploadedFile("скан.pdf", b"%PDF"),
+    )
     field = factories.list_field("Матрица-список", ["Да", "Нет"])
     group = factories.FieldGroupFactory(name="Матрица-раздел")
 
@@ -137,6 +150,7 @@ def access_world(db, settings, tmp_path) -> World:
         "request": request,
         "product": product,
         "payment": payment,
+        "reconciliation": act,
         "field": field,
         "option": field.options.first(),
         "group": group,

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from crm.grids import Column, Grid, Kind, Line, Span, grid_html
-from reports.ledger.figures import DocumentNames, Ledger, contract_title, sides
+from sales.ledger import DocumentNames, Ledger, contract_title, sides
 
 
 def _money(label: str, **more) -> Column:

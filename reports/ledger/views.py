@@ -4,12 +4,16 @@ tables are documents of their own (reports.ledger.tables), and their print view 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from clients import access as client_access
 from crm.reports import Filtered, Report, ReportView, query
 from crm.xlsx import xlsx_response
 from reports.ledger import exports, figures, tables
@@ -100,11 +104,25 @@ class Reconciliation(LedgerReport):
         if self.ledger is not None:
             act = figures.reconciliation_act(self.ledger, settings.COMPANY_NAME)
             report.context["act"] = act
+            if not self.exporting and not self.printing:
+                report.context["make_act_url"] = self.make_act_url()
             if not self.exporting:
                 report.context["table_html"] = tables.reconciliation_table_html(
                     self.ledger, act.company, act.counterparty
                 )
         return report
+
+    def make_act_url(self) -> str:
+        """«Сформировать акт»: the act of this client, contract and period as a document (sales), for
+        whoever works with the client."""
+        scope = self.ledger.scope
+        if not client_access.works_with(scope.client, self.request.user):
+            return ""
+        contract = str(scope.contract.pk) if scope.contract else ("none" if scope.without_contract else "")
+        data = {"client": scope.client.pk, "contract": contract, "end": scope.end.isoformat()}
+        if scope.start:
+            data["start"] = scope.start.isoformat()
+        return f"{reverse('sales:reconciliation_create')}?{urlencode(data)}"
 
     def xlsx(self, report: Report) -> HttpResponse:
         return xlsx_response(exports.reconciliation_xlsx(self.ledger, report.context["act"]), f"{self.filename}.xlsx")

@@ -12,6 +12,8 @@ from sales.views.lists import (
     invoice_list,
     payment_export,
     payment_list,
+    reconciliation_export,
+    reconciliation_list,
 )
 from sales.views.payments import (
     payment_allocate,
@@ -19,6 +21,14 @@ from sales.views.payments import (
     payment_create,
     payment_detail,
     payment_release,
+)
+from sales.views.reconciliations import (
+    reconciliation_answer,
+    reconciliation_create,
+    reconciliation_detail,
+    reconciliation_file,
+    reconciliation_move,
+    reconciliation_scan,
 )
 
 __all__ = ["client_choices", "contract_choices", "recalculate_classes"]
@@ -32,4 +42,14 @@ __all__ += [
     "payment_export",
     "payment_list",
     "payment_release",
+]
+__all__ += [
+    "reconciliation_answer",
+    "reconciliation_create",
+    "reconciliation_detail",
+    "reconciliation_export",
+    "reconciliation_file",
+    "reconciliation_list",
+    "reconciliation_move",
+    "reconciliation_scan",
 ]

@@ -1,4 +1,4 @@
-"""The lists of «Заявки-накладные», «Оплаты от покупателей» and «Договоры»: declarations on
+"""The lists of «Заявки-накладные», «Оплаты от покупателей», «Акты сверки» and «Договоры»: declarations on
 crm.lists.ListView, each with «Excel»."""
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from crm.access import role_required
 from crm.lists import ListView
 from crm.tables import FastTable
 from sales import access
-from sales.filters import InvoiceFilterSet, PaymentFilterSet
-from sales.models import Contract, Invoice, Payment
-from sales.tables import ContractTable, InvoiceTable, PaymentTable
+from sales.filters import InvoiceFilterSet, PaymentFilterSet, ReconciliationFilterSet
+from sales.models import Contract, Invoice, Payment, Reconciliation
+from sales.tables import ContractTable, InvoiceTable, PaymentTable, ReconciliationTable
 
 
 class DocumentList(ListView):
     """Invoices or payments of the clients the user sees; «Создать» for those who make them."""
 
     template_name = "sales/document_list.html"
-    model: type[Invoice | Payment]
+    model: type[Invoice | Payment | Reconciliation]
     title: str
 
     @property
@@ -98,3 +98,24 @@ payment_list = role_required()(PaymentList.as_view())
 payment_export = role_required()(PaymentList.as_view(exporting=True))
 contract_list = role_required()(ContractList.as_view())
 contract_export = role_required()(ContractList.as_view(exporting=True))
+
+
+class ReconciliationList(DocumentList):
+    """«Акты сверки» of the clients the user sees; they are made from the report, not here."""
+
+    model = Reconciliation
+    title = _("Акты сверки")
+    template_name = "sales/reconciliation_list.html"
+    filterset_class = ReconciliationFilterSet
+    table_class = ReconciliationTable
+
+    def get_queryset(self) -> QuerySet:
+        acts = Reconciliation.objects.select_related("client", "manager")
+        return access.visible_documents(acts, self.request.user)
+
+    def get_context_data(self, **context) -> dict:
+        return {**super().get_context_data(**context), "may_create": False}
+
+
+reconciliation_list = role_required()(ReconciliationList.as_view())
+reconciliation_export = role_required()(ReconciliationList.as_view(exporting=True))

@@ -3,7 +3,7 @@ which page failed.
 
 A smoke test of a database with data in it — the SQLite demo after `seed_demo`, or a server after
 a deploy: every GET page without parameters in the URL, the first object's page of each kind
-(client, deal, invoice, payment, contract, task, wizard run), the ledger and the акт сверки of a
+(client, deal, invoice, payment, contract, акт сверки, task, wizard run), the ledger and the акт сверки of a
 client with shipments, and each report's Excel, print view and «На дату» a year back, requested
 in-process through django.test.Client as each user (the demo users by default). A page may answer
 anything but a server error: 403 and 404 are what a role is allowed to get. Exits with 1 when a
@@ -48,7 +48,7 @@ def object_pages() -> Iterator[str]:
     from clients.models import Client
     from funnel.models import Deal
     from quality.models import WizardRun
-    from sales.models import Contract, Invoice, Payment
+    from sales.models import Contract, Invoice, Payment, Reconciliation
     from tasks.models import Task
 
     for names, model in (
@@ -57,6 +57,7 @@ def object_pages() -> Iterator[str]:
         (("sales:invoice_detail", "sales:invoice_edit"), Invoice),
         (("sales:payment_detail",), Payment),
         (("sales:contract_detail",), Contract),
+        (("sales:reconciliation_detail", "sales:reconciliation_file"), Reconciliation),
         (("tasks:detail",), Task),
         (("quality:run_detail",), WizardRun),
     ):
@@ -74,6 +75,7 @@ def ledger_pages() -> Iterator[str]:
     if shipped is not None:
         query = f"?client={shipped.client_id}&start={shipped.shipped_on.replace(month=1, day=1).isoformat()}"
         yield from (reverse(name) + query for name in ("reports:client_ledger", "reports:reconciliation"))
+        yield f"{reverse('sales:reconciliation_create')}{query}&end={shipped.shipped_on.isoformat()}"
 
 
 def report_pages(pages: list[str]) -> Iterator[str]:
