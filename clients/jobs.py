@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from clients import completeness, services
+from clients.services import duplicates
 
 
 @shared_task(name="clients.bulk_edit_clients")
@@ -30,3 +31,10 @@ def export_clients(export_id: int) -> int | None:
 def remove_old_exports() -> int:
     """Daily: delete the files of large exports older than CLIENTS_EXPORT_KEEP_DAYS."""
     return services.remove_old_exports()
+
+
+@shared_task(name="clients.find_duplicates")
+def find_duplicates(search_id: int) -> int | None:
+    """«Найти дубли»: a stored search over the whole base; None if another job did it."""
+    search = duplicates.execute_search(search_id)
+    return search.groups if search is not None else None

@@ -151,6 +151,14 @@ class ClientQuerySet(models.QuerySet):
         )
 
 
+class ClientManager(models.Manager.from_queryset(ClientQuerySet)):
+    """The clients every page, list, report and count sees: a card merged into another
+    (`merged_into`, kept for the merge's undo) is hidden; `Client.all_objects` sees it too."""
+
+    def get_queryset(self) -> ClientQuerySet:
+        return super().get_queryset().filter(merged_into__isnull=True)
+
+
 class Client(ExternalKey, ChoiceLabels):
     class Kind(models.TextChoices):
         COMPANY = "company", _("Организация")
@@ -194,13 +202,25 @@ class Client(ExternalKey, ChoiceLabels):
     # «Заполненность»: the share of the required properties, contact information and extra fields
     # that are filled (clients.completeness.recompute keeps it); None while nothing is required.
     completeness = models.PositiveSmallIntegerField(_("Заполненность, %"), null=True, blank=True, editable=False)
+    # The card this one was merged into (clients.services.merging): hidden everywhere, kept for undo.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("Объединён с"),
+    )
 
-    objects = ClientQuerySet.as_manager()
+    objects = ClientManager()
+    all_objects = ClientQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
         verbose_name = _("Клиент")
         verbose_name_plural = _("Клиенты")
+        base_manager_name = "all_objects"
         indexes = [
             models.Index(fields=["name", "id"], name="client_name_idx"),
             # Pattern ops serve «ИНН starts with» as well as equality.

@@ -20,6 +20,7 @@ class ClientChange(ChoiceLabels):
         IMPORT = "import", _("Загрузка")
         SYSTEM = "system", _("Система")
         API = "api", _("API")
+        MERGE = "merge", _("Объединение")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="changes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
