@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from clients import extra_fields as extra
 from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, Segment
 from crm.forms import DateRangeWidget, list_as_rows
-from crm.users import NAME_COLUMNS, name_of
+from crm.users import NAME_COLUMNS, name_of, staff_users, user_name
 
 NOT_FILLED = _("— не заполнено —")
 
@@ -261,3 +261,33 @@ class ClientFilterSet(django_filters.FilterSet):
         if len(matches) == 1:
             return queryset.filter(name__icontains=value)
         return queryset.filter(pk__in=matches[0].union(*matches[1:]))
+
+
+class DuplicateGroupFilterSet(django_filters.FilterSet):
+    """«Дубли»: the groups with a card of this responsible manager, of this business region."""
+
+    responsible = django_filters.ModelChoiceFilter(
+        queryset=staff_users(),
+        label=_("Ответственный"),
+        empty_label=_("Все"),
+        method="with_member",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    region = django_filters.ModelChoiceFilter(
+        queryset=BusinessRegion.objects.all(),
+        label=_("Бизнес-регион"),
+        empty_label=_("Все"),
+        method="with_member",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["responsible"].field.label_from_instance = user_name
+
+    def with_member(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if value is None:
+            return queryset
+        field = {"responsible": "client__responsible", "region": "client__business_region"}[name]
+        members = queryset.model.clients.through.objects.filter(duplicategroup_id=OuterRef("pk"), **{field: value})
+        return queryset.filter(Exists(members))

@@ -37,4 +37,10 @@ urlpatterns = [
     path("export/<int:pk>/download/", views.client_export_download, name="export_download"),
     path("import/", views.client_import, name="import"),
     path("import/<int:pk>/", views.client_import_detail, name="import_detail"),
+    path("duplicates/", views.duplicate_list, name="duplicates"),
+    path("duplicates/find/", views.duplicates_find, name="duplicates_find"),
+    path("duplicates/search/<int:pk>/", views.duplicate_search, name="duplicate_search"),
+    path("merge/", views.merge, name="merge"),
+    path("merge/<int:pk>/", views.merge_detail, name="merge_detail"),
+    path("merge/<int:pk>/undo/", views.merge_undo, name="merge_undo"),
 ]

@@ -29,6 +29,7 @@ from clients.views.fields import (
 )
 from clients.views.imports import client_import, client_import_detail
 from clients.views.lists import client_export, client_list
+from clients.views.merging import duplicate_list, duplicate_search, duplicates_find, merge, merge_detail, merge_undo
 
 __all__ = ["client_create", "client_detail", "client_edit", "client_list", "contact_info_kinds", "fill_by_inn"]
 __all__ += [
@@ -49,3 +50,4 @@ __all__ += [
 ]
 __all__ += ["bulk_edit", "bulk_edit_run", "client_completeness", "required_fields"]
 __all__ += ["client_export", "client_export_detail", "client_export_download", "client_import", "client_import_detail"]
+__all__ += ["duplicate_list", "duplicate_search", "duplicates_find", "merge", "merge_detail", "merge_undo"]
