@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from clients import jobs
 from clients.models import Client, ClientMerge, DuplicateGroup, DuplicateSearch
 from clients.services import duplicates
 from clients.tests import factories
@@ -111,3 +112,17 @@ def test_the_duplicates_page_reads_stored_groups_in_few_queries(boss, django_ass
     with django_assert_max_num_queries(15):
         page = browser.get(reverse("clients:duplicates"))
     assert page.content.decode().count("Объединить") >= 30
+
+
+def test_find_duplicates_queues_a_search_whose_job_stores_the_groups(pair, boss, django_capture_on_commit_callbacks):
+    browser = logged_in(boss)
+    with django_capture_on_commit_callbacks() as callbacks:
+        answer = browser.post(reverse("clients:duplicates_find"))
+    search = DuplicateSearch.objects.get()
+    assert answer.status_code == 302 and len(callbacks) == 1 and search.state == "queued"
+    assert "Поиск дублей ждёт очереди" in browser.get(reverse("clients:duplicates")).content.decode()
+
+    assert jobs.find_duplicates(search.pk) == 1  # what the worker does
+    assert jobs.find_duplicates(search.pk) is None  # a duplicated job does nothing
+    page = browser.get(reverse("clients:duplicates")).content.decode()
+    assert "групп дублей 1" in page and "тот же ИНН 7707083893" in page
