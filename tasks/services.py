@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _l
 
 from clients import completeness
@@ -317,4 +318,4 @@ def return_client(moved: Moved) -> None:
     return_rows(TaskItem, moved.get(MERGED_ITEMS, {}))
 
 
-MERGE_MOVER = Mover({MERGED_ITEMS: _l("Строки задач")}, client_items, reassign_client, return_client)
+MERGE_MOVER = Mover({MERGED_ITEMS: gettext_lazy("Строки задач")}, client_items, reassign_client, return_client)

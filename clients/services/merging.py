@@ -121,18 +121,29 @@ def _moving_info(from_ids: Sequence[int], to_id: int) -> list[int]:
     return moving
 
 
-def dry_run(from_ids: Sequence[int], to_id: int) -> list[tuple[str, int]]:
-    """What a merge would move, in numbers per kind."""
-    counts = {
+def counts(from_ids: Sequence[int], to_id: int) -> dict[str, int]:
+    """What a merge would move, in numbers per kind (as OWN_KINDS and the movers name them)."""
+    found = {
         "clients.contactperson": ContactPerson.objects.filter(client_id__in=from_ids).count(),
         "clients.contactinfo": len(_moving_info(from_ids, to_id)),
         "clients.clientchange": ClientChange.objects.filter(client_id__in=from_ids).count(),
     }
+    for mover in MOVERS.values():
+        found.update(mover.count(from_ids))
+    return found
+
+
+def labelled(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Counts by kind as (label in the reader's language, n)."""
     labels = dict(OWN_KINDS)
     for mover in MOVERS.values():
-        counts.update(mover.count(from_ids))
         labels.update(mover.kinds)
-    return [(str(labels[kind]), n) for kind, n in counts.items()]
+    return [(str(labels.get(kind, kind)), n) for kind, n in counts.items()]
+
+
+def dry_run(from_ids: Sequence[int], to_id: int) -> list[tuple[str, int]]:
+    """«Что будет перенесено»: (label, n) per kind."""
+    return labelled(counts(from_ids, to_id))
 
 
 def obstacles(from_ids: Sequence[int], to_id: int) -> list[str]:
@@ -199,7 +210,7 @@ def merge(
         survivor=survivor,
         merged=others,
         author=user,
-        counts=dict(dry_run(others, survivor_id)),
+        counts=counts(others, survivor_id),
         survivor_before={
             "fields": {name: _value_of(survivor, name) for name in fields},
             "extra": {str(f.pk): extra_fields.to_json(f, values.get(survivor_id, {}).get(f.pk)) for f in extra},

@@ -141,7 +141,8 @@ def _merge_record(request: HttpRequest, pk: int) -> ClientMerge:
 def merge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = _merge_record(request, pk)
     merged = Client.all_objects.filter(pk__in=record.merged).order_by("pk")
-    return render(request, "clients/merge_detail.html", {"record": record, "merged": merged})
+    context = {"record": record, "merged": merged, "counts": merging.labelled(record.counts)}
+    return render(request, "clients/merge_detail.html", context)
 
 
 @require_POST
