@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override
 
 from clients import extra_fields
 from clients.models import Client, ClientChange, ClientMerge, ContactInfo, ContactPerson, ExtraField
@@ -224,35 +225,28 @@ def merge(
     names = ", ".join(
         f"{clients[pk].name} ({clients[pk].inn})" if clients[pk].inn else clients[pk].name for pk in others
     )
-    label = str(_("Объединение"))
     change_sets = [
         ClientChangeSet(
             survivor,
             fields=fields,
             extra=extra,
             add_segments=segments,
-            note=[
-                {"field": "merge", "label": label, "old": "", "new": _("Присоединены: %(names)s") % {"names": names}}
-            ],
+            note=_note(gettext_lazy("Присоединены: %(names)s"), names=names),
         )
     ]
     for pk in others:
-        line = {
-            "field": "merge",
-            "label": label,
-            "old": "",
-            "new": _("Объединён с «%(name)s»") % {"name": survivor.name},
-        }
-        change_sets.append(ClientChangeSet(clients[pk], fields={"merged_into": survivor}, note=[line]))
+        note = _note(gettext_lazy("Объединён с «%(name)s»"), name=survivor.name)
+        change_sets.append(ClientChangeSet(clients[pk], fields={"merged_into": survivor}, note=note))
     write(change_sets, user=user, source=ClientChange.Source.MERGE)
     record.survivor_before["set_fields"] = {name: _value_of(survivor, name) for name in fields}
     record.save()
     return record
 
 
-def _note(text: str) -> list[dict]:
-    """The merge's line in a card's history."""
-    return [{"field": "merge", "label": str(_("Объединение")), "old": "", "new": text}]
+def _note(message, **args) -> list[dict]:
+    """The merge's line in a card's history, in the site's language (as the writer keeps history)."""
+    with override(settings.LANGUAGE_CODE):
+        return [{"field": "merge", "label": str(_("Объединение")), "old": "", "new": str(message) % args}]
 
 
 def _move_own(from_ids: Sequence[int], to_id: int) -> Moved:
@@ -291,7 +285,6 @@ def undo(record_id: int, *, user) -> ClientMerge:
     }
     extra = _extra_back(survivor, before)
     segments = set(survivor.segments.filter(pk__in=before.get("segments", [])))
-    label = str(_("Объединение"))
     names = ", ".join(clients[pk].name for pk in record.merged if pk in clients)
     change_sets = [
         ClientChangeSet(
@@ -299,20 +292,13 @@ def undo(record_id: int, *, user) -> ClientMerge:
             fields=fields,
             extra=extra,
             remove_segments=segments,
-            note=[
-                {
-                    "field": "merge",
-                    "label": label,
-                    "old": "",
-                    "new": _("Отменено, отделены: %(names)s") % {"names": names},
-                }
-            ],
+            note=_note(gettext_lazy("Отменено, отделены: %(names)s"), names=names),
         )
     ]
     for pk in record.merged:
         if pk in clients:
-            line = {"field": "merge", "label": label, "old": "", "new": _("Объединение отменено")}
-            change_sets.append(ClientChangeSet(clients[pk], fields={"merged_into": None}, note=[line]))
+            note = _note(gettext_lazy("Объединение отменено"))
+            change_sets.append(ClientChangeSet(clients[pk], fields={"merged_into": None}, note=note))
     write(change_sets, user=user, source=ClientChange.Source.MERGE)
     record.undone_at, record.undone_by = timezone.now(), user
     record.save(update_fields=["undone_at", "undone_by"])
