@@ -134,18 +134,23 @@ def contact_links() -> list[Link]:
     return links
 
 
+# Two cards with different ИНН are two counterparties whatever their names: a card is compared by
+# name only when it has no ИНН, and joins the one card its name is most like (the first of equals),
+# so that many companies of one name are not chained into one group through a card without an ИНН.
 NAME_PAIRS = """
-SELECT a.id, b.id, similarity(client_name_key(a.name), client_name_key(b.name))
+SELECT DISTINCT ON (a.id) a.id, b.id, similarity(client_name_key(a.name), client_name_key(b.name)) AS alike
 FROM clients_client a
 JOIN clients_client b
-  ON client_name_key(a.name) % client_name_key(b.name) AND a.id < b.id AND b.merged_into_id IS NULL
-WHERE a.merged_into_id IS NULL AND client_name_key(a.name) <> ''
+  ON client_name_key(a.name) % client_name_key(b.name) AND b.id <> a.id AND b.merged_into_id IS NULL
+WHERE a.inn = '' AND a.merged_into_id IS NULL AND client_name_key(a.name) <> ''
+ORDER BY a.id, alike DESC, b.id
 """
 
 
 def name_links(threshold: float = NAME_SIMILARITY) -> list[Link]:
-    """Pairs of cards whose name keys are at least `threshold` alike (PostgreSQL only): the trigram
-    index on client_name_key(name) finds each card's neighbours."""
+    """Each card without an ИНН and the card whose name key is most like its own, at least
+    `threshold` alike (PostgreSQL only): the trigram index on client_name_key(name) finds the
+    candidates."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(threshold)])
         cursor.execute(NAME_PAIRS)  # no parameters: its % is the trigram operator

@@ -66,3 +66,14 @@ def test_names_below_the_threshold_are_not_duplicates(db):
     company("Ромашка")
     company("Ромашка-Строй Северо-Запад")
     assert duplicates.name_links() == []
+
+
+def test_cards_with_different_inn_are_not_duplicates_by_name(db):
+    first = company("ООО «Иванов»", "7707083893")
+    company("АО «Иванов»", "7736207543")
+    assert duplicates.name_links() == []
+    without = company("Иванов", "")
+
+    links = duplicates.name_links()
+
+    assert [(link.a, link.b, link.score) for link in links] == [(without.pk, first.pk, 1.0)]

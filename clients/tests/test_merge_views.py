@@ -48,6 +48,8 @@ def test_the_preview_and_the_merge_post(pair, owner, django_assert_max_num_queri
     a.refresh_from_db()
     assert a.legal_address == "Москва" and a.name == "ООО «Ромашка»"
     assert Client.all_objects.get(pk=b.pk).merged_into_id == a.pk
+    assert browser.get(reverse("clients:detail", args=[b.pk]))["Location"] == a.get_absolute_url()
+    assert "Присоединены: Ромашка (7707083893)" in browser.get(a.get_absolute_url()).content.decode()
     detail = browser.get(record.get_absolute_url())
     assert "Отменить объединение" in detail.content.decode()
     browser.post(reverse("clients:merge_undo", args=[record.pk]))
