@@ -27,6 +27,9 @@ FORWARD = [
     NAME_KEY,
     "CREATE INDEX IF NOT EXISTS client_name_key_trgm_idx ON clients_client"
     " USING gin (client_name_key(name) gin_trgm_ops) WHERE merged_into_id IS NULL",
+    # Without statistics the planner takes «merged_into_id IS NULL», now on every query of clients,
+    # for 0.5 % of the rows instead of all of them, and plans the client pages for that.
+    "ANALYZE clients_client (merged_into_id)",
 ]
 BACKWARD = [
     "DROP INDEX IF EXISTS client_name_key_trgm_idx",
@@ -62,6 +65,7 @@ class Migration(migrations.Migration):
             name="merged_into",
             field=models.ForeignKey(
                 blank=True,
+                db_index=False,
                 editable=False,
                 null=True,
                 on_delete=django.db.models.deletion.PROTECT,
@@ -195,6 +199,12 @@ class Migration(migrations.Migration):
                 "ordering": ["-size", "-score", "id"],
                 "indexes": [models.Index(fields=["search", "-size", "-score", "id"], name="duplicategroup_order_idx")],
             },
+        ),
+        migrations.AddIndex(
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("merged_into__isnull", False)), fields=["merged_into"], name="merged_client_idx"
+            ),
         ),
         postgresql_only(FORWARD, BACKWARD),
     ]

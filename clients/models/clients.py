@@ -210,6 +210,7 @@ class Client(ExternalKey, ChoiceLabels):
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        db_index=False,  # merged_client_idx: the few merged cards only
         verbose_name=_("Объединён с"),
     )
 
@@ -230,6 +231,7 @@ class Client(ExternalKey, ChoiceLabels):
             models.Index(fields=["created_at"], name="client_created_idx"),
             models.Index(fields=["abc_class", "xyz_class"], name="client_abcxyz_idx"),
             models.Index(fields=["completeness", "name", "id"], name="client_completeness_idx"),
+            models.Index(fields=["merged_into"], name="merged_client_idx", condition=Q(merged_into__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind="company") | Q(kpp=""), name="client_kpp_only_for_company"),
