@@ -154,3 +154,21 @@ def test_contracts_of_the_same_number_refuse_the_merge(base):
     ContractFactory(client=a, number="Д-102")
     with pytest.raises(merging.MergeRefused, match="Д-102"):
         merging.merge([a.pk, b.pk], a.pk, {}, _versions(a, b), user=base["boss"])
+
+
+def test_the_accounting_exchange_sends_a_merged_cards_documents_to_its_survivor(base):
+    from clients.services.exchange import ClientDocument, upsert_clients
+    from crm.exchange import ExchangeRefused
+    from sales.services.exchange import PaymentDocument, upsert_payments
+
+    a, b, boss = base["a"], base["b"], base["boss"]
+    Client.objects.filter(pk=b.pk).update(external_source="1c", external_id="K-2")
+    merging.merge([a.pk, b.pk], a.pk, {}, _versions(a, b), user=boss)
+
+    payment = PaymentDocument(0, "1c", "P-1", client="K-2", date=datetime.date(2026, 3, 9), amount=D("10.00"))
+    upsert_payments([payment], user=boss)
+
+    assert Payment.objects.get(external_id="P-1").client_id == a.pk
+    with pytest.raises(ExchangeRefused) as refused:
+        upsert_clients([ClientDocument(0, "1c", "K-2", fields={"comment": "x"})], user=boss)
+    assert "объединён с другой карточкой" in str(refused.value.errors[0])
