@@ -225,22 +225,36 @@ def merge(
     names = ", ".join(
         f"{clients[pk].name} ({clients[pk].inn})" if clients[pk].inn else clients[pk].name for pk in others
     )
-    change_sets = [
-        ClientChangeSet(
-            survivor,
-            fields=fields,
-            extra=extra,
-            add_segments=segments,
-            note=_note(gettext_lazy("Присоединены: %(names)s"), names=names),
-        )
-    ]
-    for pk in others:
-        note = _note(gettext_lazy("Объединён с «%(name)s»"), name=survivor.name)
-        change_sets.append(ClientChangeSet(clients[pk], fields={"merged_into": survivor}, note=note))
-    write(change_sets, user=user, source=ClientChange.Source.MERGE)
+    _write(
+        survivor,
+        [clients[pk] for pk in others],
+        merged_into=survivor,
+        notes=(
+            _note(gettext_lazy("Присоединены: %(names)s"), names=names),
+            _note(gettext_lazy("Объединён с «%(name)s»"), name=survivor.name),
+        ),
+        user=user,
+        change=ClientChangeSet(survivor, fields=fields, extra=extra, add_segments=segments),
+    )
     record.survivor_before["set_fields"] = {name: _value_of(survivor, name) for name in fields}
     record.save()
     return record
+
+
+def _write(
+    survivor: Client,
+    others: Sequence[Client],
+    *,
+    merged_into: Client | None,
+    notes: tuple[list[dict], list[dict]],
+    user,
+    change: ClientChangeSet,
+) -> None:
+    """The survivor's `change` and the merged cards' mark, through the one client writer, each
+    with its history line (`notes`: the survivor's, the others')."""
+    change.note = notes[0]
+    others_changes = [ClientChangeSet(c, fields={"merged_into": merged_into}, note=notes[1]) for c in others]
+    write([change, *others_changes], user=user, source=ClientChange.Source.MERGE)
 
 
 def _note(message, **args) -> list[dict]:
@@ -286,20 +300,17 @@ def undo(record_id: int, *, user) -> ClientMerge:
     extra = _extra_back(survivor, before)
     segments = set(survivor.segments.filter(pk__in=before.get("segments", [])))
     names = ", ".join(clients[pk].name for pk in record.merged if pk in clients)
-    change_sets = [
-        ClientChangeSet(
-            survivor,
-            fields=fields,
-            extra=extra,
-            remove_segments=segments,
-            note=_note(gettext_lazy("Отменено, отделены: %(names)s"), names=names),
-        )
-    ]
-    for pk in record.merged:
-        if pk in clients:
-            note = _note(gettext_lazy("Объединение отменено"))
-            change_sets.append(ClientChangeSet(clients[pk], fields={"merged_into": None}, note=note))
-    write(change_sets, user=user, source=ClientChange.Source.MERGE)
+    _write(
+        survivor,
+        [clients[pk] for pk in record.merged if pk in clients],
+        merged_into=None,
+        notes=(
+            _note(gettext_lazy("Отменено, отделены: %(names)s"), names=names),
+            _note(gettext_lazy("Объединение отменено")),
+        ),
+        user=user,
+        change=ClientChangeSet(survivor, fields=fields, extra=extra, remove_segments=segments),
+    )
     record.undone_at, record.undone_by = timezone.now(), user
     record.save(update_fields=["undone_at", "undone_by"])
     return record
