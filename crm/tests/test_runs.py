@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clients import services
-from clients.models import BulkEditRun, Client, ClientExport
+from clients.models import BulkEditRun, Client, ClientExport, DuplicateSearch
 from clients.tests import factories
 from crm import runs
 from crm.models import Run
@@ -19,7 +19,7 @@ from quality.models import WizardRun
 
 
 def test_every_stored_run_follows_the_protocol():
-    assert set(runs.run_models()) == {BulkEditRun, ClientExport, WizardRun}
+    assert set(runs.run_models()) == {BulkEditRun, ClientExport, DuplicateSearch, WizardRun}
     assert all(model.job for model in runs.run_models())
 
 
