@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from clients.models import Client
@@ -50,3 +51,15 @@ def editable_client(user, pk: int) -> Client:
     if not works_with(client, user):
         raise PermissionDenied
     return client
+
+
+def mergeable_clients(user, ids: list[int]) -> list[Client]:
+    """The cards `ids` (in that order) if the user may merge them: supervisors and administrators
+    any, a manager only when every card is theirs (or unassigned). 404 when one is not (any more)
+    a card, 403 when one is not the user's."""
+    clients = Client.objects.in_bulk(ids)
+    if len(clients) != len(set(ids)):
+        raise Http404
+    if not all(works_with(client, user) for client in clients.values()):
+        raise PermissionDenied
+    return [clients[pk] for pk in dict.fromkeys(ids)]

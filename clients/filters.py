@@ -16,7 +16,7 @@ from clients import extra_fields as extra
 from clients import segments as segment_rules
 from clients.models import BusinessRegion, Client, ContactInfo, ExtraField, ExtraValue, RecheckProposal, Segment
 from crm.forms import DateRangeWidget, list_as_rows
-from crm.users import NAME_COLUMNS, name_of
+from crm.users import NAME_COLUMNS, name_of, staff_users, user_name
 
 NOT_FILLED = _("— не заполнено —")
 
@@ -326,3 +326,33 @@ class RecheckFilterSet(django_filters.FilterSet):
     class Meta:
         model = RecheckProposal
         fields = ["responsible", "field"]
+
+
+class DuplicateGroupFilterSet(django_filters.FilterSet):
+    """«Дубли»: the groups with a card of this responsible manager, of this business region."""
+
+    responsible = django_filters.ModelChoiceFilter(
+        queryset=staff_users(),
+        label=_("Ответственный"),
+        empty_label=_("Все"),
+        method="with_member",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    region = django_filters.ModelChoiceFilter(
+        queryset=BusinessRegion.objects.all(),
+        label=_("Бизнес-регион"),
+        empty_label=_("Все"),
+        method="with_member",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["responsible"].field.label_from_instance = user_name
+
+    def with_member(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if value is None:
+            return queryset
+        field = {"responsible": "client__responsible", "region": "client__business_region"}[name]
+        members = queryset.model.clients.through.objects.filter(duplicategroup_id=OuterRef("pk"), **{field: value})
+        return queryset.filter(Exists(members))

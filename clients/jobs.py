@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from clients import completeness, services
+from clients.services import duplicates
 
 
 @shared_task(name="clients.bulk_edit_clients")
@@ -44,3 +45,10 @@ def recheck_run(run_id: int) -> int | None:
     """Do a stored «Проверка по ИНН» from its position; None if another job has it."""
     run = services.execute_recheck_run(run_id)
     return run.asked if run is not None else None
+
+
+@shared_task(name="clients.find_duplicates")
+def find_duplicates(search_id: int) -> int | None:
+    """«Найти дубли»: a stored search over the whole base; None if another job did it."""
+    search = duplicates.execute_search(search_id)
+    return search.groups if search is not None else None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.db.models import F
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
@@ -257,3 +258,49 @@ class RecheckTable(FastTable):
         sequence = ("selection", "client", "responsible", "field", "old_value", "new_value", "created_at", "decide")
         empty_text = _("Изменений для проверки нет.")
         attrs = {"class": "table table-sm align-middle", "id": "recheck-table"}
+
+
+def _group_clients(group) -> str:
+    """The cards of a group, each a link with its ИНН and responsible manager."""
+    lines = []
+    for client in group.clients.all():
+        manager = user_name(client.responsible) if client.responsible else ""
+        extra = ", ".join(part for part in (client.inn, manager) if part)
+        lines.append(
+            f'<a href="{url_maker("clients:detail")(client.pk)}">{esc(client.name)}</a>'
+            + (f' <span class="text-muted small">{esc(extra)}</span>' if extra else "")
+        )
+    return mark_safe("<br>".join(lines))
+
+
+def _merge_link(group) -> str:
+    ids = [client.pk for client in group.clients.all()]
+    if len(ids) < 2:
+        return esc(_("объединены"))
+    query = "&".join(f"ids={pk}" for pk in ids)
+    url = reverse("clients:merge")
+    return mark_safe(f'<a class="btn btn-sm btn-outline-primary" href="{url}?{query}">{esc(_("Объединить"))}</a>')
+
+
+class DuplicateGroupTable(FastTable):
+    clients = tables.Column(verbose_name=_("Карточки"), orderable=False, empty_values=())
+    reasons = tables.Column(verbose_name=_("Причина"), orderable=False)
+    score = tables.Column(verbose_name=_("Сходство"))
+    size = tables.Column(verbose_name=_("Карточек"))
+    merge = tables.Column(verbose_name="", orderable=False, empty_values=())
+
+    numeric = ("score", "size")
+    cells = {
+        "clients": _group_clients,
+        "reasons": lambda g: esc("; ".join(g.reasons)),
+        "score": lambda g: f"{round(g.score * 100)}%",
+        "size": lambda g: g.size,
+        "merge": _merge_link,
+    }
+
+    class Meta(FastTable.Meta):
+        fields = ()
+        sequence = ("clients", "reasons", "score", "size", "merge")
+        order_by = ("-size", "-score")
+        empty_text = _("Дублей не найдено.")
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "duplicate-table"}

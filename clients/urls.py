@@ -45,4 +45,10 @@ urlpatterns = [
     path("segments/<int:pk>/", views.segment_edit, name="segment_edit"),
     path("segments/<int:pk>/delete/", views.segment_delete, name="segment_delete"),
     path("mailing/", views.client_mailing, name="mailing"),
+    path("duplicates/", views.duplicate_list, name="duplicates"),
+    path("duplicates/find/", views.duplicates_find, name="duplicates_find"),
+    path("duplicates/search/<int:pk>/", views.duplicate_search, name="duplicate_search"),
+    path("merge/", views.merge, name="merge"),
+    path("merge/<int:pk>/", views.merge_detail, name="merge_detail"),
+    path("merge/<int:pk>/undo/", views.merge_undo, name="merge_undo"),
 ]

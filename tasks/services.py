@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _l
 
 from clients import completeness
+from clients.reassign import Moved, Mover, moved_rows, return_rows
 from crm import events, merge, roles
 from tasks.models import Task, TaskAttachment, TaskEvent, TaskItem
 
@@ -293,3 +295,34 @@ def attach(task: Task, user, upload) -> TaskAttachment:
     attachment.save()
     _event(task, user, TaskEvent.Kind.ATTACHED, attachment.name)
     return attachment
+
+
+MERGED_ITEMS = "tasks.taskitem"
+
+
+def client_items(from_ids: Sequence[int]) -> dict[str, int]:
+    return {MERGED_ITEMS: TaskItem.objects.filter(client_id__in=from_ids).count()}
+
+
+def reassign_client(from_ids: Sequence[int], to_id: int) -> Moved:
+    """The merged clients' task items become the survivor's (clients.services.merging). A task
+    holds a client once: where it already holds the survivor (or another merged card), the merged
+    card's own item stays where it was; its contact persons' items move with them."""
+    taken = set(TaskItem.objects.filter(client_id=to_id, contact=None).values_list("task_id", flat=True))
+    moving = []
+    for pk, task_id, contact_id in (
+        TaskItem.objects.filter(client_id__in=from_ids).order_by("pk").values_list("pk", "task_id", "contact_id")
+    ):
+        if contact_id is None:
+            if task_id in taken:
+                continue
+            taken.add(task_id)
+        moving.append(pk)
+    return {MERGED_ITEMS: moved_rows(TaskItem.objects.filter(pk__in=moving), to_id)}
+
+
+def return_client(moved: Moved) -> None:
+    return_rows(TaskItem, moved.get(MERGED_ITEMS, {}))
+
+
+MERGE_MOVER = Mover({MERGED_ITEMS: gettext_lazy("Строки задач")}, client_items, reassign_client, return_client)

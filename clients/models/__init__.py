@@ -16,6 +16,7 @@ from clients.models.clients import (
 )
 from clients.models.extra_fields import ExtraField, ExtraFieldOption, ExtraValue, FieldGroup
 from clients.models.history import EXTRA_HISTORY_LABELS, ClientChange, field_label
+from clients.models.merging import UNDO_DAYS, ClientMerge, DuplicateGroup, DuplicateSearch
 from clients.models.recheck import RecheckProposal, RecheckRun
 from clients.models.runs import BulkEditRun, ClientExport, ClientImport, _export_file_path, _import_file_path
 
@@ -23,16 +24,20 @@ from clients.models.runs import BulkEditRun, ClientExport, ClientImport, _export
 __all__ = [
     "CLOSING_STATUSES",
     "EXTRA_HISTORY_LABELS",
+    "UNDO_DAYS",
     "BulkEditRun",
     "BusinessRegion",
     "Client",
     "ClientChange",
     "ClientExport",
     "ClientImport",
+    "ClientMerge",
     "ClientQuerySet",
     "ContactInfo",
     "ContactInfoKind",
     "ContactPerson",
+    "DuplicateGroup",
+    "DuplicateSearch",
     "ExtraField",
     "ExtraFieldOption",
     "ExtraValue",

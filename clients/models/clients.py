@@ -170,6 +170,14 @@ class ClientQuerySet(models.QuerySet):
         )
 
 
+class ClientManager(models.Manager.from_queryset(ClientQuerySet)):
+    """The clients every page, list, report and count sees: a card merged into another
+    (`merged_into`, kept for the merge's undo) is hidden; `Client.all_objects` sees it too."""
+
+    def get_queryset(self) -> ClientQuerySet:
+        return super().get_queryset().filter(merged_into__isnull=True)
+
+
 class Client(ExternalKey, ChoiceLabels):
     class Kind(models.TextChoices):
         COMPANY = "company", _("Организация")
@@ -232,13 +240,26 @@ class Client(ExternalKey, ChoiceLabels):
         db_default="",
         editable=False,
     )
+    # The card this one was merged into (clients.services.merging): hidden everywhere, kept for undo.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,  # merged_client_idx: the few merged cards only
+        verbose_name=_("Объединён с"),
+    )
 
-    objects = ClientQuerySet.as_manager()
+    objects = ClientManager()
+    all_objects = ClientQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
         verbose_name = _("Клиент")
         verbose_name_plural = _("Клиенты")
+        base_manager_name = "all_objects"
         indexes = [
             models.Index(fields=["name", "id"], name="client_name_idx"),
             # Pattern ops serve «ИНН starts with» as well as equality.
@@ -248,6 +269,7 @@ class Client(ExternalKey, ChoiceLabels):
             models.Index(fields=["created_at"], name="client_created_idx"),
             models.Index(fields=["abc_class", "xyz_class"], name="client_abcxyz_idx"),
             models.Index(fields=["completeness", "name", "id"], name="client_completeness_idx"),
+            models.Index(fields=["merged_into"], name="merged_client_idx", condition=Q(merged_into__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind="company") | Q(kpp=""), name="client_kpp_only_for_company"),

@@ -22,6 +22,7 @@ class ClientChange(ChoiceLabels):
         API = "api", _("API")
         RECHECK = "recheck", _("Проверка по ИНН")
         MAILING = "mailing", _("Рассылка")
+        MERGE = "merge", _("Объединение")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="changes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

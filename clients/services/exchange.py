@@ -34,12 +34,17 @@ def upsert_clients(documents: Sequence[ClientDocument], *, user) -> dict[int, st
     a client of another manager, a new one without a name, a КПП of a person."""
     errors = repeated(documents)
     forbidden: set[int] = set()
-    stored = by_key(Client.objects.select_for_update(), keys_of(documents))
+    stored = by_key(Client.all_objects.select_for_update(), keys_of(documents))
     changes: list[tuple[int, ClientChangeSet]] = []
     for document in documents:
         if document.position in errors:
             continue
         client = stored.get((document.source, document.external_id))
+        if client is not None and client.merged_into_id:
+            errors[document.position] = _(
+                "Клиент с этим ключом объединён с другой карточкой (id %(id)s) и скрыт: передавайте ключ той карточки."
+            ) % {"id": client.merged_into_id}
+            continue
         if client is None:
             client = Client(external_source=document.source, external_id=document.external_id, responsible=user)
         if not access.works_with(client, user):

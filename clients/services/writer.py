@@ -69,6 +69,8 @@ class ClientChangeSet:
     new_persons: list[NewPerson] = dataclass_field(default_factory=list)
     deleted_rows: list[models.Model] = dataclass_field(default_factory=list)
     snapshot: bool = False
+    # History lines the caller adds to the entry ({"field", "label", "old", "new"}): a merge's.
+    note: list[dict] = dataclass_field(default_factory=list)
 
     @property
     def creates(self) -> bool:
@@ -84,6 +86,7 @@ class ClientChangeSet:
             or self.edited_rows
             or self.new_persons
             or self.deleted_rows
+            or self.note
         )
 
 
@@ -113,6 +116,7 @@ def write(change_sets: Sequence[ClientChangeSet], *, user, source: str) -> Write
             entry = _set_fields(change_set)
             entry += stored.segment_entry(change_set)
             entry += stored.extra_entry(change_set)
+            entry += change_set.note
             if change_set.creates:
                 result.created.append(client)
             elif entry or change_set.contact_info or (change_set.snapshot and not change_set.is_empty()):

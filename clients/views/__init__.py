@@ -29,6 +29,7 @@ from clients.views.fields import (
 )
 from clients.views.imports import client_import, client_import_detail
 from clients.views.lists import client_export, client_list
+from clients.views.merging import duplicate_list, duplicate_search, duplicates_find, merge, merge_detail, merge_undo
 from clients.views.recheck import recheck_decide, recheck_list, recheck_start
 from clients.views.segments import client_mailing, segment_create, segment_delete, segment_edit, segment_list
 
@@ -53,3 +54,4 @@ __all__ += ["bulk_edit", "bulk_edit_run", "client_completeness", "required_field
 __all__ += ["client_mailing", "segment_create", "segment_delete", "segment_edit", "segment_list"]
 __all__ += ["client_export", "client_export_detail", "client_export_download", "client_import", "client_import_detail"]
 __all__ += ["recheck_decide", "recheck_list", "recheck_start"]
+__all__ += ["duplicate_list", "duplicate_search", "duplicates_find", "merge", "merge_detail", "merge_undo"]

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -27,7 +27,14 @@ from crm.panels import CLIENT_CARD
 
 @role_required()
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    client = get_object_or_404(Client.objects.for_card(), pk=pk)
+    client = Client.objects.for_card().filter(pk=pk).first()
+    if client is None:
+        # A card merged into another (clients.services.merging): its old address leads to the survivor.
+        survivor = Client.all_objects.filter(pk=pk, merged_into__isnull=False).values_list("merged_into", flat=True)
+        survivor_id = survivor.first()
+        if survivor_id is None:
+            raise Http404
+        return redirect("clients:detail", survivor_id)
     fields = extra.definitions(options=False)  # the card shows values, it offers no list
     contact_fields = extra.for_contacts(fields)
     contact_values = extra.values_of_contacts(client) if contact_fields else {}

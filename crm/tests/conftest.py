@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from api.services import tokens as api_tokens
 from clients import services as client_services
-from clients.models import BulkEditRun, ClientExport
+from clients.models import BulkEditRun, ClientExport, ClientMerge, DuplicateSearch
 from clients.tests import factories
 from crm import roles, saved_views
 from crm.tests.processes import OwnRedis, Worker
@@ -142,6 +142,9 @@ def access_world(db, settings, tmp_path) -> World:
     client_import = client_services.create_client_import(upload, user=boss)
     # shared with the managers: the colleague picks it (and may not change it), the others do not see it
     saved_view = saved_views.save_view(owner, "invoices", "Матрица-отбор", "status=shipped", share=roles.MANAGER)
+    duplicate_search = DuplicateSearch.objects.create(state=DuplicateSearch.State.DONE, finished_at=timezone.now())
+    # by the owner, undone already: an undo asked again only says so
+    client_merge = ClientMerge.objects.create(survivor=client, merged=[], author=owner, undone_at=timezone.now())
 
     objects = {
         "client": client,
@@ -172,6 +175,8 @@ def access_world(db, settings, tmp_path) -> World:
         "bulk_run": bulk_run,
         "export": export,
         "import": client_import,
+        "duplicate_search": duplicate_search,
+        "client_merge": client_merge,
         "owner": owner,
         "api_token": api_tokens.create_token(owner, "Матрица-ключ")[0],
         "saved_view": saved_view,

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clients import services
-from clients.models import BulkEditRun, Client, ClientExport, RecheckRun
+from clients.models import BulkEditRun, Client, ClientExport, DuplicateSearch, RecheckRun
 from clients.tests import factories
 from crm import runs
 from crm.models import Run
@@ -21,7 +21,15 @@ from reports.models import CompletenessSnapshot
 
 
 def test_every_stored_run_follows_the_protocol():
-    assert set(runs.run_models()) == {BulkEditRun, ClientExport, RecheckRun, WizardRun, CompletenessSnapshot, Scan}
+    assert set(runs.run_models()) == {
+        BulkEditRun,
+        ClientExport,
+        DuplicateSearch,
+        RecheckRun,
+        WizardRun,
+        CompletenessSnapshot,
+        Scan,
+    }
     assert all(model.job for model in runs.run_models())
 
 

@@ -336,3 +336,38 @@ class ClientListExtra(Scenario):
             """,
             [ids, self.turnover.pk],
         )
+
+
+@register
+class DuplicateGroups(Scenario):
+    """«Дубли» as it opens: page 1 of the groups the last search stored, largest first, with their
+    cards. The search (the Celery job's service) runs once in setup when none is stored; its time
+    is printed, the job's figure at the size."""
+
+    name = "clients:duplicates"
+
+    def setup(self, ctx: BenchContext) -> None:
+        import time
+
+        from clients.models import DuplicateSearch
+        from clients.services import duplicates
+
+        if duplicates.shown_search() is None:
+            started = time.perf_counter()
+            search = duplicates.execute_search(DuplicateSearch.objects.create(author=ctx.user).pk)
+            print(f"  duplicate search: {search.groups} groups in {time.perf_counter() - started:.1f} s")
+        self.search_id = duplicates.shown_search().pk
+
+    def url(self, i: int) -> str:
+        return reverse("clients:duplicates")
+
+    def floor(self, cursor, i: int) -> None:
+        run_sql(
+            cursor,
+            "SELECT g.id, g.size, g.score, g.reasons, c.id, c.name, c.inn FROM"
+            " (SELECT * FROM clients_duplicategroup WHERE search_id = %s"
+            "  ORDER BY size DESC, score DESC, id LIMIT 50) g"
+            " JOIN clients_duplicategroup_clients m ON m.duplicategroup_id = g.id"
+            " JOIN clients_client c ON c.id = m.client_id ORDER BY g.size DESC, g.score DESC, g.id",
+            [self.search_id],
+        )

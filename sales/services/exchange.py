@@ -113,7 +113,9 @@ class _References:
     def __init__(self, documents: Sequence, user, *, documents_of_client: bool):
         self.user = user
         self.documents_of_client = documents_of_client
-        self.clients = by_key(Client.objects.all(), [(d.source, d.client) for d in documents])
+        # A card merged into another keeps its key: its documents go to the card it was merged into.
+        clients = by_key(Client.all_objects.select_related("merged_into"), [(d.source, d.client) for d in documents])
+        self.clients = {key: client.merged_into or client for key, client in clients.items()}
         contracts = [(d.source, d.contract) for d in documents if getattr(d, "contract", None)]
         self.contracts = by_key(Contract.objects.all(), contracts)
 
