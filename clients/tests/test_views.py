@@ -288,9 +288,8 @@ def test_list_queries_do_not_grow_with_page_size(
     # session, user, roles, 3 filter choice lists, the chosen responsible, the extra field
     # definitions (their tables' digest, and 2 to read them with their list values, which the
     # process does not keep yet), count, page, the segments' prefetch, the page's phones and
-    # e-mails, the page's extra values, the top bar's task counters, the list's saved views, the
-    # clients table's size (whether its count may be sampled: kept per process for ten minutes)
-    with django_assert_max_num_queries(18):
+    # e-mails, the page's extra values, the top bar's task counters, the list's saved views
+    with django_assert_max_num_queries(17):
         response = client.get(
             reverse("clients:list"),
             {
