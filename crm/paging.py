@@ -5,9 +5,7 @@ A list whose filter matches at most `LIST_OFFSET_ROWS` rows (a setting, 10,000 b
 as it always was: COUNT(*), OFFSET, every page number. A longer one:
 
 - is counted exactly up to `LIST_EXACT_COUNT_UP_TO` rows (100,000 by default; the count stops
-  reading there), beyond that the count is the planner's estimate (EXPLAIN), shown as «около N»
-  (a list that pages itself over a large table may estimate from a random sample instead:
-  `sampled_estimate`);
+  reading there), beyond that the count is the planner's estimate (EXPLAIN), shown as «около N»;
 - is sorted with the primary key last, so that every row has a place of its own;
 - offers page numbers only for its first LIST_OFFSET_ROWS rows; from there on, «Следующая» carries
   the sort key of the page's last row (`?after=`) and «Предыдущая» that of its first (`?before=`),
@@ -23,8 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
-import time
 from datetime import date, datetime
 from functools import partial
 
@@ -32,20 +28,16 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connection
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_tables2.rows import BoundRows
 
 from crm import numbers
-from crm.per_row import per_row_rows
 from crm.tables import FastTable
 
 DEFAULT_OFFSET_ROWS = 10_000
 DEFAULT_EXACT_COUNT_UP_TO = 100_000
-DEFAULT_SAMPLE = 4_000
-DEFAULT_SAMPLED_FROM = 300_000
-DEFAULT_SAMPLED_OVER = 10_000
 AFTER, BEFORE = "after", "before"
 
 
@@ -76,57 +68,6 @@ def planned_count(rows: QuerySet) -> int:
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
-
-
-def sampled_estimate(rows: QuerySet, *, seed: str) -> Found | None:
-    """How many `rows` there are, estimated from a random sample of their table, when the table is
-    large (over `LIST_SAMPLED_FROM` rows) and the rows surely many (over `LIST_SAMPLED_OVER`, at a
-    95 % lower bound); None when they should be counted.
-
-    Counting a filter of two extra fields over a million clients hashes one filter's 169k values
-    (150 ms) however few match; testing `LIST_SAMPLE` ids drawn at random, row by row (crm.per_row),
-    costs a few index probes each. The draw depends on `seed` (the filter), so that the same list
-    shows the same figure from page to page."""
-    if connection.vendor != "postgresql" or _table_rows(rows.model) <= sampled_from():
-        return None
-    bounds = rows.model._default_manager.aggregate(low=Min("pk"), high=Max("pk"))
-    if bounds["low"] is None:
-        return None
-    span = range(bounds["low"], bounds["high"] + 1)
-    drawn = random.Random(seed).sample(span, min(sample_size(), len(span)))
-    tested = rows.model._default_manager.filter(pk__in=drawn).count()
-    found = per_row_rows(rows.filter(pk__in=drawn)).order_by().count()
-    table = _table_rows(rows.model)
-    if tested < sample_size() // 2 or (found - 2 * math.sqrt(found)) / tested * table <= sampled_over():
-        return None
-    return Found(rounded(round(found / tested * table)), estimated=True)
-
-
-_table_sizes: dict[str, tuple[float, int]] = {}
-
-
-def _table_rows(model) -> int:
-    """The planner's row count of `model`'s table, kept per process for ten minutes."""
-    table = model._meta.db_table
-    kept = _table_sizes.get(table)
-    if kept is None or kept[0] < time.monotonic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-            row = cursor.fetchone()
-        kept = _table_sizes[table] = (time.monotonic() + 600, max(int(row[0]) if row else 0, 0))
-    return kept[1]
-
-
-def sample_size() -> int:
-    return getattr(settings, "LIST_SAMPLE", DEFAULT_SAMPLE)
-
-
-def sampled_from() -> int:
-    return getattr(settings, "LIST_SAMPLED_FROM", DEFAULT_SAMPLED_FROM)
-
-
-def sampled_over() -> int:
-    return getattr(settings, "LIST_SAMPLED_OVER", DEFAULT_SAMPLED_OVER)
 
 
 def rounded(n: int) -> int:

@@ -112,9 +112,7 @@ class ClientQuerySet(models.QuerySet):
         value index (extravalue_number_idx and the like) and testing the filter client by client
         (crm.per_row); then, when the page reaches past them, the clients without one, by name.
         The first part's query brings the count along (a subquery run once), so the filter is not
-        run by a query of its own — unless the base is large and a random sample of it says the
-        matches are many: then the sample's estimate is the count (crm.paging.sampled_estimate),
-        and the filter is never run over the whole base. The page's clients are then read with their joins and
+        run by a query of its own; the page's clients are then read with their joins and
         prefetches. Sorted any other way: COUNT(*) and the page, as Django's paginator does."""
         if self._extra_sort is None or self.query.annotation_select:
             total = self.count()
@@ -125,19 +123,15 @@ class ClientQuerySet(models.QuerySet):
         key = f"xf{field_id}__{value}"
         limit = paging.exact_count_limit()
         counting, params = self.order_by().values("pk")[: limit + 1].query.sql_with_params()
+        bounded = RawSQL(f"SELECT COUNT(*) FROM ({counting}) AS bounded", params, output_field=IntegerField())
         valued = self.prefetch_related(None).filter(**{f"{key}__isnull": False})
         valued = valued.order_by(F(key).desc() if descending else F(key).asc(), "name", "pk")
         walked = per_row_rows(valued)  # each client tested as the index is walked
-        total = paging.sampled_estimate(self, seed=f"{counting}{params}")
-        if total is not None:
-            ids = list(walked.values_list("pk", flat=True)[bottom:top])
-        else:
-            bounded = RawSQL(f"SELECT COUNT(*) FROM ({counting}) AS bounded", params, output_field=IntegerField())
-            found = list(walked.annotate(list_total=bounded).values_list("pk", "list_total")[bottom:top])
-            total = found[0][1] if found else self.order_by().values("pk")[: limit + 1].count()
-            if total > limit:
-                total = paging.Found(paging.rounded(max(paging.planned_count(self), limit + 1)), estimated=True)
-            ids = [pk for pk, _total in found]
+        found = list(walked.annotate(list_total=bounded).values_list("pk", "list_total")[bottom:top])
+        total = found[0][1] if found else self.order_by().values("pk")[: limit + 1].count()
+        if total > limit:
+            total = paging.Found(paging.rounded(max(paging.planned_count(self), limit + 1)), estimated=True)
+        ids = [pk for pk, _total in found]
         if len(ids) < top - bottom and (getattr(total, "estimated", False) or bottom + len(ids) < total):
             # The page reaches the clients without a value: they follow the others, by name.
             before = bottom + len(ids) if ids else valued.count()

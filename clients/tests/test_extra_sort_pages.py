@@ -15,7 +15,6 @@ from django.urls import reverse
 
 from clients.models import Client, ExtraField, ExtraValue
 from clients.tests import factories
-from crm import paging
 from crm.testing import logged_in
 
 PER_PAGE = 4
@@ -92,49 +91,3 @@ def test_the_page_says_when_the_count_is_an_estimate(turnover, settings):
     estimated, more_queries = shown()
     assert estimated == "Найдено клиентов: около 23"
     assert more_queries == queries + 1  # the planner's estimate (EXPLAIN)
-
-
-@pytest.fixture
-def large_base(db, settings):
-    """1,000 clients, every 4th with a turnover, every 10th of those 250 in «Клиент 1»; the base
-    counts as large (LIST_SAMPLED_FROM lowered) and is analysed, as autovacuum would."""
-    settings.LIST_SAMPLED_FROM, settings.LIST_SAMPLE, settings.LIST_SAMPLED_OVER = 500, 400, 150
-    field = factories.ExtraFieldFactory(name="Оборот", value_type=ExtraField.ValueType.NUMBER)
-    clients = Client.objects.bulk_create(
-        Client(kind=Client.Kind.COMPANY, name=f"ООО «Клиент {n % 10}»") for n in range(1000)
-    )
-    ExtraValue.objects.bulk_create(
-        ExtraValue(field=field, client=c, value_number=Decimal(n % 37)) for n, c in enumerate(clients[::4])
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f'ANALYZE "{Client._meta.db_table}"')
-    paging._table_sizes.clear()
-    yield field
-    paging._table_sizes.clear()
-
-
-def test_over_a_large_base_many_matches_are_estimated_from_a_sample_and_the_pages_stay_the_same(large_base):
-    rows = Client.objects.for_list().order_by_extra_field(large_base.pk, "value_number", descending=True)
-    with CaptureQueriesContext(connection) as queries:
-        found, total = rows.page_and_count(0, 25)
-    assert total.estimated and 800 <= total <= 1200, total  # 1,000 match; 400 of them drawn
-    assert not any("COUNT(*) FROM (SELECT" in q["sql"] for q in queries.captured_queries)  # nothing counted
-    assert [c.pk for c in found] == list(rows.values_list("pk", flat=True)[:25])
-    again = Client.objects.for_list().order_by_extra_field(large_base.pk, "value_number", descending=True)
-    assert again.page_and_count(25, 50)[1] == total  # the same draw for the same filter, page after page
-
-
-def test_over_a_large_base_few_matches_are_still_counted_exactly(large_base):
-    rows = Client.objects.for_list().order_by_extra_field(large_base.pk, "value_number", descending=True)
-    few = rows.filter(name="ООО «Клиент 1»")  # 100 clients: the sample cannot be sure of over 150
-    ids, totals = pages(few, per_page=40)
-    assert totals == {100} and not any(getattr(t, "estimated", False) for t in totals)
-    assert ids == list(few.values_list("pk", flat=True))
-
-
-def test_a_small_base_is_counted_exactly_without_a_sample(turnover, settings):
-    settings.LIST_SAMPLED_FROM, settings.LIST_SAMPLED_OVER = 500, 1
-    paging._table_sizes.clear()
-    rows = Client.objects.for_list().order_by_extra_field(turnover.pk, "value_number", descending=True)
-    _ids, totals = pages(rows)
-    assert totals == {23} and not any(getattr(t, "estimated", False) for t in totals)
