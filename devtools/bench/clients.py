@@ -345,6 +345,11 @@ class DuplicateGroups(Scenario):
     is printed, the job's figure at the size."""
 
     name = "clients:duplicates"
+    sizes = ("XS", "S", "M", "L")
+    # At XL its name comparison ran over ten minutes (stopped there, 2026-12-07).
+    not_measured_because = "its setup runs the duplicate search, over ten minutes for a million clients"
+        "the search its setup runs compares the names of a million clients: a job of hours, not measured yet"
+    )
 
     def setup(self, ctx: BenchContext) -> None:
         import time

@@ -77,6 +77,9 @@ class Scenario:
     name: ClassVar[str] = ""
     budget_p50_ms: ClassVar[float] = 150.0
     budget_p95_ms: ClassVar[float] = 300.0
+    # The sizes it is measured at (None: every size), and why not at the others.
+    sizes: ClassVar[tuple[str, ...] | None] = None
+    not_measured_because: ClassVar[str] = ""
 
     def setup(self, ctx: BenchContext) -> None:
         """Pick the parameters of the requests from the data, once."""
@@ -281,6 +284,10 @@ def run(
         try:
             for name in chosen:
                 scenario = registry[name]()
+                if scenario.sizes is not None and size not in scenario.sizes:
+                    if log:
+                        log(f"{name}: not measured at size {size} ({scenario.not_measured_because})")
+                    continue
                 scenario.setup(ctx)
                 who = scenario.user(ctx)
                 if who.pk not in clients:
