@@ -12,7 +12,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _l
 
 from clients import completeness
 from clients.reassign import Moved, Mover, moved_rows, return_rows
@@ -24,11 +23,11 @@ State = Task.State
 logger = logging.getLogger(__name__)
 
 
-TASK_DONE = events.declare("task.done", _l("Задача выполнена"))
-TASK_ACCEPTED = events.declare("task.accepted", _l("Задача принята"))
-TASK_RETURNED = events.declare("task.returned", _l("Задача возвращена на доработку"))
+TASK_DONE = events.declare("task.done", gettext_lazy("Задача выполнена"))
+TASK_ACCEPTED = events.declare("task.accepted", gettext_lazy("Задача принята"))
+TASK_RETURNED = events.declare("task.returned", gettext_lazy("Задача возвращена на доработку"))
 # A task given to its executor: made (by hand, by a wizard's run, through the API).
-TASK_ASSIGNED = events.declare("task.assigned", _l("Задача поручена"))
+TASK_ASSIGNED = events.declare("task.assigned", gettext_lazy("Задача поручена"))
 EVENTS = {"complete": TASK_DONE, "accept": TASK_ACCEPTED, "return": TASK_RETURNED}
 
 
@@ -49,11 +48,17 @@ class Transition:
 OPEN, DONE = Task.OPEN_STATES, (State.DONE,)
 TRANSITIONS = {
     "start": Transition(
-        (State.NEW, State.RETURNED), State.IN_PROGRESS, "executor", TaskEvent.Kind.STARTED, _l("Взять в работу")
+        (State.NEW, State.RETURNED),
+        State.IN_PROGRESS,
+        "executor",
+        TaskEvent.Kind.STARTED,
+        gettext_lazy("Взять в работу"),
     ),
-    "complete": Transition(OPEN, State.DONE, "executor", TaskEvent.Kind.DONE, _l("Выполнено")),
-    "accept": Transition(DONE, State.ACCEPTED, "reviewer", TaskEvent.Kind.ACCEPTED, _l("Принять")),
-    "return": Transition(DONE, State.RETURNED, "reviewer", TaskEvent.Kind.RETURNED, _l("Вернуть на доработку")),
+    "complete": Transition(OPEN, State.DONE, "executor", TaskEvent.Kind.DONE, gettext_lazy("Выполнено")),
+    "accept": Transition(DONE, State.ACCEPTED, "reviewer", TaskEvent.Kind.ACCEPTED, gettext_lazy("Принять")),
+    "return": Transition(
+        DONE, State.RETURNED, "reviewer", TaskEvent.Kind.RETURNED, gettext_lazy("Вернуть на доработку")
+    ),
 }
 
 
@@ -141,9 +146,9 @@ def _task_event(task: Task, user, comment: str, *, state: str, by_id: int | None
 
 # «Отложить»: the quick choices, and until a date and time.
 POSTPONE_CHOICES = {
-    "hour": (datetime.timedelta(hours=1), _l("на 1 час")),
-    "day": (datetime.timedelta(days=1), _l("на 1 день")),
-    "week": (datetime.timedelta(weeks=1), _l("на 1 неделю")),
+    "hour": (datetime.timedelta(hours=1), gettext_lazy("на 1 час")),
+    "day": (datetime.timedelta(days=1), gettext_lazy("на 1 день")),
+    "week": (datetime.timedelta(weeks=1), gettext_lazy("на 1 неделю")),
 }
 
 
