@@ -98,15 +98,23 @@ def execute(
             run.state, run.finished_at = Run.State.DONE, timezone.now()
             run.save()
             return run
-    except refusals as error:
-        message = str(error)
-    except SoftTimeLimitExceeded:
-        message = _time_limit_message()
-    except Exception:
-        logger.exception("%s %s failed", model._meta.label, pk)
-        message = failure
+    except Exception as error:
+        message = _failure_message(error, model, pk, failure, refusals)
     fail(model, pk, message)
     return model.objects.get(pk=pk)
+
+
+def _failure_message(
+    error: Exception, model: type[Run], pk, failure: str, refusals: tuple[type[Exception], ...]
+) -> str:
+    """What a failed run shows: a refusal's own text, the time limit's, else `failure` (the trace
+    logged). Called inside the `except` that caught `error`."""
+    if isinstance(error, refusals):
+        return str(error)
+    if isinstance(error, SoftTimeLimitExceeded):
+        return _time_limit_message()
+    logger.exception("%s %s failed", model._meta.label, pk)
+    return failure
 
 
 def _time_limit_message() -> str:
@@ -157,13 +165,8 @@ def execute_in_steps(
                 else:
                     run.started_at = now
                 run.save()
-        except QueueUnavailable as error:
-            message = str(error)
-        except SoftTimeLimitExceeded:
-            message = _time_limit_message()
-        except Exception:
-            logger.exception("%s %s failed", model._meta.label, pk)
-            message = failure
+        except Exception as error:
+            message = _failure_message(error, model, pk, failure, (QueueUnavailable,))
         else:
             if halted is None:
                 if run.state == Run.State.RUNNING:
