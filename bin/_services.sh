@@ -5,7 +5,7 @@
 # DATA and a run dir RUN that holds its Unix socket and logs. As root, the PostgreSQL programs run
 # as the `postgres` user (PostgreSQL refuses root), which must own DATA and be able to write RUN.
 #   pg_init DATA RUN   creates a cluster in DATA (DATA must not exist yet)
-#   pg_start DATA RUN  starts it on a free loopback port and sets PG_PORT
+#   pg_start DATA RUN [OPTIONS]  starts it on a free loopback port and sets PG_PORT
 #   pg_stop DATA       stops it if it runs
 #   pg_clear_stale DATA RUN  makes a cluster startable after a killed run (only for a cluster
 #                      that no one else can be using)
@@ -66,18 +66,19 @@ full_page_writes = off
 CONF
 }
 
-# pg_start DATA RUN: start the cluster in DATA on a free loopback port, with its Unix socket in RUN
-# and its log in RUN/pg.log; sets PG_PORT. The socket directory is given at each start (not
+# pg_start DATA RUN [OPTIONS]: start the cluster in DATA on a free loopback port, with its Unix
+# socket in RUN, its log in RUN/pg.log and OPTIONS (more server options, e.g. "-c name=value");
+# sets PG_PORT. The socket directory is given at each start (not
 # written into postgresql.conf) so that a persistent cluster survives the checkout being moved.
 pg_start() {
-    local data="$1" run="$2" sock="$2" port
+    local data="$1" run="$2" sock="$2" more="${3:-}" port
     pg_find_bin
     # A Unix socket path has at most 107 bytes ("$run/.s.PGSQL.NNNNN"): with a longer RUN, the
     # server listens on TCP only (which is all that we use).
     [ "$(( ${#sock} + 17 ))" -le 107 ] || sock=""
     for _ in 1 2 3; do
         port="$(free_port)"
-        if as_pg "$PG_BIN/pg_ctl" -D "$data" -o "-p $port -k $(sh_quote "$sock")" -l "$run/pg.log" -w -t 60 start >/dev/null; then
+        if as_pg "$PG_BIN/pg_ctl" -D "$data" -o "-p $port -k $(sh_quote "$sock") $more" -l "$run/pg.log" -w -t 60 start >/dev/null; then
             # shellcheck disable=SC2034  # for the callers
             PG_PORT="$port"
             return 0

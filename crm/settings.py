@@ -80,6 +80,10 @@ MIDDLEWARE = [
 if not DEBUG:
     # Production serves its collected static files itself; the demo uses runserver's.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+# What each answer cost the app, in a Server-Timing header (bin/load turns it on and adds it up per page).
+SERVER_TIMING = env_bool("SERVER_TIMING", False)
+if SERVER_TIMING:
+    MIDDLEWARE.insert(0, "crm.middleware.ServerTimingMiddleware")
 
 ROOT_URLCONF = "crm.urls"
 WSGI_APPLICATION = "crm.wsgi.application"

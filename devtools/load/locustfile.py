@@ -10,7 +10,9 @@ journal `LOAD_JOURNAL`, which `manage.py load_check` compares with the database 
 Environment: LOAD_ACCOUNTS (JSON written by devtools.load.run: usernames, passwords, ids by role),
 LOAD_JOURNAL, LOAD_THINK ("2-8"), LOAD_MEASURE (seconds measured once every user has logged in:
 the statistics are reset then and the run ends after that long; the logins and the ramp are in
-locust's history only).
+locust's history only), LOAD_COSTS (a JSON file: per page, what the app's Server-Timing header
+said each measured request cost — CPU ms, ms waiting on the database, statements — written at
+the end).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import gevent
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, between, events, task
 from lxml import html as lxml_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -41,6 +43,9 @@ _journal = open(os.environ["LOAD_JOURNAL"], "a", encoding="utf-8", buffering=1)
 _turns = {role: itertools.count() for role in ACCOUNTS}
 MEASURE = float(os.environ.get("LOAD_MEASURE", "0"))
 _logged_in = itertools.count(1)
+COSTS = os.environ.get("LOAD_COSTS")
+SERVER_TIMING = re.compile(r'(\w+);dur=([\d.]+)(?:;desc="(\d+)")?')
+_costs: dict[str, list[float]] = {}  # page → [answers timed, CPU ms, database ms, statements]
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CSRF_HEADER = re.compile(r'&quot;X-CSRFToken&quot;: &quot;([^&]+)&quot;|"X-CSRFToken": "([^"]+)"')
@@ -82,6 +87,26 @@ def csrf_token(text: str) -> str:
     return (found.group(1) or found.group(2)) if found else ""
 
 
+@events.request.add_listener
+def _add_cost(name: str, response=None, **_kwargs) -> None:
+    header = response.headers.get("Server-Timing") if response is not None and response.headers else None
+    if not header:
+        return
+    timing = {metric: (float(dur), int(count or 0)) for metric, dur, count in SERVER_TIMING.findall(header)}
+    if "cpu" in timing and "sql" in timing:
+        cost = _costs.setdefault(name, [0, 0.0, 0.0, 0])
+        cost[0] += 1
+        cost[1] += timing["cpu"][0]
+        cost[2] += timing["sql"][0]
+        cost[3] += timing["sql"][1]
+
+
+@events.quitting.add_listener
+def _write_costs(**_kwargs) -> None:
+    if COSTS:
+        Path(COSTS).write_text(json.dumps(_costs, ensure_ascii=False), encoding="utf-8")
+
+
 def think() -> None:
     time.sleep(random.uniform(*THINK))
 
@@ -115,6 +140,7 @@ class Person(FastHttpUser):
         runner = self.environment.runner
         if MEASURE and runner is not None and next(_logged_in) == runner.target_user_count:
             self.environment.stats.reset_all()
+            _costs.clear()
             journal(kind="measuring", seconds=MEASURE, users=runner.target_user_count, at=time.time())
             gevent.spawn_later(MEASURE, runner.quit)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from devtools.load.cpu import CpuSampler, cpu_table
+from devtools.load.statements import StatementWatch
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = Path(__file__).resolve().with_name("locustfile.py")
@@ -163,6 +164,7 @@ def run_locust(
         "LOAD_JOURNAL": str(journal),
         "LOAD_THINK": "0.1-0.3" if warmup else options.think,
         "LOAD_MEASURE": str(measured),
+        "LOAD_COSTS": f"{prefix}_costs.json",
     }
     command = [
         sys.executable,
@@ -249,20 +251,43 @@ def ms(value: str) -> str:
     return "—" if number is None else f"{number:,.0f}".replace(",", " ")
 
 
-def page_table(users: int, rows: list[dict], measured: int) -> list[str]:
-    lines = [
-        f"{users} users, {measured} s measured once all had logged in:",
-        f"  {'page':<40} {'requests':>8} {'failures':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}",
-    ]
+def read_costs(prefix: Path) -> dict[str, list[float]]:
+    """Per page: [answers timed, CPU ms, database ms, statements] summed (the locustfile's LOAD_COSTS)."""
+    path = Path(f"{prefix}_costs.json")
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def page_table(users: int, rows: list[dict], measured: int, costs: dict[str, list[float]] | None = None) -> list[str]:
+    """Per page: requests, failures, throughput, p50/p95/p99; with the app's Server-Timing costs,
+    also its mean CPU ms, mean ms waiting on the database and statements per request, and the
+    page's share of all the app's CPU in the measured time."""
+    costs = costs or {}
+    app_cpu = sum(cost[1] for cost in costs.values()) or 1.0
+    header = f"  {'page':<40} {'requests':>8} {'failures':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+    if costs:
+        header += f" {'CPU ms':>7} {'SQL ms':>7} {'stmts':>6} {'CPU share':>9}"
+    lines = [f"{users} users, {measured} s measured once all had logged in:", header]
     for row in sorted(rows, key=lambda r: (r["Name"] == "Aggregated", r["Name"])):
         if row["Request Count"] == "0":
             continue  # the logins: before the measured time (locust's history has them)
         name = "all pages" if row["Name"] == "Aggregated" else row["Name"]
         rate = _number(row["Requests/s"]) or 0.0
-        lines.append(
+        line = (
             f"  {name:<40} {row['Request Count']:>8} {row['Failure Count']:>8} {rate:>6.1f}"
             f" {ms(row['50%']):>7} {ms(row['95%']):>7} {ms(row['99%']):>7}"
         )
+        if costs:
+            cost = (
+                [sum(column) for column in zip(*costs.values(), strict=True)]
+                if name == "all pages"
+                else costs.get(name)
+            )
+            if cost and cost[0]:
+                line += (
+                    f" {cost[1] / cost[0]:>7.1f} {cost[2] / cost[0]:>7.1f} {cost[3] / cost[0]:>6.0f}"
+                    f" {cost[1] / app_cpu:>9.0%}"
+                )
+        lines.append(line)
     return lines
 
 
@@ -277,21 +302,26 @@ def measure(options: argparse.Namespace) -> int:
     for users in options.users:
         prefix = work / f"load_{users}"
         sampler = CpuSampler(markers=stack_markers(work))
+        statements = StatementWatch(os.environ["DATABASE_URL"], journal, users)
         sampler.start()
+        statements.start()
         _ramp, code = run_locust(options, users, prefix, journal)
         sampler.stop()
+        statements.stop()
         rows = read_stats(prefix)
         total = next((r for r in rows if r["Name"] == "Aggregated"), None)
         if total is None or int(total["Request Count"]) == 0:
             print(Path(f"{prefix}.log").read_text(encoding="utf-8")[-3000:], file=sys.stderr)
             print(f"error: the run with {users} users made no requests (locust exited with {code})", file=sys.stderr)
             return 1
-        print("\n".join(page_table(users, rows, options.time)))
+        print("\n".join(page_table(users, rows, options.time, read_costs(prefix))))
         print()
         window = sampler.window(*measured_window(journal, users))
         if window is not None:
             print("\n".join(cpu_table(window, int(total["Request Count"]))))
             print()
+        print("\n".join(statements.table(int(total["Request Count"]))))
+        print()
         failed += int(total["Failure Count"])
         summary.append((users, total))
         crossings[users] = ramp_crossing(prefix)

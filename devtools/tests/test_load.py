@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import psycopg2
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
@@ -22,6 +24,8 @@ from clients.models import ClientChange
 from clients.services.writer import ClientChangeSet, write
 from clients.tests.factories import ClientFactory, manager
 from devtools.load.cpu import CpuSampler, cpu_table
+from devtools.load.run import page_table
+from devtools.load.statements import StatementWatch
 from quality.models import WizardRun
 
 ROOT = Path(settings.BASE_DIR)
@@ -106,8 +110,8 @@ def test_load_check_names_a_wizard_run_that_made_no_tasks(tmp_path):
 def test_bin_load_runs_the_mix_through_nginx_and_loses_nothing(reference_data):
     """The whole stack at size XS: ten users (seven managers, one supervisor, one reviewer and one
     sales head) for 15 s, thinking under a second and a half."""
-    database = settings.DATABASES["default"]
-    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    url = _database_url()
+    _with_statement_statistics(url)
     result = subprocess.run(
         [
             "bin/load",
@@ -144,6 +148,82 @@ def test_bin_load_runs_the_mix_through_nginx_and_loses_nothing(reference_data):
     for part in (r"gunicorn \(the app's Python\)", "PostgreSQL", r"nginx \(TLS\)"):
         used = re.search(rf"^  {part} +(\d+\.\d) +\d+% +(\d+\.\d)$", result.stdout, re.MULTILINE)
         assert used and float(used.group(2)) > 0, f"{part}:\n{result.stdout}"
+    # What each page cost the app (its Server-Timing header) and the statements that took the database's time.
+    listed = re.search(r"^  clients:list +(?:\S+ +){6}(\d+\.\d) +(\d+\.\d) +(\d+) +\d+%$", result.stdout, re.M)
+    assert listed and float(listed.group(1)) > 0 and int(listed.group(3)) > 5, result.stdout
+    ran = re.search(r"^The database's statements in the measured time: (\d+) run", result.stdout, re.M)
+    assert ran and int(ran.group(1)) > 100, result.stdout
+
+
+def _database_url() -> str:
+    database = settings.DATABASES["default"]
+    return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+
+
+def _with_statement_statistics(url: str) -> None:
+    """pg_stat_statements in the test database (bin/test's server preloads the library)."""
+    with contextlib.closing(psycopg2.connect(url)) as db, db, db.cursor() as cursor:
+        cursor.execute("SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'")
+        if "pg_stat_statements" not in cursor.fetchone()[0]:
+            pytest.skip("this PostgreSQL server does not preload pg_stat_statements (bin/test's does)")
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+
+@pytest.mark.django_db
+def test_the_statement_table_counts_only_what_ran_once_the_minute_was_measured(tmp_path):
+    """Statements before the journal's «measuring» entry are not counted; those after it are, by
+    their total time, with their calls."""
+    url = _database_url()
+    _with_statement_statistics(url)
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text("")
+
+    def run(sql: str, times: int) -> None:
+        with contextlib.closing(psycopg2.connect(url)) as db, db, db.cursor() as cursor:
+            for n in range(times):
+                cursor.execute(sql, [n])
+
+    watch = StatementWatch(url, journal, users=7, interval=0.05)
+    watch.start()
+    run("SELECT %s + 1717 AS before_the_minute", 5)
+    with journal.open("a") as f:
+        f.write(json.dumps({"kind": "measuring", "users": 7, "seconds": 1, "at": time.time()}) + "\n")
+    for _ in range(100):
+        if watch.first is not None:
+            break
+        time.sleep(0.05)
+    run("SELECT pg_sleep(0.01), %s + 4242 AS in_the_minute", 3)
+    watch.stop()
+
+    table = "\n".join(watch.table(requests=3))
+    assert "before_the_minute" not in table, table
+    slept = re.search(r"^ +\d+% +(\d+\.\d\d) +3 +(\d+\.\d\d) +3  SELECT pg_sleep.* AS in_the_minute$", table, re.M)
+    assert slept and float(slept.group(2)) >= 10, table
+    assert "pg_stat_statements" not in table, table  # its own reading is not the load's
+
+
+def test_the_statement_table_says_why_it_is_missing():
+    watch = StatementWatch("postgres://nobody@127.0.0.1:1/none", Path("/nonexistent"), users=1)
+    watch.start()
+    watch.stop()
+    assert watch.table(requests=1)[0].startswith("The database's statements: not shown (pg_stat_statements: ")
+
+
+def test_the_page_table_shows_what_each_page_cost_the_app():
+    rows = [
+        {"Name": "clients:list", "Request Count": "4", "Failure Count": "0", "Requests/s": "0.4",
+         "50%": "40", "95%": "90", "99%": "90"},
+        {"Name": "tasks:my", "Request Count": "2", "Failure Count": "0", "Requests/s": "0.2",
+         "50%": "30", "95%": "35", "99%": "35"},
+        {"Name": "Aggregated", "Request Count": "6", "Failure Count": "0", "Requests/s": "0.6",
+         "50%": "35", "95%": "90", "99%": "90"},
+    ]  # fmt: skip
+    costs = {"clients:list": [4, 60.0, 8.0, 48], "tasks:my": [2, 20.0, 3.0, 20]}
+    table = "\n".join(page_table(10, rows, 60, costs))
+    assert re.search(r"^  clients:list .* 15\.0 +2\.0 +12 +75%$", table, re.M), table
+    assert re.search(r"^  tasks:my .* 10\.0 +1\.5 +10 +25%$", table, re.M), table
+    assert re.search(r"^  all pages .* 13\.3 +1\.8 +11 +100%$", table, re.M), table
+    assert "CPU ms" not in "\n".join(page_table(10, rows, 60))
 
 
 def test_the_cpu_sampler_gives_a_busy_process_its_cpu_seconds_in_the_window():
