@@ -264,6 +264,9 @@ class Client(ExternalKey, ChoiceLabels):
             models.Index(fields=["abc_class", "xyz_class"], name="client_abcxyz_idx"),
             models.Index(fields=["completeness", "name", "id"], name="client_completeness_idx"),
             models.Index(fields=["merged_into"], name="merged_client_idx", condition=Q(merged_into__isnull=False)),
+            # Counting the cards a list shows (all but merged ones) from the index alone: the
+            # unfiltered list's count of up to 100,001 rows, 41 → 17 ms at size L.
+            models.Index(fields=["id"], name="client_live_idx", condition=Q(merged_into__isnull=True)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind="company") | Q(kpp=""), name="client_kpp_only_for_company"),
