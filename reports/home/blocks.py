@@ -98,10 +98,10 @@ def funnel_month(user, now, today) -> dict:
         Bar(_("Провал"), [this.lost, last.lost], [str(this.lost), str(last.lost)]),
         Bar(_("Выручка"), [float(this.revenue), float(last.revenue)], [money(this.revenue), money(last.revenue)]),
     ]
-    series = [_("Этот месяц"), _("Прошлый месяц")]
+    series = [_("С начала месяца"), _("Те же дни прошлого месяца")]
     chart = bar_chart(bars[:3], series, title=_("Воронка за месяц"), chart_id="home-funnel-chart")
     revenue = bar_chart(bars[3:], series, title=_("Выручка"), chart_id="home-revenue-chart")
-    month_rows = [(months.this, _("Этот месяц")), (months.last, _("Прошлый месяц"))]
+    month_rows = list(zip((months.this, months.last), series, strict=True))
     return {"months": months, "month_rows": month_rows, "chart": chart, "revenue_chart": revenue}
 
 

@@ -211,13 +211,21 @@ class FunnelMonths:
         return percent(self.this.total.revenue - self.last.total.revenue, self.last.total.revenue)
 
 
+def same_days_last_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The days of last month that match this month to `today`: on 8 December, 1–8 November; on
+    31 March, the whole of February."""
+    last_end = month_start(today) - datetime.timedelta(days=1)
+    return month_start(last_end), last_end.replace(day=min(today.day, last_end.day))
+
+
 def funnel_months(user, today: datetime.date) -> FunnelMonths:
-    """This month's deals (to today) against the whole of last month's, as «Воронка по менеджерам»
-    counts them: created in the period, won, lost, the conversion and the revenue of the won."""
+    """This month's deals to today against the same days of last month (a whole last month made
+    every early day of a month look like a fall), as «Воронка по менеджерам» counts them: created
+    in the period, won, lost, the conversion and the revenue of the won."""
     deals = visible_deals(Deal.objects.all(), user)
-    start = month_start(today)
-    last_end = start - datetime.timedelta(days=1)
-    return FunnelMonths(_month_funnel(deals, start, today), _month_funnel(deals, month_start(last_end), last_end))
+    return FunnelMonths(
+        _month_funnel(deals, month_start(today), today), _month_funnel(deals, *same_days_last_month(today))
+    )
 
 
 @dataclass

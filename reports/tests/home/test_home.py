@@ -122,3 +122,25 @@ def test_the_page_makes_a_bounded_number_of_queries(home_base, django_assert_max
         browser = logged_in(getattr(home_base.people, who))
         with django_assert_max_num_queries(most):
             assert browser.get(HOME).status_code == 200
+
+
+def test_this_month_is_set_against_the_same_days_of_last_month(home_base):
+    """On the 8th, last month counts its 1st to 8th: a deal of its 20th is not set against a week."""
+    import datetime
+
+    from django.utils import timezone
+
+    from funnel.models import Deal
+    from reports.home import figures
+
+    head, deals = home_base.people.head, home_base.deals
+    for deal, day in ((deals[0], 3), (deals[1], 20)):
+        Deal.objects.filter(pk=deal.pk).update(created_at=timezone.make_aware(datetime.datetime(2026, 11, day, 12)))
+
+    months = figures.funnel_months(head, datetime.date(2026, 12, 8))
+    assert (months.last.start, months.last.end) == (datetime.date(2026, 11, 1), datetime.date(2026, 11, 8))
+    assert months.last.total.deals == 1
+    assert logged_in(head).get(months.last.url).context["table"].total.deals == 1  # the link is those days
+    # The 31st of a month after a shorter one: the whole of February.
+    months = figures.funnel_months(head, datetime.date(2027, 3, 31))
+    assert (months.last.start, months.last.end) == (datetime.date(2027, 2, 1), datetime.date(2027, 2, 28))
