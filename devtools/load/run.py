@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from devtools.load.cpu import CpuSampler, cpu_table
+from devtools.load.cpu import CpuSampler, cpu_table, host_speed
 from devtools.load.statements import StatementWatch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -296,6 +296,7 @@ def measure(options: argparse.Namespace) -> int:
     journal = work / "journal.jsonl"
     journal.touch()
     summary, crossings, failed = [], {}, 0
+    speed_before = host_speed()
     if options.warmup:
         # What the warm-up's users save is checked with the rest; its figures are not shown.
         run_locust(options, 10, work / "warmup", journal, warmup=True)  # one of each role at least
@@ -338,6 +339,11 @@ def measure(options: argparse.Namespace) -> int:
             f" {total['Request Count']:>9} {total['Failure Count']:>9}"
         )
     print(slow_point(summary, crossings))
+    print(
+        f"Host speed: a fixed piece of Python (ten million additions) took {speed_before:.2f} s of CPU before "
+        f"the runs and {host_speed():.2f} s after (0.48 s in a fast hour of the project's machine, 1.1 s in a "
+        "slow one): figures of runs on slower hours are that much higher."
+    )
 
     if options.csv:
         options.csv.mkdir(parents=True, exist_ok=True)

@@ -143,6 +143,9 @@ def test_bin_load_runs_the_mix_through_nginx_and_loses_nothing(reference_data):
         assert re.search(rf"^  {page} +[1-9]\d* +0 ", result.stdout, re.MULTILINE), f"{page} missing:\n{result.stdout}"
     assert re.search(r"^  reports:\S+ +[1-9]", result.stdout, re.MULTILINE), result.stdout
     assert "p95 " in result.stdout
+    assert re.search(
+        r"^Host speed: .* took \d\.\d\d s of CPU before the runs and \d\.\d\d s after", result.stdout, re.M
+    )
     assert re.search(r"Nothing lost: [1-9]\d* card edits", result.stdout), result.stdout
     # Where the CPU went while measured: the app's workers and PostgreSQL used some of it.
     for part in (r"gunicorn \(the app's Python\)", "PostgreSQL", r"nginx \(TLS\)"):
