@@ -55,6 +55,7 @@ def test_a_database_restart_costs_no_request_a_500(monkeypatch, django_user_mode
         connection.close()
 
 
+@pytest.mark.alone  # every connection to the server is cut, other tests' too
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_postgresql_restart_loses_no_request_and_no_job(worker, monkeypatch, django_user_model):

@@ -18,7 +18,8 @@ from crm.tests.processes import free_port, wait_for
 URL = reverse("reports:completeness_by_manager")
 FROM_REPLICA = "Отчёт построен по копии базы данных"
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
+# `alone`: one of them pauses the replica's replay, which every other reader of it would see.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data"), pytest.mark.alone]
 
 
 @pytest.fixture
