@@ -105,13 +105,27 @@ def register_summary(invoices: QuerySet[Invoice]) -> RegisterSummary:
     return RegisterSummary(lines, total)
 
 
-def in_progress(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """The invoices «В работе» and «Готова к отгрузке», the longest waiting first."""
-    return (
-        invoices.filter(status__in=IN_PROGRESS)
-        .select_related("client", "manager", "project")
-        .order_by("date", "number", "pk")
-    )
+IN_PROGRESS_COLUMNS = (
+    "pk",
+    "number",
+    "date",
+    "status",
+    "total",
+    "open_amount",
+    "client__name",
+    "client__inn",
+    "manager__first_name",
+    "manager__last_name",
+    "manager__username",
+    "project__name",
+)
+
+
+def in_progress(invoices: QuerySet[Invoice]) -> QuerySet[dict]:
+    """The invoices «В работе» and «Готова к отгрузке», the longest waiting first, as rows of
+    IN_PROGRESS_COLUMNS (the register's Excel file at size L has 14,000 of them: an invoice, its
+    client, manager and project as objects cost a third of the file's time)."""
+    return invoices.filter(status__in=IN_PROGRESS).order_by("date", "number", "pk").values(*IN_PROGRESS_COLUMNS)
 
 
 # --- «Накладные к оплате» -------------------------------------------------------------------------------
