@@ -214,10 +214,28 @@ class ClientFilterSet(django_filters.FilterSet):
         label=_("Создан"),
         widget=DateRangeWidget(),
     )
+    # What «Проверка по ИНН» last found: the liquidated and closing counterparties at a glance.
+    registry_status = django_filters.ChoiceFilter(
+        choices=[*Client.RegistryStatus.choices, (NOT_SET, _("не проверено"))],
+        label=_("Состояние по ЕГРЮЛ"),
+        empty_label=_("Все"),
+        widget=_select(),
+        method="by_choice",
+    )
 
     class Meta:
         model = Client
-        fields = ["q", "kind", "responsible", "business_region", "segments", "abc_class", "xyz_class", "created"]
+        fields = [
+            "q",
+            "kind",
+            "responsible",
+            "business_region",
+            "segments",
+            "abc_class",
+            "xyz_class",
+            "created",
+            "registry_status",
+        ]
 
     def __init__(
         self,
@@ -291,6 +309,10 @@ class ClientFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(**{f"{name}__in": ["" if v == NOT_SET else v for v in value]})
+
+    def by_choice(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
+        """The chosen value; NOT_SET is a client without one."""
+        return self.by_class(queryset, name, [value] if value else [])
 
     def search(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
         """Name contains the text, or ИНН starts with it, or a contact value (phone, e-mail) contains it.

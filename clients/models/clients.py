@@ -267,6 +267,8 @@ class Client(ExternalKey, ChoiceLabels):
             # Counting the cards a list shows (all but merged ones) from the index alone: the
             # unfiltered list's count of up to 100,001 rows, 41 → 17 ms at size L.
             models.Index(fields=["id"], name="client_live_idx", condition=Q(merged_into__isnull=True)),
+            # The list filtered by «Состояние по ЕГРЮЛ» (the few liquidated), in its order by name.
+            models.Index(fields=["registry_status", "name", "id"], name="client_registry_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind="company") | Q(kpp=""), name="client_kpp_only_for_company"),

@@ -361,6 +361,25 @@ def test_a_closing_counterparty_is_marked_red_on_its_card_and_in_the_list(db, bo
     assert f'<td><a href="/clients/{alive.pk}/">Живые</a></td>' in listed  # unmarked rows as before
 
 
+def test_the_list_shows_the_counterparties_in_a_chosen_state_or_those_never_checked(db, boss):
+    gone = factories.ClientFactory(name="Ушедшие", registry_status=Client.RegistryStatus.LIQUIDATED)
+    factories.ClientFactory(name="Живые", registry_status=Client.RegistryStatus.ACTIVE)
+    unchecked = factories.ClientFactory(name="Непроверенные")
+    browser = logged_in(boss)
+
+    def listed(**query) -> set[int]:
+        response = browser.get(reverse("clients:list"), query)
+        assert response.status_code == 200
+        return {row.record.pk for row in response.context["table"].page.object_list}
+
+    page = browser.get(reverse("clients:list")).content.decode()
+    assert 'name="registry_status"' in page and "Состояние по ЕГРЮЛ" in page
+    assert listed(registry_status="liquidated") == {gone.pk}
+    assert listed(registry_status="__none__") == {unchecked.pk}
+    refused = browser.get(reverse("clients:list"), {"registry_status": "dead"})
+    assert "Выберите корректный вариант" in refused.content.decode()  # said on the page, not a 500
+
+
 # --- on the worker -----------------------------------------------------------------------------------
 
 
