@@ -89,7 +89,12 @@ def save_card(client_pk: int | None, card: CardInput, *, user, expected_version:
     nothing. The client writer records the history and the «Заполненность»."""
     if client_pk is None:
         return _create_card(card, user=user)
-    client = Client.objects.select_for_update().get(pk=client_pk)
+    # The region and the responsible with it: the history's snapshot shows them by name.
+    client = (
+        Client.objects.select_for_update(of=("self",))
+        .select_related("business_region", "responsible")
+        .get(pk=client_pk)
+    )
     if not card.has_base and expected_version != client.version:
         # A form sent without what it started from (an old page) cannot be merged.
         raise StaleEdit(client, changes_since(client, expected_version or 0))
