@@ -88,6 +88,11 @@ class ClientForm(MergeFormMixin, MarksInvalidFieldsMixin, forms.ModelForm):
     def clean_kpp(self) -> str:
         return validators.clean_kpp(self.cleaned_data.get("kpp", ""))
 
+    def _get_validation_exclusions(self):
+        # The region and the responsible were found through their fields' querysets (an active
+        # user only: stricter than the model's check): the model need not look them up again.
+        return {*super()._get_validation_exclusions(), "business_region", "responsible"}
+
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("kind")

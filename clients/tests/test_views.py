@@ -191,6 +191,16 @@ def test_text_where_a_choice_is_expected_is_refused_not_a_500(client, card, owne
     assert_refused(response, "Выберите корректный вариант", card)
 
 
+def test_a_region_that_is_gone_or_a_responsible_who_left_is_refused(client, card, owner):
+    """The form's own choices check them (the model does not look them up a second time)."""
+    client.force_login(owner)
+    response = client.post(edit_url(card), card_data(card, business_region="999999"))
+    assert_refused(response, "Выберите корректный вариант", card)
+    left = factories.UserFactory(username="ushla", is_active=False)
+    response = client.post(edit_url(card), card_data(card, responsible=str(left.pk)))
+    assert_refused(response, "Выберите корректный вариант", card)
+
+
 def test_contact_info_without_a_contact_name_is_refused(client, card, owner):
     client.force_login(owner)
     response = client.post(edit_url(card), card_data(card, contacts=[{"name": "", "info": [("Email", "x@y.ru")]}]))
