@@ -5,6 +5,7 @@ its own), the table says so."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -23,7 +24,7 @@ READ = """
 
 def read(dsn: str) -> dict[int, tuple[int, float, int, str]]:
     """{queryid: (calls, total ms, rows, text)} so far."""
-    with psycopg2.connect(dsn) as connection, connection.cursor() as cursor:
+    with contextlib.closing(psycopg2.connect(dsn)) as connection, connection.cursor() as cursor:
         cursor.execute(READ)
         return {queryid: (calls, total, rows, text) for queryid, calls, total, rows, text in cursor.fetchall()}
 
