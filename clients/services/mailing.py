@@ -23,6 +23,7 @@ from itertools import islice, zip_longest
 from typing import IO
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -169,6 +170,21 @@ def _write_xlsx(rows: Iterator[list], out: IO[bytes]) -> None:
     for row in rows:
         sheet.append([cell_value(sheet, value) for value in row])
     workbook.save(out)
+
+
+def refused_contacts(clients: QuerySet[Client]) -> int:
+    """How many contact information rows of `clients` are marked «Не отправлять рассылки» (the page
+    says the file leaves them out)."""
+    return ContactInfo.objects.filter(client__in=clients.values("pk"), no_mailing=True).count()
+
+
+@transaction.atomic
+def write_recorded(clients: QuerySet[Client], file_format: str, out: IO[bytes], *, user) -> Written:
+    """A «Рассылка» made in the request: its file written to `out` and the history line of each
+    client in it, together or not at all."""
+    written = write_mailing(clients, file_format, out)
+    record_mailing(written, user=user, file_format=file_format)
+    return written
 
 
 def record_mailing(written: Written, *, user, file_format: str) -> int:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import tempfile
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clients import segments as segment_rules
 from clients import services
 from clients.forms.segments import SegmentForm
-from clients.models import Client, ClientExport, ContactInfo, Segment
+from clients.models import Client, ClientExport, Segment
 from clients.services import mailing
 from clients.services.segments import SegmentRefused, create_segment, delete_segment, update_segment
 from clients.views.exports import send_export_file
@@ -123,7 +122,7 @@ def client_mailing(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Выберите формат файла: xlsx или csv."))
     context.update(
         total=clients.count(),
-        refused=ContactInfo.objects.filter(client__in=clients.values("pk"), no_mailing=True).count(),
+        refused=mailing.refused_contacts(clients),
         formats=ClientExport.Format.values,
     )
     return render(request, "clients/mailing.html", context)
@@ -146,8 +145,6 @@ def _send_mailing(request: HttpRequest, clients: QuerySet[Client], query: str, f
             return redirect(f"{reverse('clients:mailing')}?{query}")
         return redirect(export)
     out = tempfile.TemporaryFile()
-    with transaction.atomic():
-        written = mailing.write_mailing(clients, file_format, out)
-        mailing.record_mailing(written, user=request.user, file_format=file_format)
+    mailing.write_recorded(clients, file_format, out, user=request.user)
     out.seek(0)
     return send_export_file(out, f"mailing-{timezone.localdate():%Y-%m-%d}.{file_format}", file_format)
