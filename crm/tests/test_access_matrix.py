@@ -216,32 +216,22 @@ FORMS = {
 }
 # The owner's rows that a column may never change, whatever the answer (the sales head and the
 # supervisor move any deal; the supervisor and the administrator edit any card).
+EVERY_OWN_ROW = (
+    "client",
+    "contract",
+    "invoice",
+    "request",
+    "payment",
+    "reconciliation",
+    "deal",
+    "lead",
+    "task",
+    "saved_view",
+)
 PROTECTED = {
-    "out": (
-        "client",
-        "contract",
-        "invoice",
-        "request",
-        "payment",
-        "reconciliation",
-        "deal",
-        "lead",
-        "task",
-        "saved_view",
-    ),
-    "col": (
-        "client",
-        "contract",
-        "invoice",
-        "request",
-        "payment",
-        "reconciliation",
-        "deal",
-        "lead",
-        "task",
-        "saved_view",
-    ),
-    "head": ("client", "contract", "invoice", "request", "payment", "reconciliation", "task", "saved_view"),
+    "out": EVERY_OWN_ROW,
+    "col": EVERY_OWN_ROW,
+    "head": tuple(row for row in EVERY_OWN_ROW if row not in ("deal", "lead")),
 }
 # Words on the owner's objects that a user who may not see them must not find on any page (the
 # sales head reads the task's title in «Итерации задач», a report given to him).
